@@ -1,0 +1,116 @@
+"""Q(s, c) estimators behind one interface: similarity (baseline), kernel, parametric.
+
+All three read from and learn through the case bank, so Q survives crashes and can be
+recomputed from stored data. Each `q_values` call scores the N candidates of one state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+
+from memory.casebank import CaseBank
+from memory.parametric_model import LogisticQModel
+from memory.records import ScoredCase
+
+Retrieval = Literal["similarity", "kernel", "parametric"]
+
+
+class QEstimator(Protocol):
+    """Scores candidate cases for a state and learns from the targets they earned."""
+
+    name: str
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        """Q(s, c) for each candidate, in the candidates' order."""
+        ...
+
+    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+        """Take in new visits (already stored in the bank by the caller)."""
+        ...
+
+
+def kernel_q(
+    cosines: np.ndarray, targets: np.ndarray, *, tau: float, lam: float, q0: float
+) -> float:
+    """Paper Eq. 9: (sum_j k_j y_j + lam q0) / (sum_j k_j + lam), k_j = exp((cos_j - 1) / tau)."""
+    weights = np.exp((np.asarray(cosines, dtype=np.float64) - 1.0) / tau)
+    weighted_targets = weights @ np.asarray(targets, dtype=np.float64)
+    return float((weighted_targets + lam * q0) / (weights.sum() + lam))
+
+
+@dataclass
+class SimilarityQ:
+    """The non-parametric CBR baseline: Q is the cosine similarity; nothing is learned."""
+
+    name: str = "similarity"
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        return np.array([c.similarity for c in candidates], dtype=np.float64)
+
+    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+        return None
+
+
+@dataclass
+class KernelQ:
+    """Episodic-control Q over each case's stored visits (paper Eq. 9).
+
+    Only the `visits_per_case` visits nearest to the state are read, so a read costs
+    O(N * visits_per_case) whatever the age of the bank. lam is on the kernel's scale: with
+    tau = 0.3 a visit at cosine 0.3 weighs ~0.1, so lam = 0.01 lets a handful of such visits
+    outweigh the prior q0 (a lam of 1 would drown hundreds of them; see DESIGN.md).
+    """
+
+    bank: CaseBank
+    tau: float = 0.3
+    lam: float = 0.01
+    q0: float = 0.5
+    visits_per_case: int = 32
+    name: str = "kernel"
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        ids = [c.case.id for c in candidates]
+        matches = self.bank.nearest_visits(state, ids, per_case=self.visits_per_case)
+        by_case: dict[str, tuple[list[float], list[float]]] = {i: ([], []) for i in ids}
+        for m in matches:
+            cosines, targets = by_case[m.case_id]
+            cosines.append(m.cosine)
+            targets.append(m.target)
+        return np.array(
+            [
+                kernel_q(*map(np.array, by_case[i]), tau=self.tau, lam=self.lam, q0=self.q0)
+                for i in ids
+            ]
+        )
+
+    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+        return None  # the visits are the model
+
+
+@dataclass
+class ParametricQ:
+    """A logistic model over features of (s, e_c), trained online by cross-entropy (Eq. 15)."""
+
+    bank: CaseBank
+    model: LogisticQModel
+    name: str = "parametric"
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        if not candidates:
+            return np.empty(0)
+        vectors = self.bank.case_vectors([c.case.id for c in candidates])
+        case_matrix = np.array([vectors[c.case.id] for c in candidates])
+        return self.model.predict(state, case_matrix)
+
+    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+        vectors = self.bank.case_vectors(case_ids)
+        known = [i for i, cid in enumerate(case_ids) if cid in vectors]
+        if not known:
+            return
+        case_matrix = np.array([vectors[case_ids[i]] for i in known])
+        self.model.fit_step(state, case_matrix, np.array([targets[i] for i in known]))
+        self.model.save()
