@@ -1,0 +1,9 @@
+"""Errors from tool configuration and MCP sessions; each names the server or field at fault."""
+
+
+class ToolConfigError(ValueError):
+    """The MCP configuration is malformed or names a server that does not exist."""
+
+
+class ToolServerError(RuntimeError):
+    """An MCP server could not be started or stopped answering."""
