@@ -1,0 +1,57 @@
+"""Wiring only: the Memento loop as a LangGraph StateGraph.
+
+START -> retrieve -> plan -+-> execute -> plan   (another cycle: the plan has steps)
+                           +-> judge -> write_case -> update_q -> END   (final answer, or failure)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from graphs.context import MementoContext
+from graphs.state import InputState, State
+from nodes import (
+    MementoDeps,
+    make_execute,
+    make_judge,
+    make_plan,
+    make_retrieve,
+    make_update_q,
+    make_write_case,
+)
+
+
+def route_after_plan(state: State) -> Literal["execute", "judge"]:
+    """To judge once there is a final answer or the plan failed; else run the new plan's steps.
+
+    The plan node itself forces a final answer once max_cycles plans have run, so the replan
+    cycle plan -> execute -> plan is bounded and always ends with an answer.
+    """
+    if state.final_answer is not None or state.error is not None:
+        return "judge"
+    return "execute"
+
+
+def build_graph(
+    deps: MementoDeps, *, checkpointer: Checkpointer = None, name: str = "memento"
+) -> CompiledStateGraph:
+    """The compiled Memento graph over the given case bank, embedder, tools and models."""
+    builder = StateGraph(State, input_schema=InputState, context_schema=MementoContext)
+    builder.add_node("retrieve", make_retrieve(deps))
+    builder.add_node("plan", make_plan(deps))
+    builder.add_node("execute", make_execute(deps))
+    builder.add_node("judge", make_judge(deps))
+    builder.add_node("write_case", make_write_case(deps))
+    builder.add_node("update_q", make_update_q(deps))
+    builder.add_edge(START, "retrieve")
+    builder.add_edge("retrieve", "plan")
+    builder.add_conditional_edges("plan", route_after_plan)
+    builder.add_edge("execute", "plan")
+    builder.add_edge("judge", "write_case")
+    builder.add_edge("write_case", "update_q")
+    builder.add_edge("update_q", END)
+    return builder.compile(checkpointer=checkpointer, name=name)

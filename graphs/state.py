@@ -1,0 +1,41 @@
+"""The graph's state: what a caller passes (InputState) and what the nodes add (State)."""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
+
+
+@dataclass(kw_only=True)
+class InputState:
+    """A task, and its ground truth when one is known (then the reward is measured, not guessed)."""
+
+    task: str
+    ground_truth: str | None = None
+
+
+@dataclass(kw_only=True)
+class State(InputState):
+    """Everything one run of the loop accumulates.
+
+    `step_results` and `cycle_states` accumulate across replanning cycles (their reducer
+    appends); every other field is replaced by the node that sets it.
+    """
+
+    run_id: str = ""
+    task_vector: list[float] = field(default_factory=list)
+    candidates: list[RetrievedCase] = field(default_factory=list)
+    retrieved: list[RetrievedCase] = field(default_factory=list)
+    plan: Plan | None = None
+    plans: Annotated[list[Plan], operator.add] = field(default_factory=list)
+    cycle: int = 0
+    cycle_states: Annotated[list[str], operator.add] = field(default_factory=list)
+    step_results: Annotated[list[StepResult], operator.add] = field(default_factory=list)
+    final_answer: str | None = None
+    error: str | None = None
+    judgement: Judgement | None = None
+    case_id: str | None = None
+    visits_recorded: int = 0

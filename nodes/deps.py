@@ -1,0 +1,72 @@
+"""The live resources nodes use: the case bank, embedder, tools and chat models.
+
+They are bound when the graph is built (`build_graph(deps)`), while per-run settings come from
+the graph's context. Tests swap in scripted chat models through `chat_model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from langchain_core.tools import BaseTool
+from langgraph.runtime import Runtime
+
+from memory import CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator, SimilarityQ
+from nodes.models import ChatModelFactory, chat_model_from_context
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+    from graphs.state import State
+
+Node = Callable[["State", Runtime["MementoContext"]], Awaitable[dict[str, Any]]]
+"""An async LangGraph node: reads the state and context, returns the keys it changes."""
+
+
+@dataclass
+class MementoDeps:
+    """What the nodes need beyond the state and the context."""
+
+    bank: CaseBank
+    embedder: Embeddings
+    tools: Sequence[BaseTool] = ()
+    chat_model: ChatModelFactory = chat_model_from_context
+    rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    _parametric: dict[str, LogisticQModel] = field(default_factory=dict, repr=False)
+
+    def estimator(self, ctx: MementoContext) -> QEstimator:
+        """The Q estimator the context asks for, over this bank."""
+        if ctx.retrieval == "similarity":
+            return SimilarityQ()
+        if ctx.retrieval == "kernel":
+            return KernelQ(
+                self.bank,
+                tau=ctx.tau,
+                lam=ctx.lam,
+                q0=ctx.q0,
+                visits_per_case=ctx.visits_per_case,
+            )
+        return ParametricQ(self.bank, self.parametric_model(ctx.namespace, ctx.q0))
+
+    def parametric_model(self, namespace: str, q0: float) -> LogisticQModel:
+        """The namespace's parametric Q model, loaded once; saved beside a local bank."""
+        if namespace not in self._parametric:
+            self._parametric[namespace] = LogisticQModel(
+                self.bank.dim, q0=q0, path=parametric_weights_path(self.bank, namespace)
+            )
+        return self._parametric[namespace]
+
+    def rng_for(self, ctx: MementoContext) -> np.random.Generator:
+        """A seeded generator when the context fixes a seed, else the shared one."""
+        return np.random.default_rng(ctx.seed) if ctx.seed is not None else self.rng
+
+
+def parametric_weights_path(bank: CaseBank, namespace: str) -> Path | None:
+    """Weights live in a local bank's folder; in-memory and server banks keep them in memory."""
+    if bank.location == ":memory:" or bank.location.startswith(("http://", "https://")):
+        return None
+    return Path(bank.location) / f"q_parametric-{namespace}.npz"

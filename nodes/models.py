@@ -1,0 +1,109 @@
+"""Chat models for the planner, executor and judge, and calls that fail with clear errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable
+from langchain_openai import ChatOpenAI
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+
+Role = Literal["planner", "executor", "judge"]
+ChatModelFactory = Callable[["MementoContext", Role], BaseChatModel]
+
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+class ModelEndpointError(RuntimeError):
+    """The chat model's endpoint cannot be used: unreachable, unknown model, or no key."""
+
+
+def model_name(ctx: MementoContext, role: Role) -> str:
+    return str(getattr(ctx, f"{role}_model"))
+
+
+@lru_cache(maxsize=32)
+def _chat_openai(
+    model: str,
+    base_url: str | None,
+    api_key: str,
+    temperature: float,
+    timeout: float,
+    max_retries: int,
+) -> ChatOpenAI:
+    return ChatOpenAI(
+        model=model,
+        base_url=base_url,
+        api_key=api_key,  # type: ignore[arg-type]
+        temperature=temperature,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+
+
+def chat_model_from_context(ctx: MementoContext, role: Role) -> BaseChatModel:
+    """`ChatOpenAI` for a role, against the context's OpenAI-compatible endpoint.
+
+    Instances are cached per setting so HTTP connections are reused across calls and tasks.
+    """
+    api_key = os.environ.get(ctx.api_key_env, "")
+    if not api_key and ctx.base_url is None:
+        raise ModelEndpointError(
+            f"no API key for {OPENAI_URL}: set {ctx.api_key_env}, or set base_url "
+            "(MEMENTO_BASE_URL) to an OpenAI-compatible endpoint such as vLLM, Ollama or llama.cpp"
+        )
+    return _chat_openai(
+        model_name(ctx, role),
+        ctx.base_url,
+        api_key or "not-needed",
+        ctx.temperature,
+        ctx.llm_timeout_s,
+        ctx.llm_max_retries,
+    )
+
+
+async def call_model(
+    runnable: Runnable[Any, Any],
+    messages: Sequence[BaseMessage],
+    *,
+    ctx: MementoContext,
+    role: Role,
+) -> Any:
+    """Invoke a model (or a chain on it); endpoint failures name the URL and the model."""
+    where = f"the {role} model {model_name(ctx, role)!r} at {ctx.base_url or OPENAI_URL}"
+    try:
+        return await runnable.ainvoke(list(messages))
+    except openai.APIConnectionError as exc:
+        raise ModelEndpointError(f"cannot reach {where}: {exc}") from exc
+    except openai.NotFoundError as exc:
+        raise ModelEndpointError(f"{where} was not found: {exc}") from exc
+    except openai.AuthenticationError as exc:
+        raise ModelEndpointError(f"{where} refused the API key in {ctx.api_key_env}") from exc
+
+
+def message_text(message: BaseMessage) -> str:
+    """The plain text of a message whose content may be a list of content blocks."""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts = [
+        block if isinstance(block, str) else str(block.get("text", ""))
+        for block in content
+        if isinstance(block, str) or block.get("type") == "text"
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [truncated {len(text) - limit} of {len(text)} characters]"

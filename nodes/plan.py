@@ -1,0 +1,98 @@
+"""plan: the planner sees the task and the retrieved cases and returns steps or a final answer.
+
+On a later cycle it also sees the step results. Once max_cycles plans have run it must answer.
+A reply that cannot be parsed even by the JSON fallback ends the task as a recorded failure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from nodes import prompts
+from nodes.deps import MementoDeps, Node
+from nodes.plan_parsing import request_final_answer, request_plan
+from nodes.schemas import RetrievedCase, describe_results
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+    from graphs.state import State
+
+
+def make_plan(deps: MementoDeps) -> Node:
+    """The plan node, bound to the planner model factory and the tools' descriptions."""
+
+    async def plan(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        model = deps.chat_model(ctx, "planner")
+        messages = planner_messages(state, ctx, deps)
+        if state.cycle >= ctx.max_cycles:
+            return {"final_answer": await _forced_answer(model, messages, state, ctx)}
+        result = await request_plan(model, messages, ctx=ctx)
+        if result.plan is None:
+            runtime.stream_writer({"event": "plan_failed", "error": result.error})
+            return {"error": f"the planner's reply could not be parsed: {result.error}"}
+        new_plan = result.plan
+        if new_plan.final_answer and new_plan.final_answer.strip():
+            return {"plan": new_plan, "plans": [new_plan], "final_answer": new_plan.final_answer}
+        if not new_plan.steps:
+            return {"final_answer": await _forced_answer(model, messages, state, ctx)}
+        steps = [step.description for step in new_plan.steps]
+        runtime.stream_writer({"event": "plan", "cycle": state.cycle + 1, "steps": steps})
+        return {"plan": new_plan, "plans": [new_plan], "cycle": state.cycle + 1}
+
+    return plan
+
+
+async def _forced_answer(
+    model: Any, messages: list[BaseMessage], state: State, ctx: MementoContext
+) -> str:
+    """The planner's final answer; if it gives none, the last step's output stands in."""
+    final = [*messages, HumanMessage(prompts.PLANNER_FINAL)]
+    answer = await request_final_answer(model, final, ctx=ctx)
+    if answer:
+        return answer
+    return state.step_results[-1].output if state.step_results else ""
+
+
+def planner_messages(state: State, ctx: MementoContext, deps: MementoDeps) -> list[BaseMessage]:
+    """System prompt with tools and cases, the task, and the progress of earlier cycles."""
+    tools = "\n".join(f"- {t.name}: {t.description.splitlines()[0]}" for t in deps.tools)
+    system = prompts.PLANNER_SYSTEM.format(
+        tools=tools or "(none: the executor can only reason)",
+        cases=format_cases(state.retrieved),
+    )
+    messages: list[BaseMessage] = [
+        SystemMessage(system),
+        HumanMessage(prompts.PLANNER_TASK.format(task=state.task)),
+    ]
+    if state.step_results:
+        progress = prompts.PLANNER_PROGRESS.format(
+            results=describe_results(state.step_results),
+            cycle=state.cycle + 1,
+            max_cycles=ctx.max_cycles,
+        )
+        messages.append(HumanMessage(progress))
+    return messages
+
+
+def format_cases(cases: list[RetrievedCase]) -> str:
+    """Retrieved cases split into successes and failures, as the paper's planner sees them."""
+
+    def lines(group: list[RetrievedCase]) -> str:
+        if not group:
+            return prompts.NO_CASES
+        return "\n".join(
+            f"- Q: {c.question}\n  plan: {'; '.join(c.plan) or '(answered directly)'}\n"
+            f"  answer: {c.answer}"
+            for c in group
+        )
+
+    successes = [c for c in cases if c.reward >= 0.5]
+    failures = [c for c in cases if c.reward < 0.5]
+    return (
+        f"{prompts.CASES_SUCCESS_HEADER}\n{lines(successes)}\n"
+        f"{prompts.CASES_FAILURE_HEADER}\n{lines(failures)}"
+    )

@@ -1,0 +1,113 @@
+"""Getting a plan out of a planner reply: structured output first, JSON in text as fallback.
+
+`with_structured_output(method="function_calling")` works on OpenAI and llama.cpp alike
+(llama.cpp rejects json_schema and its json_object mode can stall, so neither is used).
+Small models still answer in prose or malformed JSON, so a reply's text is searched for a JSON
+object, and one plain re-ask is made before the plan is declared unparseable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import ValidationError
+
+from nodes import prompts
+from nodes.models import call_model, message_text
+from nodes.schemas import FinalAnswer, Plan
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+
+
+@dataclass
+class PlanResult:
+    """A parsed plan, or the reason none could be parsed."""
+
+    plan: Plan | None
+    error: str | None = None
+
+
+def extract_json_object(text: str) -> dict[str, Any] | None:
+    """The first JSON object embedded in a text (code fences and prose around it are fine)."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
+
+
+def plan_from_text(text: str) -> Plan | None:
+    """A plan from a JSON object in the text, or None."""
+    data = extract_json_object(text)
+    if data is None:
+        return None
+    try:
+        return Plan.model_validate(data)
+    except ValidationError:
+        return None
+
+
+async def _structured(
+    model: BaseChatModel, schema: type, messages: list[BaseMessage], ctx: MementoContext
+) -> tuple[Any, AIMessage | None, str | None]:
+    """(parsed, raw reply, error) of one structured-output call; endpoint errors propagate."""
+    try:
+        chain = model.with_structured_output(schema, method="function_calling", include_raw=True)
+    except NotImplementedError:
+        return None, None, "the model does not support function calling"
+    try:
+        out = await call_model(chain, messages, ctx=ctx, role="planner")
+    except (openai.BadRequestError, ValidationError, ValueError) as exc:
+        return None, None, f"{type(exc).__name__}: {exc}"
+    if not isinstance(out, dict):
+        return out, None, None
+    error = out.get("parsing_error")
+    return out.get("parsed"), out.get("raw"), (str(error) if error else None)
+
+
+async def request_plan(
+    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext
+) -> PlanResult:
+    """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask."""
+    parsed, raw, error = await _structured(model, Plan, messages, ctx)
+    if isinstance(parsed, Plan):
+        return PlanResult(parsed)
+    if raw is not None and (plan := plan_from_text(message_text(raw))):
+        return PlanResult(plan)
+    reply = await call_model(
+        model, [*messages, HumanMessage(prompts.PLANNER_JSON_FALLBACK)], ctx=ctx, role="planner"
+    )
+    text = message_text(reply)
+    if plan := plan_from_text(text):
+        return PlanResult(plan)
+    reason = error or "no plan in the structured reply"
+    return PlanResult(None, f"{reason}; fallback reply was {text[:200]!r}")
+
+
+async def request_final_answer(
+    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext
+) -> str | None:
+    """The final answer, from structured output or else the reply's text; None if empty."""
+    parsed, raw, _ = await _structured(model, FinalAnswer, messages, ctx)
+    if isinstance(parsed, FinalAnswer) and parsed.answer.strip():
+        return parsed.answer.strip()
+    text = message_text(raw) if raw is not None else ""
+    if not text.strip():
+        text = message_text(await call_model(model, messages, ctx=ctx, role="planner"))
+    data = extract_json_object(text)
+    if data is not None:
+        text = str(data.get("answer") or data.get("final_answer") or "")
+    return text.strip() or None

@@ -1,0 +1,94 @@
+"""Records the nodes produce: the plan, step results with their tool calls, the judgement.
+
+They live beside the nodes (not in `graphs`) so nodes can build them without importing the
+graph; `graphs.state` composes them into the graph state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+
+class PlanStep(BaseModel):
+    """One step of a plan."""
+
+    description: str = Field(description="What the executor should do in this step.")
+    tool: str | None = Field(
+        default=None, description="Name of the tool to use for this step, if one fits."
+    )
+
+
+class Plan(BaseModel):
+    """The planner's reply: steps to run next, or the final answer when it knows it."""
+
+    steps: list[PlanStep] = Field(
+        default_factory=list, description="Steps to run next; empty when final_answer is given."
+    )
+    final_answer: str | None = Field(
+        default=None, description="The final answer to the task, once it is known."
+    )
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def _steps_may_be_strings(cls, value: Any) -> Any:
+        """Small models often write steps as plain strings; accept them as descriptions."""
+        if isinstance(value, list):
+            return [{"description": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class FinalAnswer(BaseModel):
+    """The planner's answer when no more steps may be run."""
+
+    answer: str = Field(description="The final answer to the task, as short as possible.")
+
+
+class ToolCallRecord(BaseModel):
+    """One tool call the executor made and what came back (truncated)."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    result: str = ""
+    error: bool = False
+    seconds: float = 0.0
+
+
+class StepResult(BaseModel):
+    """What running one plan step produced."""
+
+    cycle: int
+    description: str
+    tool: str | None = None
+    output: str = ""
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    error: str | None = None
+
+
+class RetrievedCase(BaseModel):
+    """A candidate case as the policy saw it: similarity, Q and probability under mu."""
+
+    case_id: str
+    question: str
+    answer: str
+    reward: float
+    similarity: float
+    q: float
+    probability: float
+    plan: list[str] = Field(default_factory=list)
+
+
+class Judgement(BaseModel):
+    """The reward of a task; reward None means unjudged (nothing is learned from it)."""
+
+    reward: float | None
+    method: str
+    rationale: str = ""
+
+
+def describe_results(results: list[StepResult]) -> str:
+    """Step results as numbered lines, the way the planner and the judge read them."""
+    return "\n".join(
+        f"{i}. {r.description} -> {r.error or r.output}" for i, r in enumerate(results, start=1)
+    )

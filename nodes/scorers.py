@@ -1,0 +1,94 @@
+"""Answer scorers: normalised exact match, numeric match, token F1; aliases supported.
+
+A ground truth may hold several accepted answers joined by `<|answer_split|>`; a GSM8K-style
+solution ending in `#### N` counts as the answer N.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from fractions import Fraction
+
+ALIAS_SEPARATOR = "<|answer_split|>"
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
+
+
+def split_aliases(truth: str) -> list[str]:
+    """The accepted answers in a ground truth (GSM8K solutions reduce to their final number)."""
+    if "####" in truth:
+        truth = truth.rsplit("####", 1)[1]
+    return [alias.strip() for alias in truth.split(ALIAS_SEPARATOR) if alias.strip()]
+
+
+def normalize_answer(text: str) -> str:
+    """Lower case, no punctuation, no articles, single spaces (SQuAD's normalisation)."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def parse_number(text: str) -> Fraction | None:
+    """The last number in a text ("1,000" and "1000.0" both give 1000), or None."""
+    matches = _NUMBER.findall(text.replace("$", ""))
+    if not matches:
+        return None
+    token = matches[-1].replace(",", "")
+    try:
+        return Fraction(token)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def exact_match(prediction: str, truth: str) -> float:
+    """1.0 when the normalised prediction equals a normalised alias."""
+    predicted = normalize_answer(prediction)
+    return float(any(predicted == normalize_answer(alias) for alias in split_aliases(truth)))
+
+
+def numeric_match(prediction: str, truth: str, *, rel_tol: float = 1e-6) -> float:
+    """1.0 when the prediction's last number equals an alias's number (within rel_tol)."""
+    predicted = parse_number(prediction)
+    if predicted is None:
+        return 0.0
+    for alias in split_aliases(truth):
+        expected = parse_number(alias)
+        if expected is not None and abs(predicted - expected) <= rel_tol * max(1, abs(expected)):
+            return 1.0
+    return 0.0
+
+
+def token_f1(prediction: str, truth: str) -> float:
+    """The best token-overlap F1 of the prediction against any alias."""
+    predicted = normalize_answer(prediction).split()
+    best = 0.0
+    for alias in split_aliases(truth):
+        expected = normalize_answer(alias).split()
+        common = sum((Counter(predicted) & Counter(expected)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(expected)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def is_numeric_truth(truth: str) -> bool:
+    """Whether every alias is a plain number (then numbers are compared, not strings)."""
+    aliases = split_aliases(truth)
+    return bool(aliases) and all(
+        re.fullmatch(r"\s*" + _NUMBER.pattern + r"\s*", a.replace("$", "")) for a in aliases
+    )
+
+
+def score_answer(prediction: str, truth: str, scorer: str = "auto") -> tuple[float, str]:
+    """(reward, method) for a prediction against a ground truth with a non-LLM scorer.
+
+    'auto' compares numbers when the truth is numeric, else normalised exact match.
+    """
+    if scorer == "auto":
+        scorer = "numeric" if is_numeric_truth(truth) else "exact"
+    functions = {"exact": exact_match, "numeric": numeric_match, "f1": token_f1}
+    if scorer not in functions:
+        raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(functions)}")
+    return functions[scorer](prediction, truth), scorer

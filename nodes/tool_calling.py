@@ -1,0 +1,119 @@
+"""The executor's bounded tool-calling loop for one plan step.
+
+A step that names a known tool gets that tool forced on its first call (small models make no
+call with tool_choice="auto"). The loop stops after `max_tool_calls_per_step` calls and asks
+for the step's result without tools, so an empty or looping reply can never run forever.
+Tool failures, timeouts and unknown tool names come back to the model as error tool messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages.tool import ToolCall
+from langchain_core.tools import BaseTool
+
+from nodes import prompts
+from nodes.models import call_model, message_text, truncate
+from nodes.schemas import PlanStep, StepResult, ToolCallRecord
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+
+EventWriter = Callable[[Any], None]
+
+
+async def call_tool(
+    tools: Mapping[str, BaseTool], call: ToolCall, *, ctx: MementoContext
+) -> tuple[ToolCallRecord, ToolMessage]:
+    """Run one tool call; any failure becomes an error result, never an exception."""
+    name, args = call["name"], call.get("args") or {}
+    started = time.perf_counter()
+    error = True
+    tool = tools.get(name)
+    if tool is None:
+        content = f"unknown tool {name!r}; available: {', '.join(sorted(tools)) or 'none'}"
+    else:
+        try:
+            reply = await asyncio.wait_for(tool.ainvoke(call), timeout=ctx.tool_timeout_s)
+            content = message_text(reply) if isinstance(reply, BaseMessage) else str(reply)
+            error = getattr(reply, "status", "success") == "error"
+        except TimeoutError:
+            content = f"tool {name!r} timed out after {ctx.tool_timeout_s:g} s"
+        except Exception as exc:  # a tool's failure is information for the model, not a crash
+            content = f"tool {name!r} failed: {type(exc).__name__}: {exc}"
+    content = truncate(content, ctx.max_result_chars)
+    record = ToolCallRecord(
+        name=name,
+        args=dict(args),
+        result=content,
+        error=error,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+    status = "error" if error else "success"
+    message = ToolMessage(content=content, tool_call_id=call.get("id") or name, status=status)
+    return record, message
+
+
+async def run_step(
+    model: BaseChatModel,
+    tools: Mapping[str, BaseTool],
+    step: PlanStep,
+    *,
+    task: str,
+    previous: str,
+    cycle: int,
+    ctx: MementoContext,
+    write_event: EventWriter,
+) -> StepResult:
+    """Carry out one plan step with the executor model and tools; returns its result."""
+    messages: list[BaseMessage] = [
+        SystemMessage(prompts.EXECUTOR_SYSTEM.format(task=task)),
+        HumanMessage(prompts.EXECUTOR_STEP.format(step=step.description, previous=previous)),
+    ]
+    records: list[ToolCallRecord] = []
+    forced = step.tool if step.tool in tools else None
+    while True:
+        budget = ctx.max_tool_calls_per_step - len(records)
+        if tools and budget > 0:
+            choice = forced if forced and not records else "auto"
+            runnable = model.bind_tools(list(tools.values()), tool_choice=choice)
+        else:
+            runnable = model
+            if records:
+                messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
+        reply = await call_model(runnable, messages, ctx=ctx, role="executor")
+        messages.append(reply)
+        calls = list(getattr(reply, "tool_calls", []) or []) if runnable is not model else []
+        if not calls:
+            return _step_result(step, cycle, message_text(reply), records, ctx)
+        for call in calls[:budget]:
+            record, tool_message = await call_tool(tools, call, ctx=ctx)
+            summary = record.model_dump(include={"name", "args", "error"})
+            write_event({"event": "tool_call", **summary})
+            records.append(record)
+            messages.append(tool_message)
+        for call in calls[budget:]:
+            messages.append(
+                ToolMessage(content="tool-call budget spent", tool_call_id=call.get("id") or "")
+            )
+
+
+def _step_result(
+    step: PlanStep, cycle: int, text: str, records: list[ToolCallRecord], ctx: MementoContext
+) -> StepResult:
+    """The step's result; an empty reply falls back to the last tool result."""
+    output = text.strip() or (records[-1].result if records else "")
+    return StepResult(
+        cycle=cycle,
+        description=step.description,
+        tool=step.tool,
+        output=truncate(output, ctx.max_result_chars),
+        tool_calls=records,
+        error=None if output else "the executor gave no output",
+    )

@@ -1,0 +1,85 @@
+"""Bad input gets a clear error naming the problem."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from graphs import MementoContext, build_graph
+from memory import CaseBank, EmbeddingSizeMismatchError
+from nodes import MementoDeps, ModelEndpointError
+from tests.conftest import make_context
+from tests.fakes import HashingEmbedder
+from tools import ToolConfigError, build_connections
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_unreachable_llm_endpoint_names_the_url(bank: CaseBank) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
+    context = make_context(base_url=url, llm_max_retries=0, llm_timeout_s=5)
+    with pytest.raises(ModelEndpointError, match=f"cannot reach the planner model .* at {url}"):
+        await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
+
+
+def test_no_api_key_and_no_endpoint_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nodes import chat_model_from_context
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("MEMENTO_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ModelEndpointError, match="set OPENAI_API_KEY"):
+        chat_model_from_context(MementoContext(store=":memory:"), "planner")
+
+
+def test_unknown_mcp_server_is_named() -> None:
+    with pytest.raises(ToolConfigError, match="unknown MCP server 'serach'.*calculator"):
+        build_connections(enabled=["calculator", "serach"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"transport": "carrier-pigeon", "url": "x"}, "unknown transport 'carrier-pigeon'"),
+        ({"transport": "stdio"}, "missing field 'command'"),
+        ({"transport": "streamable_http"}, "missing field 'url'"),
+        ({"command": "python", "args": "-m x"}, "'args' must be a list"),
+        ("python -m x", "expected an object"),
+    ],
+)
+def test_malformed_server_config_names_server_and_field(spec: object, message: str) -> None:
+    with pytest.raises(ToolConfigError, match=f"MCP server 'mine'.*{message}"):
+        build_connections({"mine": spec})
+
+
+def test_a_bundled_server_can_be_switched_off() -> None:
+    assert "calculator" not in build_connections({"calculator": None})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("top_k", 0, "'top_k' must be at least 1"),
+        ("alpha", 0.0, "'alpha' must be > 0"),
+        ("mode", "training", "'mode' must be one of train, eval"),
+        ("retrieval", "bm25", "'retrieval' must be one of"),
+        ("top_k", 64, "'top_k' .* exceeds 'num_candidates'"),
+    ],
+)
+def test_bad_context_values_name_the_field(field: str, value: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        MementoContext(store=":memory:", **{field: value})
+
+
+def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path) -> None:
+    CaseBank(str(tmp_path), dim=64).close()
+    with pytest.raises(
+        EmbeddingSizeMismatchError, match="holds 64-d vectors but the embedder gives 384-d"
+    ):
+        CaseBank(str(tmp_path), dim=384)

@@ -1,0 +1,147 @@
+"""Soft-Q learning with numbers: kernel Q, the soft policy, and the paper's targets."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+
+import numpy as np
+import pytest
+
+from memory import (
+    Case,
+    CaseBank,
+    KernelQ,
+    LogisticQModel,
+    ParametricQ,
+    Visit,
+    kernel_q,
+    select_cases,
+    soft_policy,
+    soft_q_targets,
+    soft_value,
+)
+
+
+def test_kernel_q_matches_eq9_on_a_hand_computed_example() -> None:
+    # k = [exp(0), exp((0.7 - 1) / 0.3)] = [1, 0.367879]
+    # Q = (1*1 + 0.367879*0 + 0.01*0.5) / (1 + 0.367879 + 0.01)
+    q = kernel_q(np.array([1.0, 0.7]), np.array([1.0, 0.0]), tau=0.3, lam=0.01, q0=0.5)
+    assert q == pytest.approx(0.7293817, abs=1e-6)
+    assert kernel_q(np.array([]), np.array([]), tau=0.3, lam=0.01, q0=0.5) == 0.5
+
+
+def _case(bank: CaseBank, question: str, vector: list[float]) -> str:
+    now = time.time()
+    case = Case(id="", namespace="n", question=question, reward=1.0, created_at=now, updated_at=now)
+    return bank.add(case, vector).id
+
+
+def _visits(bank: CaseBank, case_id: str, state: list[float], target: float, n: int) -> None:
+    bank.add_visits(
+        [
+            (
+                Visit(
+                    id=str(uuid.uuid4()),
+                    case_id=case_id,
+                    namespace="n",
+                    target=target,
+                    created_at=time.time(),
+                ),
+                state,
+            )
+            for _ in range(n)
+        ]
+    )
+
+
+def test_visits_with_target_one_raise_q_above_the_prior_and_mu_above_a_failing_case() -> None:
+    with CaseBank(":memory:", dim=3) as bank:
+        s = [1.0, 0.2, 0.0]
+        helpful = _case(bank, "helpful", [1.0, 0.0, 0.0])
+        useless = _case(bank, "useless", [1.0, 0.1, 0.0])
+        _visits(bank, helpful, s, 1.0, 5)
+        _visits(bank, useless, s, 0.0, 5)
+        estimator = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5)
+        candidates = bank.search(s, namespace="n", limit=2)
+        q = estimator.q_values(np.array(s), candidates)
+        by_question = {c.case.question: value for c, value in zip(candidates, q, strict=True)}
+        assert by_question["helpful"] > 0.99 > 0.5  # far above the prior q0 = 0.5
+        assert by_question["useless"] < 0.01
+        mu = dict(
+            zip(by_question, soft_policy(np.array(list(by_question.values())), 0.1), strict=True)
+        )
+        assert mu["helpful"] > 0.99 and mu["useless"] < 0.01
+
+
+def test_kernel_q_reads_a_bounded_number_of_visits_per_case() -> None:
+    with CaseBank(":memory:", dim=2) as bank:
+        case_id = _case(bank, "c", [1.0, 0.0])
+        _visits(bank, case_id, [1.0, 0.0], 1.0, 3)  # near the query state
+        _visits(bank, case_id, [0.0, 1.0], 0.0, 20)  # far from it
+        near = bank.nearest_visits([1.0, 0.0], [case_id], per_case=3)
+        assert len(near) == 3 and all(v.target == 1.0 for v in near)
+
+
+def test_soft_policy_small_alpha_is_top_k_and_large_alpha_is_uniform() -> None:
+    q = np.array([0.1, 0.9, 0.5, 0.7, 0.3])
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        assert list(select_cases(q, 2, 1e-6, "train", rng)) == [1, 3]
+    assert soft_policy(q, 1e-6)[1] == pytest.approx(1.0)
+    assert np.allclose(soft_policy(q, 1e6), 0.2, atol=1e-6)
+    counts = np.zeros(5)
+    for _ in range(4000):
+        counts[select_cases(q, 1, 1e6, "train", rng)] += 1
+    assert np.all(np.abs(counts / 4000 - 0.2) < 0.03)
+
+
+def test_train_mode_samples_without_replacement_in_proportion_to_mu() -> None:
+    q = np.array([1.0, 0.0, 0.0])
+    rng = np.random.default_rng(1)
+    firsts = [select_cases(q, 3, 0.5, "train", rng)[0] for _ in range(3000)]
+    expected = soft_policy(q, 0.5)[0]  # e^2 / (e^2 + 2) = 0.787
+    assert np.mean(np.array(firsts) == 0) == pytest.approx(expected, abs=0.03)
+    assert all(len(set(select_cases(q, 3, 0.5, "train", rng))) == 3 for _ in range(50))
+
+
+def test_eval_mode_takes_top_k_by_q() -> None:
+    q = np.array([0.2, 0.8, 0.5])
+    assert list(select_cases(q, 2, 0.1, "eval", np.random.default_rng())) == [1, 2]
+
+
+def test_single_step_targets_are_the_reward() -> None:
+    assert soft_q_targets([0.7], [], gamma=0.0, alpha=0.1) == [0.7]
+    assert soft_q_targets([0.0, 1.0], [np.array([0.3])], gamma=0.0, alpha=0.1) == [0.0, 1.0]
+
+
+def test_discounted_target_matches_eq8_by_hand() -> None:
+    # V(s1) = 0.5 * log(e^(0.2/0.5) + e^(0.8/0.5)) = 0.5 * log(1.49182 + 4.95303) = 0.931641
+    assert soft_value(np.array([0.2, 0.8]), 0.5) == pytest.approx(0.9316412, abs=1e-6)
+    targets = soft_q_targets([0.0, 1.0], [np.array([0.2, 0.8])], gamma=0.9, alpha=0.5)
+    assert targets[0] == pytest.approx(0.9 * 0.9316412, abs=1e-6)  # 0.838477
+    assert targets[1] == 1.0
+    assert soft_value(np.array([1000.0, 1000.0]), 0.01) == pytest.approx(
+        1000.0 + 0.01 * math.log(2)
+    )
+
+
+def test_parametric_q_learns_and_its_weights_survive_a_reload(tmp_path) -> None:
+    with CaseBank(":memory:", dim=4) as bank:
+        good = _case(bank, "good", [1.0, 0.0, 0.0, 0.0])
+        bad = _case(bank, "bad", [0.0, 1.0, 0.0, 0.0])
+        path = tmp_path / "q.npz"
+        estimator = ParametricQ(bank, LogisticQModel(4, path=path))
+        s = np.array([0.7, 0.7, 0.1, 0.0])
+        before = estimator.q_values(s, bank.search(list(s), namespace="n", limit=2))
+        assert np.allclose(before, 0.5)
+        for _ in range(200):
+            estimator.learn(s, [good, bad], [1.0, 0.0])
+        found = bank.search(list(s), namespace="n", limit=2)
+        after = dict(
+            zip([c.case.question for c in found], estimator.q_values(s, found), strict=True)
+        )
+        assert after["good"] > 0.8 and after["bad"] < 0.2
+        reloaded = LogisticQModel(4, path=path)
+        assert np.allclose(reloaded.weights, estimator.model.weights)
