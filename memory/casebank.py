@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -30,6 +31,10 @@ def normalize_question(question: str) -> str:
 def case_id_for(namespace: str, question: str) -> str:
     """Stable id of the case for a question within a namespace (the dedup key)."""
     return str(uuid.uuid5(_ID_NAMESPACE, f"{namespace}\x00{normalize_question(question)}"))
+
+
+def _is_folder(location: str) -> bool:
+    return location != ":memory:" and not location.startswith(("http://", "https://"))
 
 
 def open_qdrant(location: str) -> QdrantClient:
@@ -53,18 +58,21 @@ class CaseBank:
         self,
         location: str = ":memory:",
         *,
-        dim: int,
+        dim: int | None,
         prefix: str = "memento",
         client: QdrantClient | None = None,
     ) -> None:
-        if dim <= 0:
+        """Open (creating if needed) the bank; `dim=None` opens an existing bank at its size."""
+        if dim is not None and dim <= 0:
             raise ValueError(f"embedding size must be positive, got {dim}")
         self.location = location
-        self.dim = dim
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
+        if dim is not None and _is_folder(location):
+            Path(location).mkdir(parents=True, exist_ok=True)
         self._client = client or open_qdrant(location)
         self._lock = threading.RLock()
+        self.dim = dim if dim is not None else self._stored_dim()
         for name in (self.cases_collection, self.visits_collection):
             self._ensure_collection(name)
 
@@ -79,6 +87,13 @@ class CaseBank:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _stored_dim(self) -> int:
+        if not self._client.collection_exists(self.cases_collection):
+            self._client.close()
+            raise CaseBankError(f"there is no case bank at {self.location!r} yet")
+        info = self._client.get_collection(self.cases_collection)
+        return int(info.config.params.vectors.size)  # type: ignore[union-attr]
 
     def _ensure_collection(self, name: str) -> None:
         with self._lock:

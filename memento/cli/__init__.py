@@ -6,9 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from graphs.settings import ConfigError
 from memento.cli import cases, run
+from memory import CaseBankError
+from nodes import ModelEndpointError
+from tools import ToolConfigError, ToolServerError
 
 SUBCOMMANDS = (run, cases)
+
+# Failures a user can fix from the message alone: shown without a traceback.
+USER_ERRORS = (ConfigError, CaseBankError, ModelEndpointError, ToolConfigError, ToolServerError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,7 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except USER_ERRORS as exc:
+        print(f"memento: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("memento: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+"""Opening what a run needs: the embedder, the case bank and the MCP tool sessions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from langchain_core.embeddings import Embeddings
+
+from graphs.context import MementoContext
+from graphs.settings import ConfigError, MementoSettings
+from memory import CaseBank, embedding_dim
+from memory.embeddings import openai_embeddings
+from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
+from tools import ToolSessions, build_connections
+
+
+def default_embedder(ctx: MementoContext) -> Embeddings:
+    """An embeddings endpoint when `embedding_model` is set, else the embedded offline model."""
+    if ctx.embedding_model:
+        return openai_embeddings(
+            ctx.embedding_model, base_url=ctx.base_url, api_key_env=ctx.api_key_env
+        )
+    try:
+        from memory.minilm import MiniLMEmbedder
+    except ImportError as exc:
+        raise ConfigError(
+            "no embedder: set embedding_model (MEMENTO_EMBEDDING_MODEL) to an embeddings model "
+            "served at base_url, or install the offline embedder"
+        ) from exc
+    return MiniLMEmbedder()
+
+
+@asynccontextmanager
+async def open_resources(
+    settings: MementoSettings,
+    *,
+    embedder: Embeddings | None = None,
+    chat_model: ChatModelFactory = chat_model_from_context,
+) -> AsyncIterator[MementoDeps]:
+    """The bank, embedder and tool sessions of a run; all closed when the block ends."""
+    ctx = settings.context
+    embedder = embedder or default_embedder(ctx)
+    dim = await asyncio.to_thread(embedding_dim, embedder)
+    connections = build_connections(
+        settings.mcp_servers,
+        enabled=settings.enabled_servers,
+        bundled_options=settings.tool_options,
+    )
+    bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)
+    try:
+        async with ToolSessions(connections) as sessions:
+            yield MementoDeps(
+                bank=bank, embedder=embedder, tools=sessions.tools, chat_model=chat_model
+            )
+    finally:
+        bank.close()

@@ -1,0 +1,5 @@
+import sys
+
+from memento.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""`memento cases list|show`: read the case bank."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from memento.cli.options import add_settings_options, settings_from_args
+from memory import Case, CaseBank
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("cases", help="inspect the case bank")
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="the newest cases, one line each")
+    add_settings_options(listing)
+    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(func=list_command)
+    show = actions.add_parser("show", help="one case in full, with its visits")
+    add_settings_options(show)
+    show.add_argument("case_id", help="a case id, or a unique prefix of one")
+    show.set_defaults(func=show_command)
+
+
+def _open_bank(args: argparse.Namespace) -> CaseBank:
+    return CaseBank(settings_from_args(args).context.store, dim=None)
+
+
+def list_command(args: argparse.Namespace) -> int:
+    namespace = settings_from_args(args).context.namespace
+    with _open_bank(args) as bank:
+        cases = bank.list_cases(namespace=namespace, limit=args.limit)
+        total = bank.count(namespace=namespace)
+    if args.json:
+        for case in cases:
+            print(case.model_dump_json())
+        return 0
+    print(f"{total} cases in namespace {namespace!r}; newest first")
+    for case in cases:
+        when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
+        question = " ".join(case.question.split())[:70]
+        print(f"{case.id[:8]}  r={case.reward:.2f}  x{case.attempts}  {when}  {question}")
+    return 0
+
+
+def show_command(args: argparse.Namespace) -> int:
+    namespace = settings_from_args(args).context.namespace
+    with _open_bank(args) as bank:
+        case = bank.get(args.case_id) if len(args.case_id) == 36 else None
+        if case is None:
+            matches = [
+                c for c in bank.list_cases(namespace=namespace) if c.id.startswith(args.case_id)
+            ]
+            if len(matches) != 1:
+                found = "no case" if not matches else f"{len(matches)} cases"
+                print(f"memento cases show: {found} with id {args.case_id!r}", file=sys.stderr)
+                return 1
+            case = matches[0]
+        visits = bank.list_visits(case_id=case.id)
+    _print_case(case)
+    print(f"visits: {len(visits)}")
+    for visit in visits[-10:]:
+        print(f"  target={visit.target:.3f} cycle={visit.cycle} run={visit.run_id[:8]}")
+    return 0
+
+
+def _print_case(case: Case) -> None:
+    data = case.model_dump()
+    for time_field in ("created_at", "updated_at"):
+        data[time_field] = dt.datetime.fromtimestamp(data[time_field]).isoformat(timespec="seconds")
+    print(json.dumps(data, indent=2, ensure_ascii=False))
