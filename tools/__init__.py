@@ -3,7 +3,12 @@
 Knows nothing about graphs or nodes.
 """
 
-from tools.config import build_connections, servers_from_config, validate_connection
+from tools.config import (
+    build_connections,
+    load_config_file,
+    servers_from_config,
+    validate_connection,
+)
 from tools.errors import ToolConfigError, ToolServerError
 from tools.sessions import ToolSessions
 
@@ -12,6 +17,7 @@ __all__ = [
     "ToolServerError",
     "ToolSessions",
     "build_connections",
+    "load_config_file",
     "servers_from_config",
     "validate_connection",
 ]

@@ -7,7 +7,9 @@ set to ``null`` switches a bundled server off.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from langchain_mcp_adapters.sessions import Connection
@@ -40,6 +42,28 @@ def validate_connection(name: str, spec: Any) -> Connection:
     if transport == "stdio" and not isinstance(spec.get("args", []), list):
         raise ToolConfigError(f"MCP server {name!r}: field 'args' must be a list of strings")
     return {**spec, "transport": transport}  # type: ignore[return-value]
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """The parsed JSON object of a config file; errors name the file and, for bad JSON, the
+    line and column."""
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ToolConfigError(f"config file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ToolConfigError(f"config file {str(path)!r} cannot be read: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolConfigError(
+            f"config file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ToolConfigError(f"config file {str(path)!r} must hold a JSON object")
+    return data
 
 
 def servers_from_config(config: Mapping[str, Any]) -> dict[str, Any]:

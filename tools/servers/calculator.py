@@ -142,7 +142,7 @@ def calculate_expression(expression: str) -> str:
         raise CalculatorError(f"wrong arguments: {exc}") from exc
 
 
-mcp = FastMCP("calculator")
+mcp = FastMCP("calculator", log_level="WARNING")  # INFO logs every request to stderr
 
 
 @mcp.tool()

@@ -30,7 +30,7 @@ class SearchResults:
 
 def build_server(corpus: CorpusIndex) -> FastMCP:
     """The MCP server with `search` and `read_passage` over `corpus`."""
-    mcp = FastMCP("corpus_search")
+    mcp = FastMCP("corpus_search", log_level="WARNING")
 
     @mcp.tool()
     def search(query: str, k: int = 5) -> SearchResults:

@@ -182,7 +182,7 @@ def _render_pdf(path: Path) -> str:
 
 def build_server(files: FilesRoot) -> FastMCP:
     """The MCP server with `list_files` and `read_file` over `files`."""
-    mcp = FastMCP("files")
+    mcp = FastMCP("files", log_level="WARNING")
 
     @mcp.tool()
     def list_files(path: str = ".") -> Listing:

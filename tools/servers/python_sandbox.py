@@ -259,7 +259,7 @@ def limits_from_args(
 
 def build_server(limits: SandboxLimits) -> FastMCP:
     """The MCP server with its one tool, `run_python`, bound to `limits`."""
-    mcp = FastMCP("python")
+    mcp = FastMCP("python", log_level="WARNING")
     description = (
         "Run a Python 3 script in a fresh sandboxed process and return its stdout, stderr and "
         "exit code. Print what you need to see. Each call starts from scratch (no state is kept "

@@ -100,7 +100,7 @@ async def searxng_search(url: str, query: str, k: int = 5, timeout_s: float = 15
 
 def build_server(url: str, timeout_s: float = 15.0) -> FastMCP:
     """The MCP server with its one tool, `web_search`, against the instance at `url`."""
-    mcp = FastMCP("web_search")
+    mcp = FastMCP("web_search", log_level="WARNING")
 
     @mcp.tool()
     async def web_search(query: str, k: int = 5) -> WebResults:
