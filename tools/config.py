@@ -2,7 +2,8 @@
 
 A config file looks like ``{"mcp_servers": {"name": {"transport": "stdio", "command": ...}}}``
 (``mcpServers`` is accepted too). User servers are merged over the bundled ones; a user entry
-set to ``null`` switches a bundled server off.
+set to ``null`` switches a bundled server off. An optional ``tools`` section holds ``enabled``
+(the servers to start; all when absent) and the bundled servers' options (see `tools.bundled`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,21 @@ def servers_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(servers, Mapping):
         raise ToolConfigError("'mcp_servers' must be an object of server name -> connection")
     return dict(servers)
+
+
+def connections_from_config(config: Mapping[str, Any]) -> dict[str, Connection]:
+    """The connections a parsed config file asks for: its ``mcp_servers`` over the bundled
+    servers, narrowed to ``tools.enabled`` and with the other ``tools`` keys as their options."""
+    options = config.get("tools", {})
+    if not isinstance(options, Mapping):
+        raise ToolConfigError("'tools' must be an object of bundled-server options")
+    options = dict(options)
+    enabled = options.pop("enabled", None)
+    if enabled is not None and not (
+        isinstance(enabled, list) and all(isinstance(name, str) for name in enabled)
+    ):
+        raise ToolConfigError("'tools.enabled' must be a list of server names")
+    return build_connections(servers_from_config(config), enabled=enabled, bundled_options=options)
 
 
 def build_connections(

@@ -21,8 +21,9 @@ The limits are applied by a tiny bootstrap in the child that then `exec`s the in
 snippet, rather than by `preexec_fn`, which is unsafe in a process with threads (the tool runs in
 a worker thread). RLIMIT_NPROC counts every process of the user, so it is set to the user's
 current count plus `max_processes`; the kernel does not enforce it for root, so a server run as
-root has no fork-bomb guard beyond the time limit. This is a guard against runaway and careless
-code, not a security boundary against a determined attacker: run it in a container for that.
+root has no fork-bomb guard beyond the time limit. The network is not cut off, and a process that
+leaves its process group outlives the call. This is a guard against runaway and careless code,
+not a security boundary against a determined attacker: run the server in a container for that.
 Run it alone with ``python -m tools.servers.python_sandbox``.
 """
 
@@ -264,7 +265,7 @@ def build_server(limits: SandboxLimits) -> FastMCP:
         "Run a Python 3 script in a fresh sandboxed process and return its stdout, stderr and "
         "exit code. Print what you need to see. Each call starts from scratch (no state is kept "
         f"between calls). Limits: {limits.timeout_s:g} s by default (timeout_s, at most "
-        f"{limits.max_timeout_s:g} s), {limits.memory_mb} MB of memory, no network guarantees, "
+        f"{limits.max_timeout_s:g} s), {limits.memory_mb} MB of memory, "
         f"output cut after {limits.max_output_bytes} bytes."
     )
 
