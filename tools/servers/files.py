@@ -208,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--max-chars",
         type=int,
-        default=int(os.environ.get("MEMENTO_FILES_MAX_CHARS", MAX_READ_CHARS)),
+        default=os.environ.get("MEMENTO_FILES_MAX_CHARS", str(MAX_READ_CHARS)),
         help=f"most characters one read returns (env MEMENTO_FILES_MAX_CHARS; {MAX_READ_CHARS})",
     )
     args = parser.parse_args(argv)

@@ -251,7 +251,7 @@ def limits_from_args(
         parser.add_argument(
             "--" + field.name.replace("_", "-"),
             type=kind,
-            default=kind(environ.get(env, getattr(defaults, field.name))),
+            default=environ.get(env, str(getattr(defaults, field.name))),  # argparse converts
             help=f"(env {env}; default {getattr(defaults, field.name)})",
         )
     args = parser.parse_args(argv)

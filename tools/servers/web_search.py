@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--timeout-s",
         type=float,
-        default=float(os.environ.get("MEMENTO_SEARXNG_TIMEOUT_S", 15)),
+        default=os.environ.get("MEMENTO_SEARXNG_TIMEOUT_S", "15"),
         help="seconds per request (env MEMENTO_SEARXNG_TIMEOUT_S; default 15)",
     )
     args = parser.parse_args(argv)
