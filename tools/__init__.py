@@ -15,8 +15,6 @@ from tools.errors import ToolConfigError, ToolServerError
 if TYPE_CHECKING:
     from tools.config import (
         build_connections,
-        connections_from_config,
-        load_config_file,
         servers_from_config,
         validate_connection,
     )
@@ -25,8 +23,6 @@ if TYPE_CHECKING:
 _LAZY = {
     "ToolSessions": "tools.sessions",
     "build_connections": "tools.config",
-    "connections_from_config": "tools.config",
-    "load_config_file": "tools.config",
     "servers_from_config": "tools.config",
     "validate_connection": "tools.config",
 }
@@ -36,8 +32,6 @@ __all__ = [
     "ToolServerError",
     "ToolSessions",
     "build_connections",
-    "connections_from_config",
-    "load_config_file",
     "servers_from_config",
     "validate_connection",
 ]

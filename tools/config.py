@@ -8,9 +8,7 @@ set to ``null`` switches a bundled server off. An optional ``tools`` section hol
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from langchain_mcp_adapters.sessions import Connection
@@ -45,49 +43,12 @@ def validate_connection(name: str, spec: Any) -> Connection:
     return {**spec, "transport": transport}  # type: ignore[return-value]
 
 
-def load_config_file(path: str | Path) -> dict[str, Any]:
-    """The parsed JSON object of a config file; errors name the file and, for bad JSON, the
-    line and column."""
-    path = Path(path).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ToolConfigError(f"config file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ToolConfigError(f"config file {str(path)!r} cannot be read: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ToolConfigError(
-            f"config file {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}"
-        ) from None
-    if not isinstance(data, dict):
-        raise ToolConfigError(f"config file {str(path)!r} must hold a JSON object")
-    return data
-
-
 def servers_from_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """The raw server entries of a parsed config file (either spelling of the key)."""
     servers = config.get("mcp_servers", config.get("mcpServers", {}))
     if not isinstance(servers, Mapping):
         raise ToolConfigError("'mcp_servers' must be an object of server name -> connection")
     return dict(servers)
-
-
-def connections_from_config(config: Mapping[str, Any]) -> dict[str, Connection]:
-    """The connections a parsed config file asks for: its ``mcp_servers`` over the bundled
-    servers, narrowed to ``tools.enabled`` and with the other ``tools`` keys as their options."""
-    options = config.get("tools", {})
-    if not isinstance(options, Mapping):
-        raise ToolConfigError("'tools' must be an object of bundled-server options")
-    options = dict(options)
-    enabled = options.pop("enabled", None)
-    if enabled is not None and not (
-        isinstance(enabled, list) and all(isinstance(name, str) for name in enabled)
-    ):
-        raise ToolConfigError("'tools.enabled' must be a list of server names")
-    return build_connections(servers_from_config(config), enabled=enabled, bundled_options=options)
 
 
 def build_connections(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from langchain_mcp_adapters.sessions import Connection
 
-from graphs.settings import CONFIG_ENV
-from tools import ToolSessions, connections_from_config, load_config_file
+from graphs.settings import CONFIG_ENV, load_settings
+from tools import ToolSessions
 
 
 @dataclass
@@ -59,8 +58,7 @@ def _schema(args_schema: Any) -> dict[str, Any]:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    path = args.config or os.environ.get(CONFIG_ENV)
-    connections = connections_from_config(load_config_file(path) if path else {})
+    connections = load_settings(args.config).connections()
     infos = asyncio.run(describe_tools(connections))
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import ToolConfigError, build_connections, load_config_file
+from graphs.settings import ConfigError, load_settings, read_config_file
+from tools import ToolConfigError, build_connections
 from tools.bundled import bundled_connections
 
 
@@ -76,7 +77,8 @@ def test_a_user_can_switch_a_bundled_server_off() -> None:
 def test_a_config_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "memento.json"
     path.write_text('{"mcp_servers": {"x": {"command": "x-server"}}}')
-    assert load_config_file(path) == {"mcp_servers": {"x": {"command": "x-server"}}}
+    assert read_config_file(path) == {"mcp_servers": {"x": {"command": "x-server"}}}
+    assert "x" in load_settings(path).connections()
 
 
 @pytest.mark.parametrize(
@@ -96,5 +98,5 @@ def test_config_file_errors_name_the_file_and_place(
     path = tmp_path / "memento.json"
     if text is not None:
         path.write_text(text)
-    with pytest.raises(ToolConfigError, match=f"config file '{path}' {message}"):
-        load_config_file(path)
+    with pytest.raises(ConfigError, match=f"config file '{path}' {message}"):
+        read_config_file(path)
