@@ -72,9 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env_config = EnvConfig(**{k: getattr(args, k) for k in asdict(EnvConfig())})
     learner = LearnerConfig(**{k: getattr(args, k) for k in asdict(LearnerConfig())})
-    command = "python -m benchmarks.retrieval_learning " + shlex.join(
-        sys.argv[1:] if argv is None else argv
-    )
+    given = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python -m benchmarks.retrieval_learning", shlex.join(given)]).rstrip()
     started = time.perf_counter()
     runs: dict[str, list[RunResult]] = {m: [] for m in args.methods}
     for seed in range(args.seeds):
