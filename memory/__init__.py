@@ -7,7 +7,15 @@ from memory.casebank import CaseBank, case_id_for, normalize_question
 from memory.embeddings import embedding_dim
 from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
 from memory.parametric_model import LogisticQModel
-from memory.q_estimators import KernelQ, ParametricQ, QEstimator, Retrieval, SimilarityQ, kernel_q
+from memory.q_estimators import (
+    Credit,
+    KernelQ,
+    ParametricQ,
+    QEstimator,
+    Retrieval,
+    SimilarityQ,
+    kernel_q,
+)
 from memory.q_targets import soft_q_targets, soft_value
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.soft_policy import select_cases, soft_policy
@@ -17,6 +25,7 @@ __all__ = [
     "Case",
     "CaseBank",
     "CaseBankError",
+    "Credit",
     "EmbeddingSizeMismatchError",
     "KernelQ",
     "LogisticQModel",

@@ -235,31 +235,45 @@ class CaseBank:
             self._client.upsert(self.visits_collection, points=points, wait=True)
 
     def nearest_visits(
-        self, vector: Sequence[float], case_ids: Sequence[str], *, per_case: int
+        self,
+        vector: Sequence[float],
+        case_ids: Sequence[str],
+        *,
+        per_case: int,
+        retrieved: bool | None = None,
     ) -> list[VisitMatch]:
         """For each case, its `per_case` visits nearest to the state `vector`.
 
         The cost is bounded by len(case_ids) * per_case however long the bank has lived, and
-        the visits left out are the farthest, whose kernel weight is the smallest.
+        the visits left out are the farthest, whose kernel weight is the smallest. `retrieved`
+        keeps only visits where the case was read (True; visits stored before the field existed
+        count as read) or only those where it was a candidate left unread (False).
         """
         if not case_ids:
             return []
         self._check_vector(vector)
+        must: list[models.Condition] = [_match_any("case_id", list(case_ids))]
+        must_not: list[models.Condition] = []
+        if retrieved is not None:
+            unread = models.FieldCondition(key="retrieved", match=models.MatchValue(value=False))
+            (must_not if retrieved else must).append(unread)
+        query_filter = models.Filter(must=must, must_not=must_not)
         with self._lock:
             result = self._client.query_points_groups(
                 self.visits_collection,
                 query=list(vector),
                 group_by="case_id",
-                query_filter=models.Filter(must=[_match_any("case_id", list(case_ids))]),
+                query_filter=query_filter,
                 limit=len(case_ids),
                 group_size=per_case,
-                with_payload=["case_id", "target"],
+                with_payload=["case_id", "target", "retrieved"],
             )
         return [
             VisitMatch(
                 case_id=str(h.payload["case_id"]),
                 target=float(h.payload["target"]),
                 cosine=float(h.score),
+                retrieved=bool(h.payload.get("retrieved", True)),
             )
             for group in result.groups
             for h in group.hits
