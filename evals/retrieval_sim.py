@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from evals.synthetic import SyntheticEnv, Task, TaskStream, held_out_tasks
+from graphs.context import MementoContext
 from memory.parametric_model import LogisticQModel
 from memory.q_estimators import KernelQ, ParametricQ, QEstimator, SimilarityQ
 from memory.q_targets import soft_q_targets
@@ -56,17 +57,22 @@ class RetrievalBank(Protocol):
     ) -> list[VisitMatch]: ...
 
 
+def _product_default(name: str) -> Any:
+    """A MementoContext default, so the benchmark always measures what ships."""
+    return MementoContext.__dataclass_fields__[name].default
+
+
 @dataclass(frozen=True, kw_only=True)
 class LearnerConfig:
-    """Retrieval settings; defaults are the product's (MementoContext, KernelQ, LogisticQModel)."""
+    """Retrieval settings; defaults are the product's (MementoContext, LogisticQModel)."""
 
-    k: int = 4
-    num_candidates: int = 32
-    alpha: float = 0.1
-    tau: float = 0.3
-    lam: float = 0.01
-    q0: float = 0.5
-    visits_per_case: int = 32
+    k: int = _product_default("top_k")
+    num_candidates: int = _product_default("num_candidates")
+    alpha: float = _product_default("alpha")
+    tau: float = _product_default("tau")
+    lam: float = _product_default("lam")
+    q0: float = _product_default("q0")
+    visits_per_case: int = _product_default("visits_per_case")
     learning_rate: float = 0.5
     l2: float = 1e-4
 

@@ -71,7 +71,7 @@ class MementoContext:
         default=32, metadata=_describe("N: candidate cases found by vector search and scored.")
     )
     alpha: float = field(
-        default=0.1, metadata=_describe("Soft-policy temperature: mu = softmax(Q / alpha).")
+        default=0.05, metadata=_describe("Soft-policy temperature: mu = softmax(Q / alpha).")
     )
     tau: float = field(default=0.3, metadata=_describe("Kernel width: k = exp((cos - 1) / tau)."))
     lam: float = field(
