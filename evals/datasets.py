@@ -31,7 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ALIAS_SEPARATOR = "<|answer_split|>"
+from nodes.scorers import ALIAS_SEPARATOR
+
 DATA_DIR_ENV = "MEMENTO_DATA_DIR"
 SHARED_DATASETS = ("gsm8k-train", "gsm8k-test", "hotpotqa100", "deepresearcher", "simpleqa")
 

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from graphs.settings import ConfigError
 from memento.cli import cases, run
+from memento.cli import eval as eval_command
 from memento.cli import tools as tools_command
 from memory import CaseBankError
 from nodes import ModelEndpointError
 from tools import ToolConfigError, ToolServerError
 
-SUBCOMMANDS = (run, cases, tools_command)
+SUBCOMMANDS = (run, eval_command, cases, tools_command)
 
 # Failures a user can fix from the message alone: shown without a traceback.
 USER_ERRORS = (ConfigError, CaseBankError, ModelEndpointError, ToolConfigError, ToolServerError)
