@@ -77,18 +77,20 @@ def eval_command(args: argparse.Namespace) -> int:
     if unknown or not memories:
         print(f"memento eval: unknown memory mode {unknown}; use {MEMORY_MODES}", file=sys.stderr)
         return 2
-    test = load_tasks(args.dataset, args.split, args.limit, args.skip_bad)
-    train = (
-        load_tasks(args.train_on, "train", args.train_limit, args.skip_bad)
-        if args.train_on
-        else None
-    )
+    try:
+        test = load_tasks(args.dataset, args.split, args.limit, args.skip_bad)
+        train = None
+        if args.train_on:
+            train = load_tasks(args.train_on, "train", args.train_limit, args.skip_bad)
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        print(f"memento eval: {exc}", file=sys.stderr)
+        return 2
     label = f"{Path(args.dataset).stem}-{args.split}"
     out = Path(args.out or Path("memento-eval") / label)
     model = args.model
+    args.store = args.store or str(out / "bank")
     settings = settings_from_args(
         args,
-        store=args.store or str(out / "bank"),
         base_url=args.base_url,
         scorer=args.scorer,
         planner_model=model,
