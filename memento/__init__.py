@@ -1,0 +1,1 @@
+"""Memento's front door: public imports and the `memento` CLI."""
