@@ -18,9 +18,9 @@ from memento.local_llm import (
 )
 
 
-def test_server_command_runs_llama_cpp_server_with_this_python() -> None:
+def test_server_command_runs_the_wrapped_llama_cpp_server_with_this_python() -> None:
     command = llama_server_command(Path("/m/model.gguf"), n_ctx=2048, n_threads=2)
-    assert command[:3] == [sys.executable, "-m", "llama_cpp.server"]
+    assert command[:3] == [sys.executable, "-m", "memento.llama_server"]
     options = dict(zip(command[3::2], command[4::2], strict=True))
     assert options == {
         "--model": "/m/model.gguf",
@@ -29,6 +29,7 @@ def test_server_command_runs_llama_cpp_server_with_this_python() -> None:
         "--port": "{port}",
         "--n_ctx": "2048",
         "--n_threads": "2",
+        "--default_max_tokens": "1024",
     }
 
 
