@@ -56,12 +56,16 @@ def onnx_model_path() -> Path:
 
 
 def default_threads() -> int:
-    """Intra-op threads: the cores this process may use, at most 4 (more gains little here)."""
+    """Intra-op threads: half the cores this process may use, 1 to 4.
+
+    The LLM server and the graph share the machine: on a busy 2-core machine one thread
+    embedded 240 short sentences/s and two 160.
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+    return max(1, min(4, cores // 2))
 
 
 def mean_pool_normalized(hidden: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
