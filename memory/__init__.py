@@ -6,6 +6,7 @@ Knows nothing about graphs or nodes; usable on its own (e.g. as a LangChain retr
 from memory.casebank import CaseBank, case_id_for, normalize_question
 from memory.embeddings import embedding_dim
 from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
+from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder
 from memory.parametric_model import LogisticQModel
 from memory.q_estimators import (
     Credit,
@@ -26,9 +27,11 @@ __all__ = [
     "CaseBank",
     "CaseBankError",
     "Credit",
+    "EmbedderUnavailableError",
     "EmbeddingSizeMismatchError",
     "KernelQ",
     "LogisticQModel",
+    "MiniLMEmbedder",
     "ParametricQ",
     "QEstimator",
     "Retrieval",
