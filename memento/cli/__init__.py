@@ -10,6 +10,7 @@ from graphs.settings import ConfigError
 from memento.cli import cases, run
 from memento.cli import eval as eval_command
 from memento.cli import tools as tools_command
+from memento.local_llm import LocalLLMError
 from memory import CaseBankError
 from nodes import ModelEndpointError
 from tools import ToolConfigError, ToolServerError
@@ -17,7 +18,14 @@ from tools import ToolConfigError, ToolServerError
 SUBCOMMANDS = (run, eval_command, cases, tools_command)
 
 # Failures a user can fix from the message alone: shown without a traceback.
-USER_ERRORS = (ConfigError, CaseBankError, ModelEndpointError, ToolConfigError, ToolServerError)
+USER_ERRORS = (
+    ConfigError,
+    CaseBankError,
+    LocalLLMError,
+    ModelEndpointError,
+    ToolConfigError,
+    ToolServerError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

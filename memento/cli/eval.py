@@ -21,6 +21,7 @@ from evals.runner import EvalPlan, EvalRunner
 from graphs import build_graph
 from graphs.resources import open_resources
 from graphs.settings import MementoSettings
+from memento.cli.endpoint import model_endpoint
 from memento.cli.options import settings_from_args
 
 MEMORY_MODES = ("none", "similarity", "kernel", "parametric")
@@ -121,7 +122,7 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     log = ResultsLog(out / "results.jsonl")
     if len(log):
         print(f"resuming: {len(log)} results already in {out / 'results.jsonl'}", file=sys.stderr)
-    async with open_resources(settings) as deps:
+    async with model_endpoint(settings) as settings, open_resources(settings) as deps:
         runner = EvalRunner(build_graph(deps), settings.context, log, _progress_printer())
         await runner.run(plan)
     print(file=sys.stderr)

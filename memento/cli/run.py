@@ -10,6 +10,7 @@ from typing import Any
 from graphs import build_graph
 from graphs.resources import open_resources
 from graphs.settings import MementoSettings
+from memento.cli.endpoint import model_endpoint
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.progress import ProgressPrinter
 
@@ -54,10 +55,10 @@ async def run_task(
     settings: MementoSettings, task: dict[str, Any], printer: ProgressPrinter
 ) -> dict[str, Any]:
     """Open the run's resources, stream the task through the graph, and return its last state."""
-    ctx = settings.context
-    printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
-    printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
-    async with open_resources(settings) as deps:
+    async with model_endpoint(settings) as settings, open_resources(settings) as deps:
+        ctx = settings.context
+        printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
+        printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
         printer.say(f"tools   {', '.join(t.name for t in deps.tools) or 'none'}")
         graph = build_graph(deps)
         final: dict[str, Any] = {}

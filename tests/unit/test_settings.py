@@ -49,3 +49,18 @@ def test_malformed_config_names_the_file_and_field(
     path = _write(tmp_path, data)
     with pytest.raises(ConfigError, match=f"config file '{path}'.*{message}"):
         load_settings(path)
+
+
+def test_every_env_fallback_applies_when_the_field_is_left_at_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from graphs.context import MementoContext
+
+    monkeypatch.setenv("MEMENTO_STORE", "/tmp/bank-from-env")
+    monkeypatch.setenv("MEMENTO_BASE_URL", "http://127.0.0.1:8000/v1")
+    monkeypatch.setenv("MEMENTO_EMBEDDING_MODEL", "text-embedding-3-small")
+    context = MementoContext()
+    assert context.store == "/tmp/bank-from-env"
+    assert context.base_url == "http://127.0.0.1:8000/v1"
+    assert context.embedding_model == "text-embedding-3-small"
+    assert MementoContext(store=":memory:").store == ":memory:"
