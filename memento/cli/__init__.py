@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"memento: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("memento: interrupted", file=sys.stderr)
         return 130
