@@ -69,7 +69,9 @@ def format_table(summary: dict[str, object]) -> str:
 
 
 def plot_curve(summary: dict[str, object], path: Path, title: str) -> Path | None:
-    """Accuracy per round, one line per memory mode; None when matplotlib is not installed."""
+    """Accuracy per round, one line per memory mode; None without matplotlib or data."""
+    if not any(row["accuracy"] is not None for row in summary["rows"]):  # type: ignore[attr-defined]
+        return None
     try:
         import matplotlib
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +70,9 @@ def load_tasks(spec: str, split: str | None, limit: int | None, skip_bad: bool) 
     tasks = load_dataset(name, skip_bad=skip_bad)
     if tasks.skipped:
         print(f"{name}: skipped {len(tasks.skipped)} broken records", file=sys.stderr)
-    return tasks if limit is None else TaskSet(tasks.tasks[:limit], tasks.skipped)
+    if not tasks.tasks:
+        raise ValueError(f"{name}: no tasks in {tasks.path}")
+    return tasks if limit is None else dataclasses.replace(tasks, tasks=tasks.tasks[:limit])
 
 
 def eval_command(args: argparse.Namespace) -> int:
