@@ -10,6 +10,7 @@ from memory.parametric_model import LogisticQModel
 from memory.q_estimators import KernelQ, ParametricQ, QEstimator, Retrieval, SimilarityQ, kernel_q
 from memory.q_targets import soft_q_targets, soft_value
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+from memory.retriever import CaseBankRetriever
 from memory.soft_policy import select_cases, soft_policy
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Case",
     "CaseBank",
     "CaseBankError",
+    "CaseBankRetriever",
     "EmbeddingSizeMismatchError",
     "KernelQ",
     "LogisticQModel",
