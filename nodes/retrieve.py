@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
-from memory.retrieval import RankedCase, choose_cases, rank_cases
+from memory.retrieval import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
 from nodes.schemas import RetrievedCase
 
@@ -41,8 +41,8 @@ def make_retrieve(deps: MementoDeps) -> Node:
         # The similarity baseline is plain top-K in both modes (the paper's non-parametric CBR).
         mode = "eval" if ctx.retrieval == "similarity" else ctx.mode
         chosen = choose_cases(ranked, ctx.top_k, alpha=ctx.alpha, mode=mode, rng=deps.rng_for(ctx))
-        candidates = [_as_retrieved(r) for r in ranked]
-        retrieved = [_as_retrieved(r) for r in chosen]
+        candidates = [RetrievedCase.from_ranked(r) for r in ranked]
+        retrieved = [RetrievedCase.from_ranked(r) for r in chosen]
         runtime.stream_writer({"event": "candidates", "found": len(candidates)})
         for case in retrieved:
             runtime.stream_writer(
@@ -63,17 +63,3 @@ def make_retrieve(deps: MementoDeps) -> Node:
         }
 
     return retrieve
-
-
-def _as_retrieved(ranked: RankedCase) -> RetrievedCase:
-    case = ranked.case
-    return RetrievedCase(
-        case_id=case.id,
-        question=case.question,
-        answer=case.answer,
-        reward=case.reward,
-        similarity=ranked.similarity,
-        q=ranked.q,
-        probability=ranked.probability,
-        plan=case.plan,
-    )
