@@ -15,8 +15,6 @@ paper's single-step soft-Q update. A task that cannot be judged writes nothing; 
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, NotRequired
@@ -26,20 +24,18 @@ from langchain.agents.middleware import AgentMiddleware, AgentState, ModelReques
 from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_core.messages.tool import ToolCall
+from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.context import Scorer
-from memory import Case, CaseBank, KernelQ, QEstimator
+from memento.agent_runs import answer_of, case_of, task_of, tool_results
+from memory import CaseBank, KernelQ, QEstimator
 from memory.retrieval import choose_cases, rank_cases, record_visits
 from memory.soft_policy import Mode
 from nodes import prompts
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
-from nodes.models import message_text, truncate
 from nodes.plan import format_cases
 from nodes.schemas import Judgement, RetrievedCase
-from nodes.write_case import TRAJECTORY_FIELD_CHARS as _CHARS
 
 ModelCall = Callable[[ModelRequest], ModelResponse]
 AsyncModelCall = Callable[[ModelRequest], Awaitable[ModelResponse]]
@@ -94,7 +90,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
 
     # -- before the agent: retrieve ---------------------------------------------------------
     def before_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
-        task = _task_of(state["messages"])
+        task = task_of(state["messages"])
         if not task:
             return _fresh_run([], [])
         return self._retrieve(task, self.embedder.embed_query(task))
@@ -102,7 +98,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     async def abefore_agent(
         self, state: MementoAgentState, runtime: Runtime[Any]
     ) -> dict[str, Any]:
-        task = _task_of(state["messages"])
+        task = task_of(state["messages"])
         if not task:
             return _fresh_run([], [])
         vector = await self.embedder.aembed_query(task)
@@ -149,7 +145,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     ) -> tuple[Judgement | None, tuple[str, str] | None]:
         """The judgement when no model is needed, else the judge's (prompt, method) if any."""
         messages = state["messages"]
-        answer = _answer_of(messages).strip()
+        answer = answer_of(messages).strip()
         truth = (state.get("ground_truth") or _context_truth(runtime.context) or "").strip()
         measured = measured_judgement(answer, truth, self.scorer)
         if measured is not None:
@@ -157,7 +153,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         if self.judge is None:
             reason = "no ground truth and no judge model: nothing is learned from this run"
             return Judgement(reward=None, method="none", rationale=reason), None
-        return None, judge_prompt(_task_of(messages), answer, truth, _tool_results(messages))
+        return None, judge_prompt(task_of(messages), answer, truth, tool_results(messages))
 
     def _ask_judge(self, prompt: tuple[str, str]) -> Judgement:
         text, method = prompt
@@ -179,11 +175,11 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
         update: dict[str, Any] = {"memento_judgement": judgement, "ground_truth": None}
         vector = state.get("memento_task_vector") or []
-        task = _task_of(state["messages"])
+        task = task_of(state["messages"])
         if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
             return update
         run_id = uuid.uuid4().hex
-        case = _case_of(state["messages"], task, judgement, self.namespace, run_id)
+        case = case_of(state["messages"], task, judgement, self.namespace, run_id)
         stored = self.bank.add(case, vector)
         retrieved = [c.case_id for c in state.get("memento_cases") or []]
         if retrieved:
@@ -219,89 +215,6 @@ def _with_cases(request: ModelRequest) -> ModelRequest:
         return request.override(system_message=SystemMessage(text))
     blocks = [*request.system_message.content_blocks, {"type": "text", "text": f"\n\n{text}"}]
     return request.override(system_message=SystemMessage(content=blocks))
-
-
-def _task_of(messages: list[AnyMessage]) -> str:
-    """The user's task: the last human message."""
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return message_text(message).strip()
-    return ""
-
-
-def _since_task(messages: list[AnyMessage]) -> list[AnyMessage]:
-    """The messages of this run: everything after the last human message."""
-    for i in range(len(messages) - 1, -1, -1):
-        if isinstance(messages[i], HumanMessage):
-            return messages[i + 1 :]
-    return list(messages)
-
-
-def _answer_of(messages: list[AnyMessage]) -> str:
-    """The agent's final answer: its last AI message without tool calls."""
-    for message in reversed(_since_task(messages)):
-        if isinstance(message, AIMessage) and not message.tool_calls:
-            return message_text(message)
-    return ""
-
-
-def _tool_results(messages: list[AnyMessage]) -> str:
-    """This run's tool results as numbered lines, for a self-judgement."""
-    results = [m for m in _since_task(messages) if isinstance(m, ToolMessage)]
-    return "\n".join(
-        f"{i}. {m.name or 'tool'} -> {truncate(message_text(m), _CHARS)}"
-        for i, m in enumerate(results, start=1)
-    )
-
-
-def _case_of(
-    messages: list[AnyMessage], task: str, judgement: Judgement, namespace: str, run_id: str
-) -> Case:
-    """The run as a case: its tool calls are the plan and, with their results, the trajectory."""
-    run = _since_task(messages)
-    results = {m.tool_call_id: m for m in run if isinstance(m, ToolMessage)}
-    turns = [m for m in run if isinstance(m, AIMessage) and m.tool_calls]
-    plan = [
-        f"call {c['name']} with {truncate(json.dumps(c.get('args') or {}), 200)} [{c['name']}]"
-        for turn in turns
-        for c in turn.tool_calls
-    ]
-    trajectory = [
-        {
-            "cycle": number,
-            "step": truncate(message_text(turn) or f"tool calls, turn {number}", _CHARS),
-            "output": "",
-            "error": None,
-            "tool_calls": [
-                _call_record(c, results.get(c.get("id") or "")) for c in turn.tool_calls
-            ],
-        }
-        for number, turn in enumerate(turns, start=1)
-    ]
-    now = time.time()
-    return Case(
-        id="",
-        namespace=namespace,
-        question=task,
-        plan=plan,
-        trajectory=trajectory,
-        answer=_answer_of(messages).strip(),
-        reward=float(judgement.reward or 0.0),
-        judge_rationale=judgement.rationale,
-        run_id=run_id,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _call_record(call: ToolCall, reply: ToolMessage | None) -> dict[str, Any]:
-    """One tool call and its result, cut like the graph's write_case node cuts them."""
-    return {
-        "name": call["name"],
-        "args": {k: truncate(str(v), _CHARS) for k, v in (call.get("args") or {}).items()},
-        "result": truncate(message_text(reply), _CHARS) if reply is not None else "",
-        "error": reply is not None and reply.status == "error",
-    }
 
 
 def _context_truth(context: Any) -> str | None:
