@@ -160,7 +160,7 @@ class MementoContext:
 
 def _default_of(name: str) -> object:
     spec = MementoContext.__dataclass_fields__[name]
-    if spec.default_factory is not MISSING:
+    if spec.default_factory is not MISSING:  # e.g. `store`, whose default is computed
         return spec.default_factory()
     return spec.default
 

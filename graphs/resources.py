@@ -41,7 +41,8 @@ async def open_resources(
 ) -> AsyncIterator[MementoDeps]:
     """The bank, embedder and tool sessions of a run; all closed when the block ends."""
     ctx = settings.context
-    embedder = embedder or default_embedder(ctx)
+    # Loading an embedding model reads files: off the event loop (an ASGI server shares it).
+    embedder = embedder or await asyncio.to_thread(default_embedder, ctx)
     dim = await asyncio.to_thread(embedding_dim, embedder)
     connections = settings.connections()
     bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)

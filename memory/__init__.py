@@ -19,6 +19,7 @@ from memory.q_estimators import (
 )
 from memory.q_targets import soft_q_targets, soft_value
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+from memory.retriever import CaseBankRetriever
 from memory.soft_policy import select_cases, soft_policy
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Case",
     "CaseBank",
     "CaseBankError",
+    "CaseBankRetriever",
     "Credit",
     "EmbedderUnavailableError",
     "EmbeddingSizeMismatchError",

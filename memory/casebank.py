@@ -13,12 +13,17 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qdrant_client import QdrantClient, models
 
 from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from memory.retriever import CaseBankRetriever
 
 _ID_NAMESPACE = uuid.UUID("6f1c1f0e-5d1b-4d7e-9a59-0c6b1f3f6a10")
 
@@ -295,6 +300,13 @@ class CaseBank:
     def count_visits(self, *, namespace: str | None = None) -> int:
         """Number of visits (optionally of one namespace)."""
         return self._count(self.visits_collection, namespace)
+
+    # -- LangChain -----------------------------------------------------------------------------
+    def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:
+        """This bank as a LangChain retriever ranked by Q (see `memory.retriever`)."""
+        from memory.retriever import as_retriever
+
+        return as_retriever(self, embedder, **options)
 
     # -- helpers -------------------------------------------------------------------------------
     def _check_vector(self, vector: Sequence[float]) -> None:
