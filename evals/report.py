@@ -84,7 +84,12 @@ def plot_curve(summary: dict[str, object], path: Path, title: str) -> Path | Non
         if row["accuracy"] is not None:
             by_memory[row["memory"]].append((row["round"], row["accuracy"]))
     figure, axes = plt.subplots(figsize=(6, 4))
+    all_rounds = sorted({r for points in by_memory.values() for r, _ in points})
     for memory, points in sorted(by_memory.items()):
+        if memory == "none":  # measured once: drawn as the baseline across every round
+            (_, value), *_ = points
+            axes.hlines(value, all_rounds[0], all_rounds[-1], linestyles="dashed", label="none")
+            continue
         rounds, values = zip(*sorted(points), strict=True)
         axes.plot(rounds, values, marker="o", label=memory)
     axes.set_xlabel("round")

@@ -8,7 +8,8 @@ Two protocols:
 - same-questions (the paper's protocol, labelled as such): every round runs the same questions in
   train mode; later rounds can retrieve the cases of the very questions they answer.
 
-Memory mode "none" reads an empty namespace and writes nothing: the model alone.
+Memory mode "none" reads an empty namespace and writes nothing: the model alone. It learns
+nothing, so it is measured in the first round only and reported as a baseline.
 """
 
 from __future__ import annotations
@@ -82,15 +83,15 @@ class EvalRunner:
 
     async def run(self, plan: EvalPlan) -> None:
         for memory in plan.memories:
-            for round_ in self._rounds(plan):
+            for round_ in self._rounds(plan, memory):
                 for phase, tasks in self._phases(plan, memory, round_):
                     await self._run_phase(plan, memory, round_, phase, tasks)
 
     @staticmethod
-    def _rounds(plan: EvalPlan) -> range:
-        return (
-            range(0, plan.rounds + 1) if plan.protocol == "held-out" else range(1, plan.rounds + 1)
-        )
+    def _rounds(plan: EvalPlan, memory: MemoryMode) -> range:
+        """Rounds to run; memory "none" learns nothing, so it is measured once (a baseline)."""
+        first = 0 if plan.protocol == "held-out" else 1
+        return range(first, first + 1) if memory == "none" else range(first, plan.rounds + 1)
 
     @staticmethod
     def _phases(

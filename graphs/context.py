@@ -60,6 +60,10 @@ class MementoContext:
         metadata=_describe("Name of the environment variable holding the API key."),
     )
     temperature: float = field(default=0.0, metadata=_describe("Sampling temperature."))
+    max_tokens: int | None = field(
+        default=None,
+        metadata=_describe("Most tokens one model reply may have (empty: the endpoint's limit)."),
+    )
     embedding_model: str | None = field(
         default=None,
         metadata=_describe(

@@ -38,6 +38,7 @@ def _chat_openai(
     temperature: float,
     timeout: float,
     max_retries: int,
+    max_tokens: int | None,
 ) -> ChatOpenAI:
     return ChatOpenAI(
         model=model,
@@ -46,6 +47,7 @@ def _chat_openai(
         temperature=temperature,
         timeout=timeout,
         max_retries=max_retries,
+        max_tokens=max_tokens,  # type: ignore[call-arg]
     )
 
 
@@ -67,6 +69,7 @@ def chat_model_from_context(ctx: MementoContext, role: Role) -> BaseChatModel:
         ctx.temperature,
         ctx.llm_timeout_s,
         ctx.llm_max_retries,
+        ctx.max_tokens,
     )
 
 

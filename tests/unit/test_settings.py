@@ -64,3 +64,15 @@ def test_every_env_fallback_applies_when_the_field_is_left_at_its_default(
     assert context.base_url == "http://127.0.0.1:8000/v1"
     assert context.embedding_model == "text-embedding-3-small"
     assert MementoContext(store=":memory:").store == ":memory:"
+
+
+def test_model_settings_reach_chat_openai() -> None:
+    from graphs.context import MementoContext
+    from nodes import chat_model_from_context
+
+    context = MementoContext(
+        store=":memory:", base_url="http://127.0.0.1:9/v1", max_tokens=64, planner_model="p"
+    )
+    model = chat_model_from_context(context, "planner")
+    assert (model.model_name, model.max_tokens) == ("p", 64)
+    assert str(model.openai_api_base) == "http://127.0.0.1:9/v1"
