@@ -14,6 +14,7 @@ from typing import Literal
 
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
+CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
 _ENV_FALLBACKS = {
@@ -88,6 +89,13 @@ class MementoContext:
     visits_per_case: int = field(
         default=32, metadata=_describe("Visits read per candidate when scoring Q (bounds cost).")
     )
+    credit: CreditMode = field(
+        default="shared",
+        metadata=_describe(
+            "Kernel credit: shared (paper: read cases share the reward) or contrastive (each "
+            "case is scored against the reward earned without it; writes N-K more visits)."
+        ),
+    )
     retrieval: RetrievalMode = field(
         default="kernel", metadata=_describe("How Q is estimated: similarity, kernel, parametric.")
     )
@@ -156,6 +164,12 @@ class MementoContext:
         _check_choice("mode", self.mode, ("train", "eval"))
         _check_choice("retrieval", self.retrieval, ("similarity", "kernel", "parametric"))
         _check_choice("scorer", self.scorer, ("auto", "exact", "numeric", "f1", "llm"))
+        _check_choice("credit", self.credit, ("shared", "contrastive"))
+        if self.credit == "contrastive" and (self.retrieval != "kernel" or self.gamma > 0):
+            raise ValueError(
+                "context field 'credit' = 'contrastive' needs retrieval 'kernel' and gamma 0 "
+                "(contrastive Q is a difference, not a value to bootstrap from)"
+            )
 
     @classmethod
     def field_names(cls) -> set[str]:

@@ -77,11 +77,14 @@ def record_visits(
     *,
     namespace: str,
     run_id: str = "",
+    unread_ids: Sequence[str] = (),
 ) -> int:
     """Store a visit (s_t, c, y_t) for every retrieved case c and cycle t, then train Q on them.
 
-    `states[t]` and `targets[t]` belong to cycle t (one entry for a single-step task). Returns
-    the number of visits stored.
+    `states[t]` and `targets[t]` belong to cycle t (one entry for a single-step task).
+    `unread_ids` (contrastive credit) are candidates that were scored but not read: each gets a
+    visit with `retrieved=False` and the same target, the reward earned without it. Returns the
+    number of visits stored.
     """
     if len(states) != len(targets):
         raise ValueError(f"{len(states)} states but {len(targets)} targets")
@@ -96,11 +99,15 @@ def record_visits(
                 run_id=run_id,
                 cycle=cycle,
                 created_at=now,
+                retrieved=retrieved,
             ),
             [float(x) for x in state],
         )
         for cycle, (state, target) in enumerate(zip(states, targets, strict=True))
-        for case_id in case_ids
+        for case_id, retrieved in [
+            *((c, True) for c in case_ids),
+            *((c, False) for c in unread_ids),
+        ]
     ]
     bank.add_visits(visits)
     for state, target in zip(states, targets, strict=True):

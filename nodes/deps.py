@@ -49,6 +49,7 @@ class MementoDeps:
                 lam=ctx.lam,
                 q0=ctx.q0,
                 visits_per_case=ctx.visits_per_case,
+                credit=ctx.credit,
             )
         return ParametricQ(self.bank, self.parametric_model(ctx.namespace, ctx.q0))
 

@@ -39,15 +39,20 @@ def make_update_q(deps: MementoDeps) -> Node:
         next_q = [await _state_q_values(deps, estimator, s, ctx) for s in states[1:]]
         rewards = [0.0] * (len(states) - 1) + [judgement.reward]
         targets = soft_q_targets(rewards, next_q, gamma=ctx.gamma, alpha=ctx.alpha)
+        read = [case.case_id for case in state.retrieved]
+        unread = []
+        if ctx.credit == "contrastive":
+            unread = [c.case_id for c in state.candidates if c.case_id not in set(read)]
         recorded = await asyncio.to_thread(
             record_visits,
             deps.bank,
             estimator,
-            [case.case_id for case in state.retrieved],
+            read,
             states,
             targets,
             namespace=ctx.namespace,
             run_id=state.run_id,
+            unread_ids=unread,
         )
         runtime.stream_writer({"event": "q_updated", "visits": recorded, "targets": targets})
         return {"visits_recorded": recorded}

@@ -228,3 +228,29 @@ async def test_an_unrepairable_call_is_reported_to_the_model(graph_for) -> None:
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "not valid JSON: 2 plus 2" in call.result
+
+
+async def test_contrastive_credit_records_the_unread_candidates(graph_for, bank: CaseBank) -> None:
+    for i in range(3):
+        await graph_for(scripted(final_plan_reply(str(i)))).ainvoke(
+            {"task": f"What is {i} plus zero?", "ground_truth": str(i)}, context=make_context()
+        )
+    context = make_context(credit="contrastive", top_k=1, num_candidates=3, seed=0)
+    result = await graph_for(scripted(final_plan_reply("7"))).ainvoke(
+        {"task": "What is 7 plus zero?", "ground_truth": "7"}, context=context
+    )
+    (read,) = [c.case_id for c in result["retrieved"]]
+    visits = [v for v in bank.list_visits() if v.run_id == result["run_id"]]
+    assert sorted((v.case_id == read, v.retrieved) for v in visits) == [
+        (False, False),
+        (False, False),
+        (True, True),
+    ]
+    assert all(v.target == 1.0 for v in visits)
+
+
+def test_contrastive_credit_needs_kernel_and_single_step_targets() -> None:
+    with pytest.raises(ValueError, match="'credit' = 'contrastive' needs retrieval 'kernel'"):
+        make_context(credit="contrastive", gamma=0.5)
+    with pytest.raises(ValueError, match="needs retrieval 'kernel'"):
+        make_context(credit="contrastive", retrieval="similarity")
