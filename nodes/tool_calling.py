@@ -15,7 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.messages.tool import ToolCall
 from langchain_core.tools import BaseTool
 
@@ -93,8 +99,8 @@ async def run_step(
             if records:
                 messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
         reply = await call_model(runnable, messages, ctx=ctx, role="executor")
-        messages.append(reply)
         calls = requested_calls(reply) if runnable is not model else []
+        messages.append(_as_acted_on(reply, calls))
         if not calls:
             return _step_result(step, cycle, message_text(reply), records, ctx)
         for call in calls[:budget]:
@@ -131,16 +137,27 @@ def requested_calls(reply: BaseMessage) -> list[ToolCall]:
     model is told what was wrong instead of the call silently vanishing.
     """
     calls: list[ToolCall] = list(getattr(reply, "tool_calls", None) or [])
-    for invalid in getattr(reply, "invalid_tool_calls", None) or []:
+    for number, invalid in enumerate(getattr(reply, "invalid_tool_calls", None) or []):
         args = repair_arguments(invalid.get("args"))
         calls.append(
             ToolCall(
                 name=invalid.get("name") or "",
                 args=args if args is not None else {"__invalid__": invalid.get("args") or ""},
-                id=invalid.get("id"),
+                id=invalid.get("id") or f"invalid_{number}",
             )
         )
     return calls
+
+
+def _as_acted_on(reply: BaseMessage, calls: list[ToolCall]) -> BaseMessage:
+    """The reply as it goes back into the conversation: with the calls that were acted on.
+
+    A reply with malformed calls is rewritten with their repaired (or marked) form, since a
+    server rejects a conversation whose assistant message holds arguments that are not JSON.
+    """
+    if not getattr(reply, "invalid_tool_calls", None):
+        return reply
+    return AIMessage(content=reply.content, tool_calls=calls, id=reply.id)
 
 
 def _step_result(

@@ -228,6 +228,11 @@ async def test_an_unrepairable_call_is_reported_to_the_model(graph_for) -> None:
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "not valid JSON: 2 plus 2" in call.result
+    # what the executor sent back holds the call as acted on, with valid JSON arguments
+    sent = model.calls[2]["messages"]
+    (echoed,) = [m for m in sent if isinstance(m, AIMessage)]
+    assert echoed.tool_calls[0]["args"] == {"__invalid__": "2 plus 2"}
+    assert not echoed.invalid_tool_calls
 
 
 async def test_contrastive_credit_records_the_unread_candidates(graph_for, bank: CaseBank) -> None:
