@@ -1,8 +1,9 @@
 """The results log of an evaluation: one JSON line per finished task, appended and fsynced.
 
 Resuming reads the log back and skips every (memory, round, phase, task) already recorded, so
-a crash or Ctrl-C loses at most the tasks in flight and never counts one twice. A torn last line
-(the process died mid-write) is dropped when the log is opened.
+a crash or Ctrl-C loses at most the tasks in flight and never counts one twice. A task that
+failed to run is tried again on resume; its new line supersedes the old one (the last line of a
+key wins). A torn last line (the process died mid-write) is dropped when the log is opened.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ class TaskResult(BaseModel):
     def key(self) -> tuple[str, int, str, str]:
         return (self.memory, self.round, self.phase, self.task_id)
 
+    @property
+    def failed_to_run(self) -> bool:
+        """The task crashed (endpoint hiccup, server error): no answer was judged."""
+        return self.reward is None and self.error is not None
+
 
 class ResultsLog:
     """Append-only JSONL of TaskResults with resume support."""
@@ -71,7 +77,9 @@ class ResultsLog:
                 handle.truncate(len(raw) - len(torn))
 
     def __contains__(self, key: tuple[str, int, str, str]) -> bool:
-        return key in self._results
+        """Whether that task is done: recorded, and not a failure to run (which is retried)."""
+        result = self._results.get(key)
+        return result is not None and not result.failed_to_run
 
     def __len__(self) -> int:
         return len(self._results)
@@ -80,8 +88,8 @@ class ResultsLog:
         return iter(self._results.values())
 
     def append(self, result: TaskResult) -> None:
-        """Record a result durably (one write + fsync); a repeat of a key is ignored."""
-        if result.key in self._results:
+        """Record a result durably (one write + fsync); a repeat of a done task is ignored."""
+        if result.key in self:
             return
         line = (result.model_dump_json() + "\n").encode()
         with self.path.open("ab") as handle:

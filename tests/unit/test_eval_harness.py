@@ -125,3 +125,17 @@ def test_a_corrupt_line_in_the_middle_is_named(tmp_path: Path) -> None:
     path.write_text("not json\n")
     with pytest.raises(ValueError, match="line 1 is not a task result"):
         ResultsLog(path)
+
+
+def test_a_task_that_failed_to_run_is_retried_on_resume_and_counted_once(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    log = ResultsLog(path)
+    failed = TaskResult(
+        memory="none", round=0, phase="eval", task_id="q1", question="?", error="HTTP 500"
+    )
+    log.append(failed)
+    assert failed.key not in log  # to be run again
+    log.append(failed.model_copy(update={"error": None, "reward": 1.0, "correct": True}))
+    reopened = ResultsLog(path)
+    assert len(reopened) == 1 and next(iter(reopened)).correct is True
+    assert len(path.read_text().splitlines()) == 2  # the old line stays; the newer one wins
