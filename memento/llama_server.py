@@ -20,6 +20,8 @@ import argparse
 import json
 import os
 import sys
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -93,8 +95,26 @@ def _replay(first: Message, receive: Receive) -> Receive:
     return replayed
 
 
+def exit_when_orphaned(parent_pid: int, *, poll_s: float = 1.0) -> threading.Thread:
+    """Stop this process when the process that started it is gone.
+
+    A parent killed outright (SIGKILL, a crash) cannot stop its server; without this watch the
+    server would run on, holding a core and a port, with nobody to use it.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_s)
+        os._exit(0)
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Parse llama_cpp.server's options plus ours, and serve until SIGTERM."""
+    """Parse llama_cpp.server's options plus ours, and serve until SIGTERM or the parent dies."""
+    exit_when_orphaned(os.getppid())
     import uvicorn
     from llama_cpp.server.app import create_app
     from llama_cpp.server.cli import add_args_from_model, parse_model_from_args

@@ -154,10 +154,12 @@ def _as_acted_on(reply: BaseMessage, calls: list[ToolCall]) -> BaseMessage:
 
     A reply with malformed calls is rewritten with their repaired (or marked) form, since a
     server rejects a conversation whose assistant message holds arguments that are not JSON.
+    Empty text beside tool calls becomes one space: langchain-openai sends empty text as null,
+    which OpenAI accepts and llama.cpp's Python server rejects (HTTP 500).
     """
-    if not getattr(reply, "invalid_tool_calls", None):
+    if not calls or (reply.content and not getattr(reply, "invalid_tool_calls", None)):
         return reply
-    return AIMessage(content=reply.content, tool_calls=calls, id=reply.id)
+    return AIMessage(content=reply.content or " ", tool_calls=calls, id=reply.id)
 
 
 def _step_result(
