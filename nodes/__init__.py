@@ -7,7 +7,12 @@ Each `make_<node>(deps)` returns an async LangGraph node bound to the live resou
 from nodes.deps import MementoDeps
 from nodes.execute import make_execute
 from nodes.judge import make_judge
-from nodes.models import ChatModelFactory, ModelEndpointError, chat_model_from_context
+from nodes.models import (
+    ChatModelFactory,
+    ModelCallError,
+    ModelEndpointError,
+    chat_model_from_context,
+)
 from nodes.plan import make_plan
 from nodes.retrieve import make_retrieve
 from nodes.update_q import make_update_q
@@ -16,6 +21,7 @@ from nodes.write_case import make_write_case
 __all__ = [
     "ChatModelFactory",
     "MementoDeps",
+    "ModelCallError",
     "ModelEndpointError",
     "chat_model_from_context",
     "make_execute",

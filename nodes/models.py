@@ -26,6 +26,10 @@ class ModelEndpointError(RuntimeError):
     """The chat model's endpoint cannot be used: unreachable, unknown model, or no key."""
 
 
+class ModelCallError(RuntimeError):
+    """A model call still failed after its retries (rate limit, server error, timeout)."""
+
+
 def model_name(ctx: MementoContext, role: Role) -> str:
     return str(getattr(ctx, f"{role}_model"))
 
@@ -84,6 +88,11 @@ async def call_model(
     where = f"the {role} model {model_name(ctx, role)!r} at {ctx.base_url or OPENAI_URL}"
     try:
         return await runnable.ainvoke(list(messages))
+    except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
+        raise ModelCallError(
+            f"{where} failed after {ctx.llm_max_retries} retries with backoff: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     except openai.APIConnectionError as exc:
         raise ModelEndpointError(f"cannot reach {where}: {exc}") from exc
     except openai.NotFoundError as exc:

@@ -13,7 +13,7 @@ from memento.cli import eval as eval_command
 from memento.cli import tools as tools_command
 from memento.local_llm import LocalLLMError
 from memory import CaseBankError
-from nodes import ModelEndpointError
+from nodes import ModelCallError, ModelEndpointError
 from tools import ToolConfigError, ToolServerError
 
 SUBCOMMANDS = (run, eval_command, cases, tools_command)
@@ -23,6 +23,7 @@ USER_ERRORS = (
     ConfigError,
     CaseBankError,
     LocalLLMError,
+    ModelCallError,
     ModelEndpointError,
     ToolConfigError,
     ToolServerError,

@@ -83,3 +83,41 @@ def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path) -> None:
         EmbeddingSizeMismatchError, match="holds 64-d vectors but the embedder gives 384-d"
     ):
         CaseBank(str(tmp_path), dim=384)
+
+
+async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(
+    bank: CaseBank,
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from nodes import ModelCallError
+
+    hits: list[str] = []
+
+    class TooManyRequests(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            body = b'{"error": {"message": "slow down", "type": "rate_limit"}}'
+            self.send_response(429)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TooManyRequests)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    try:
+        graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
+        context = make_context(base_url=url, llm_max_retries=2)
+        with pytest.raises(ModelCallError, match=f"planner model .* at {url} failed after 2"):
+            await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
+    finally:
+        server.shutdown()
+    assert len(hits) == 3  # the call and its two retries
+    assert bank.count() == 0  # no partial write
