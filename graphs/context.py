@@ -106,6 +106,9 @@ class MementoContext:
     exclude_same_question: bool = field(
         default=False, metadata=_describe("Never retrieve a case for the task's own question.")
     )
+    max_task_chars: int = field(
+        default=20_000, metadata=_describe("Longest task text accepted, in characters.")
+    )
     max_cycles: int = field(
         default=3, metadata=_describe("Plan-execute cycles before a final answer is forced.")
     )
@@ -147,7 +150,14 @@ class MementoContext:
 
     def validate(self) -> None:
         """Raise ValueError naming the first field whose value cannot work."""
-        positive = ("top_k", "num_candidates", "max_cycles", "visits_per_case", "max_result_chars")
+        positive = (
+            "top_k",
+            "num_candidates",
+            "max_cycles",
+            "visits_per_case",
+            "max_result_chars",
+            "max_task_chars",
+        )
         for name in positive:
             if (value := getattr(self, name)) < 1:
                 raise ValueError(f"context field {name!r} must be at least 1, got {value}")

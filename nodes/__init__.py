@@ -15,6 +15,7 @@ from nodes.models import (
 )
 from nodes.plan import make_plan
 from nodes.retrieve import make_retrieve
+from nodes.schemas import TaskInputError, checked_task
 from nodes.update_q import make_update_q
 from nodes.write_case import make_write_case
 
@@ -23,7 +24,9 @@ __all__ = [
     "MementoDeps",
     "ModelCallError",
     "ModelEndpointError",
+    "TaskInputError",
     "chat_model_from_context",
+    "checked_task",
     "make_execute",
     "make_judge",
     "make_plan",

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from memory.retrieval import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
-from nodes.schemas import RetrievedCase
+from nodes.schemas import RetrievedCase, checked_task
 
 if TYPE_CHECKING:
     from graphs.context import MementoContext
@@ -22,9 +22,7 @@ def make_retrieve(deps: MementoDeps) -> Node:
 
     async def retrieve(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
-        task = state.task.strip()
-        if not task:
-            raise ValueError("the task is empty: give a question or instruction to solve")
+        task = checked_task(state.task, ctx.max_task_chars)
         vector = await deps.embedder.aembed_query(task)
         # A parametric estimator loads its weights from disk on first use: off the event loop.
         estimator = await asyncio.to_thread(deps.estimator, ctx)

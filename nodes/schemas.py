@@ -109,3 +109,26 @@ def describe_results(results: list[StepResult]) -> str:
     return "\n".join(
         f"{i}. {r.description} -> {r.error or r.output}" for i, r in enumerate(results, start=1)
     )
+
+
+class TaskInputError(ValueError):
+    """The task text cannot be run: empty, too long, or not valid UTF-8."""
+
+
+def checked_task(text: str, max_chars: int) -> str:
+    """The task, stripped, or a TaskInputError that says what is wrong with it."""
+    task = text.strip()
+    if not task:
+        raise TaskInputError("the task is empty: give a question or instruction to solve")
+    if len(task) > max_chars:
+        raise TaskInputError(
+            f"the task is {len(task)} characters long; the limit is {max_chars} "
+            "(context field max_task_chars)"
+        )
+    try:
+        task.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise TaskInputError(
+            f"the task is not valid UTF-8 text (undecodable byte at character {exc.start})"
+        ) from None
+    return task

@@ -13,7 +13,7 @@ from memento.cli import eval as eval_command
 from memento.cli import tools as tools_command
 from memento.local_llm import LocalLLMError
 from memory import CaseBankError
-from nodes import ModelCallError, ModelEndpointError
+from nodes import ModelCallError, ModelEndpointError, TaskInputError
 from tools import ToolConfigError, ToolServerError
 
 SUBCOMMANDS = (run, eval_command, cases, tools_command)
@@ -25,6 +25,7 @@ USER_ERRORS = (
     LocalLLMError,
     ModelCallError,
     ModelEndpointError,
+    TaskInputError,
     ToolConfigError,
     ToolServerError,
 )

@@ -18,6 +18,7 @@ from graphs.settings import ConfigError, MementoSettings
 from memento.cli.endpoint import model_endpoint
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.progress import ProgressPrinter
+from nodes import checked_task
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,9 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if not args.task.strip():
-        print("memento run: the task is empty", file=sys.stderr)
-        return 2
     model = args.model
     settings = settings_from_args(
         args,
@@ -56,6 +54,7 @@ def run_command(args: argparse.Namespace) -> int:
     )
     if args.tools:
         settings.enabled_servers = [name.strip() for name in args.tools.split(",") if name.strip()]
+    checked_task(args.task, settings.context.max_task_chars)  # fail before starting servers
     task = {"task": args.task, "ground_truth": args.ground_truth}
     try:
         asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))

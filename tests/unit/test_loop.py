@@ -7,6 +7,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
 from memory import CaseBank
+from nodes import TaskInputError
 from tests.conftest import make_context
 from tests.fakes import (
     final_answer_reply,
@@ -165,9 +166,22 @@ async def test_a_hallucinated_tool_name_is_answered_with_the_available_tools(gra
     assert call.error and "unknown tool 'wolfram'" in call.result and "calculate" in call.result
 
 
-async def test_empty_task_is_refused(graph_for) -> None:
-    with pytest.raises(ValueError, match="task is empty"):
-        await graph_for(scripted()).ainvoke({"task": "   "}, context=make_context())
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        ("   ", "task is empty"),
+        ("x" * 101, "the task is 101 characters long; the limit is 100"),
+        ("caf\udce9?", "not valid UTF-8 text \\(undecodable byte at character 3\\)"),
+    ],
+)
+async def test_bad_task_text_is_refused_before_anything_is_written(
+    graph_for, bank: CaseBank, task: str, message: str
+) -> None:
+    with pytest.raises(TaskInputError, match=message):
+        await graph_for(scripted()).ainvoke(
+            {"task": task}, context=make_context(max_task_chars=100)
+        )
+    assert bank.count() == 0
 
 
 async def test_eval_mode_writes_nothing(graph_for, bank: CaseBank) -> None:
