@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e ".[test,local]"
+	$(BIN)/python -m pip install -e ".[test,local,pdf,eval]"
 	touch $@
 
 demo: setup
