@@ -139,3 +139,14 @@ def test_a_task_that_failed_to_run_is_retried_on_resume_and_counted_once(tmp_pat
     reopened = ResultsLog(path)
     assert len(reopened) == 1 and next(iter(reopened)).correct is True
     assert len(path.read_text().splitlines()) == 2  # the old line stays; the newer one wins
+
+
+async def test_the_learning_curve_is_drawn(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from evals.report import plot_curve
+
+    with CaseBank(":memory:", dim=64) as bank:
+        log = ResultsLog(tmp_path / "r.jsonl")
+        await _runner(bank, adder(), log).run(_plan())
+    path = plot_curve(summarize(log), tmp_path / "curve.png", "sums")
+    assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
