@@ -1,0 +1,54 @@
+"""Tools that misbehave: one that hangs is timed out, one that floods is truncated."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from langchain_core.messages import AIMessage
+from langchain_core.tools import StructuredTool
+
+from tests.conftest import make_context
+from tests.fakes import final_plan_reply, plan_reply, scripted, tool_call
+
+
+def _one_call(name: str) -> list[AIMessage]:
+    return [
+        plan_reply(("use the tool", name)),
+        tool_call(name, query="x"),
+        AIMessage(content="done"),
+        final_plan_reply("done"),
+    ]
+
+
+async def test_a_hanging_tool_is_cut_off_at_the_tool_timeout(graph_for) -> None:
+    async def hang(query: str) -> str:
+        await asyncio.sleep(3600)
+        return "never"
+
+    tool = StructuredTool.from_function(coroutine=hang, name="hang", description="Hangs.")
+    started = time.perf_counter()
+    result = await graph_for(scripted(*_one_call("hang")), tools=[tool]).ainvoke(
+        {"task": "Use the tool", "ground_truth": "done"}, context=make_context(tool_timeout_s=0.5)
+    )
+    assert time.perf_counter() - started < 10
+    call = result["step_results"][0].tool_calls[0]
+    assert call.error and "timed out after 0.5 s" in call.result
+
+
+async def test_a_flooding_tool_is_truncated_everywhere(graph_for, bank) -> None:
+    def flood(query: str) -> str:
+        return "x" * 10_000_000
+
+    tool = StructuredTool.from_function(flood, name="flood", description="Returns 10 MB.")
+    model = scripted(*_one_call("flood"))
+    result = await graph_for(model, tools=[tool]).ainvoke(
+        {"task": "Use the tool", "ground_truth": "done"},
+        context=make_context(max_result_chars=1000),
+    )
+    call = result["step_results"][0].tool_calls[0]
+    assert len(call.result) < 1100 and "truncated 9999000 of 10000000 characters" in call.result
+    sent_back = model.calls[2]["messages"][-1].content  # what the executor model saw
+    assert len(sent_back) < 1100
+    stored = bank.list_cases()[0].trajectory[0]["tool_calls"][0]["result"]
+    assert len(stored) < 600
