@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from memory.redaction import redact_text, secrets_in
 from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
 
 RESULT_CHARS = 300
@@ -20,9 +21,11 @@ class ProgressPrinter:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.secrets = secrets_in()
 
     def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        """Print a line, with any secret from the environment redacted."""
+        print(redact_text(text, self.secrets), file=self.out, flush=True)
 
     def handle(self, mode: str, chunk: Any) -> None:
         if mode == "custom" and isinstance(chunk, dict):

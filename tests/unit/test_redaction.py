@@ -1,0 +1,33 @@
+"""Secrets from the environment are replaced wherever they turn up."""
+
+from __future__ import annotations
+
+from memory.redaction import redact, secrets_in
+
+ENV = {
+    "OPENAI_API_KEY": "sk-planted-0123456789",
+    "GITHUB_TOKEN": "ghp_planted_abcdef",
+    "DB_PASSWORD": "hunter2hunter2",
+    "PATH": "/usr/bin:/bin",
+    "SHORT_TOKEN": "abc",
+}
+
+
+def test_only_long_values_of_secret_names_count() -> None:
+    assert set(secrets_in(ENV).values()) == {"OPENAI_API_KEY", "GITHUB_TOKEN", "DB_PASSWORD"}
+
+
+def test_secrets_are_replaced_in_nested_values() -> None:
+    case = {
+        "answer": "the key is sk-planted-0123456789",
+        "trajectory": [{"result": "env: GITHUB_TOKEN=ghp_planted_abcdef PATH=/usr/bin:/bin"}],
+        "reward": 1.0,
+    }
+    clean = redact(case, secrets_in(ENV))
+    assert clean["answer"] == "the key is [redacted OPENAI_API_KEY]"
+    assert (
+        clean["trajectory"][0]["result"]
+        == "env: GITHUB_TOKEN=[redacted GITHUB_TOKEN] PATH=/usr/bin:/bin"
+    )
+    assert clean["reward"] == 1.0
+    assert case["answer"].endswith("0123456789")  # the input is not changed
