@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from graphs.settings import ConfigError
 from memento.cli import cases, run
 from memento.cli import eval as eval_command
+from memento.cli import local_llm as local_llm_command
 from memento.cli import tools as tools_command
 from memento.local_llm import LocalLLMError
 from memory import CaseBankError
 from nodes import ModelCallError, ModelEndpointError, TaskInputError
 from tools import ToolConfigError, ToolServerError
 
-SUBCOMMANDS = (run, eval_command, cases, tools_command)
+SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command)
 
 # Failures a user can fix from the message alone: shown without a traceback.
 USER_ERRORS = (
