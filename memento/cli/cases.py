@@ -9,6 +9,7 @@ import sys
 
 from memento.cli.options import add_settings_options, settings_from_args
 from memory import Case, CaseBank
+from memory.integrity import check_bank
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--limit", type=int, default=20)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(func=list_command)
+    check = actions.add_parser("check", help="integrity check: records parse, counts agree")
+    add_settings_options(check)
+    check.add_argument("--all-namespaces", action="store_true", help="check the whole store")
+    check.set_defaults(func=check_command)
     show = actions.add_parser("show", help="one case in full, with its visits")
     add_settings_options(show)
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
@@ -44,6 +49,18 @@ def list_command(args: argparse.Namespace) -> int:
         question = " ".join(case.question.split())[:70]
         print(f"{case.id[:8]}  r={case.reward:.2f}  x{case.attempts}  {when}  {question}")
     return 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    namespace = None if args.all_namespaces else settings_from_args(args).context.namespace
+    with _open_bank(args) as bank:
+        report = check_bank(bank, namespace=namespace)
+    scope = "all namespaces" if namespace is None else f"namespace {namespace!r}"
+    print(f"{report.cases} cases, {report.visits} visits in {scope}")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print("ok" if report.ok else f"{len(report.problems)} problems")
+    return 0 if report.ok else 1
 
 
 def show_command(args: argparse.Namespace) -> int:
