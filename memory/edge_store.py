@@ -1,0 +1,274 @@
+"""The Qdrant Edge engine: Qdrant's in-process shard, with HNSW and payload indexes, in a folder.
+
+Each collection is one Edge shard under `<folder>/edge/<name>`. Searches are exact over points
+not yet indexed and use HNSW over indexed ones, so a search is correct before any index exists
+and fast after. Building the index is Qdrant Edge's explicit, blocking `optimize()`; the bank
+runs it in a background thread once `optimize_after` points are waiting, and on demand
+(`CaseBank.optimize()`, e.g. after a bulk import).
+
+One caveat, measured with qdrant-edge-py 0.9: `optimize()` holds the GIL while it runs, so the
+rest of the process pauses for its duration (a few seconds per 10k waiting points on 2 cores)
+even though it is called from another thread. Searches never wait for it otherwise; the pause is
+bounded by `optimize_after`, and the unindexed points are searched exactly meanwhile.
+
+Visits are only ever read within one case (`nearest_per_group`, case by case through the keyword
+index on `case_id`), so their collection gets no vector index: reading a case's nearest visits
+scans that case's visits, never the whole collection.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from memory.errors import BankInUseError, CaseBankError
+from memory.store import EDGE_FOLDER, FieldMatch, ScoredPoint, StoredPoint, Where
+
+OPTIMIZE_AFTER = 20_000
+"""Unindexed points that start a background index build (exact search over 20k: ~2 ms)."""
+
+SEARCH_EF = 128
+"""HNSW beam width of a case search: above N=32 candidates, for recall close to exact."""
+
+SCROLL_PAGE = 256
+
+HNSW_PARAMS = {"m": 16, "ef_construct": 100, "full_scan_threshold": 10_000}
+"""HNSW of the cases: Qdrant's defaults; full_scan_threshold (KB) is where search goes exact."""
+
+INDEXING_THRESHOLD_KB: int | None = None
+"""A segment larger than this gets an HNSW index when optimized (None: Qdrant's default)."""
+
+
+class EdgeStore:
+    """Collections as Qdrant Edge shards in one folder (one process at a time)."""
+
+    engine = "edge"
+
+    def __init__(self, folder: Path, *, optimize_after: int | None = None) -> None:
+        self.folder = folder
+        self.optimize_after = OPTIMIZE_AFTER if optimize_after is None else optimize_after
+        self._collections: list[EdgeCollection] = []
+
+    def _path(self, name: str) -> Path:
+        return self.folder / EDGE_FOLDER / name
+
+    def stored_dim(self, name: str) -> int | None:
+        config_file = self._path(name) / "edge_config.json"
+        if not config_file.exists():
+            return None
+        config = json.loads(config_file.read_text())
+        return int(config["vectors"][""]["size"])
+
+    def collection(
+        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+    ) -> EdgeCollection:
+        path = self._path(name)
+        if (path / "edge_config.json").exists():
+            shard = _load(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            shard = _create(path, dim, keyword_fields, vector_index=vector_index)
+        collection = EdgeCollection(
+            shard, optimize_after=self.optimize_after if vector_index else None
+        )
+        self._collections.append(collection)
+        return collection
+
+    def optimize(self) -> None:
+        for collection in self._collections:
+            collection.optimize()
+
+    def close(self) -> None:
+        for collection in self._collections:
+            collection.close()
+        self._collections.clear()
+
+
+def _load(path: Path) -> Any:
+    try:
+        return qe.EdgeShard.load(str(path))
+    except Exception as exc:
+        if "WouldBlock" in str(exc):
+            raise BankInUseError(str(path.parent.parent)) from exc
+        raise CaseBankError(f"cannot open the Qdrant Edge shard at {path}: {exc}") from exc
+
+
+def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index: bool) -> Any:
+    vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+    if vector_index:
+        # payload_m=0: no extra per-value graphs (with one namespace that would double the build).
+        config = qe.EdgeConfig(
+            vectors=vectors,
+            hnsw_config=qe.HnswIndexConfig(**HNSW_PARAMS, payload_m=0),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
+        )
+    else:
+        config = qe.EdgeConfig(
+            vectors=vectors, optimizers=qe.EdgeOptimizersConfig(indexing_threshold=0)
+        )
+    shard = qe.EdgeShard.create(str(path), config)
+    for key in keyword_fields:
+        shard.update(
+            qe.UpdateOperation.create_field_index(key, qe.KeywordIndexParams(enable_hnsw=False))
+        )
+    return shard
+
+
+class EdgeCollection:
+    """One Edge shard behind the `Collection` interface, with its background index builder."""
+
+    def __init__(self, shard: Any, *, optimize_after: int | None) -> None:
+        self.shard = shard
+        self.optimize_after = optimize_after
+        self._builder: threading.Thread | None = None
+        self._builder_lock = threading.Lock()
+        self._indexed_floor = self._unindexed()
+        self._unflushed = False
+
+    # -- index building ------------------------------------------------------------------------
+    def _unindexed(self) -> int:
+        info = self.shard.info()
+        return int(info.points_count - info.indexed_vectors_count)
+
+    def _maybe_build_index(self) -> None:
+        """Start a background index build once enough points wait for one (never two at once).
+
+        The floor is what an index build left unindexed (a segment too small to index), so a
+        build starts again only after `optimize_after` more points, not on every write.
+        """
+        if self.optimize_after is None:
+            return
+        if self._unindexed() - self._indexed_floor < self.optimize_after:
+            return
+        with self._builder_lock:
+            if self._builder is not None and self._builder.is_alive():
+                return
+            self._builder = threading.Thread(
+                target=self.optimize, name="memento-edge-index", daemon=True
+            )
+            self._builder.start()
+
+    def optimize(self) -> None:
+        """Build pending indexes and flush, blocking until done."""
+        self.shard.optimize()
+        self.shard.flush()
+        self._unflushed = False
+        self._indexed_floor = self._unindexed()
+
+    def wait_for_index(self) -> None:
+        """Wait for a background index build, if one is running."""
+        builder = self._builder
+        if builder is not None:
+            builder.join()
+
+    def close(self) -> None:
+        self.wait_for_index()
+        if self._unflushed:
+            self.shard.flush()
+        self.shard.close()
+
+    # -- Collection ----------------------------------------------------------------------------
+    def upsert(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:
+        self.shard.update(
+            qe.UpdateOperation.upsert_points(
+                [qe.Point(p.id, list(vector), p.payload) for p, vector in points]
+            )
+        )
+        self._unflushed = True
+        self._maybe_build_index()
+
+    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+        records = self.shard.retrieve(list(ids), with_payload=True, with_vector=with_vectors)
+        return [
+            StoredPoint(
+                id=str(r.id), payload=r.payload or {}, vector=r.vector if with_vectors else None
+            )
+            for r in records
+        ]
+
+    def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
+        hits = self.shard.query(
+            qe.QueryRequest(
+                limit=limit,
+                query=qe.Query.Nearest(list(vector)),
+                filter=_filter(where),
+                with_payload=True,
+                params=qe.SearchParams(hnsw_ef=max(SEARCH_EF, limit)),
+            )
+        )
+        return [_scored(h) for h in hits]
+
+    def nearest_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        payload_keys: Sequence[str],
+    ) -> list[ScoredPoint]:
+        """One small filtered search per group, planned as one batch.
+
+        Each search reads its group through the keyword index, so the cost is the groups'
+        own points, not the collection's size.
+        """
+        query = qe.Query.Nearest(list(vector))
+        selector = qe.PayloadSelector.Include(list(payload_keys))
+        requests = [
+            qe.QueryRequest(
+                limit=per_group,
+                query=query,
+                filter=qe.Filter(must=[_condition(FieldMatch(key, (group,)))]),
+                with_payload=selector,
+            )
+            for group in groups
+        ]
+        batches = self.shard.query_batch(qe.QueryBatchRequest(requests))
+        return [_scored(h) for hits in batches for h in hits]
+
+    def delete(self, ids: Sequence[str]) -> None:
+        self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+        self._unflushed = True
+
+    def delete_where(self, where: Where) -> None:
+        self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
+        self._unflushed = True
+
+    def count(self, where: Where) -> int:
+        return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))
+
+    def scroll(self, where: Where) -> Iterator[StoredPoint]:
+        offset = None
+        while True:
+            records, offset = self.shard.scroll(
+                qe.ScrollRequest(
+                    offset=offset, limit=SCROLL_PAGE, filter=_filter(where), with_payload=True
+                )
+            )
+            yield from (StoredPoint(id=str(r.id), payload=r.payload or {}) for r in records)
+            if offset is None:
+                return
+
+
+def _condition(m: FieldMatch) -> Any:
+    if len(m.values) == 1:
+        return qe.FieldCondition(key=m.key, match=qe.MatchValue(m.values[0]))
+    return qe.FieldCondition(key=m.key, match=qe.MatchAny(list(m.values)))
+
+
+def _filter(where: Where) -> Any:
+    if not where.must and not where.must_not:
+        return None
+    return qe.Filter(
+        must=[_condition(m) for m in where.must] or None,
+        must_not=[_condition(m) for m in where.must_not] or None,
+    )
+
+
+def _scored(point: Any) -> ScoredPoint:
+    return ScoredPoint(id=str(point.id), score=float(point.score), payload=point.payload or {})
