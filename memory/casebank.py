@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,22 @@ class CaseBank:
         """
         with self._lock:
             self._store.optimize()
+
+    @contextmanager
+    def bulk_import(self) -> Iterator[CaseBank]:
+        """Write many cases and visits, then build the indexes once, when the block ends.
+
+        Without it Qdrant Edge would build its index in steps as the cases arrive; within it
+        searches stay exact (and slower) until the block ends.
+        """
+        with self._lock:
+            self._store.defer_indexing(True)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._store.defer_indexing(False)
+        self.optimize()
 
     def _stored_dim(self) -> int:
         stored = self._store.stored_dim(self.cases_collection)
@@ -265,10 +282,8 @@ class CaseBank:
                 payload_keys=("case_id", "target"),
             )
         return [
-            VisitMatch(
-                case_id=str(h.payload["case_id"]), target=float(h.payload["target"]), cosine=h.score
-            )
-            for h in hits
+            VisitMatch(case_id=payload["case_id"], target=payload["target"], cosine=score)
+            for payload, score in hits
         ]
 
     def list_visits(

@@ -11,9 +11,9 @@ rest of the process pauses for its duration (a few seconds per 10k waiting point
 even though it is called from another thread. Searches never wait for it otherwise; the pause is
 bounded by `optimize_after`, and the unindexed points are searched exactly meanwhile.
 
-Visits are only ever read within one case (`nearest_per_group`, case by case through the keyword
-index on `case_id`), so their collection gets no vector index: reading a case's nearest visits
-scans that case's visits, never the whole collection.
+Visits are only ever read within a few cases (`nearest_per_group`, through the keyword index on
+`case_id`), so their collection gets no graph: reading the candidates' nearest visits scans
+exactly those cases' visits, never the whole collection, and their vectors stay on disk.
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from typing import Any
 import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
-from memory.store import EDGE_FOLDER, FieldMatch, ScoredPoint, StoredPoint, Where
+from memory.store import EDGE_FOLDER, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
 
-OPTIMIZE_AFTER = 20_000
-"""Unindexed points that start a background index build (exact search over 20k: ~2 ms)."""
+OPTIMIZE_AFTER = 10_000
+"""Points not yet in an optimized segment that start a background build (exact search over
+10k cases takes ~1 ms; the build of 10k cases pauses the process for a few seconds)."""
 
 SEARCH_EF = 128
 """HNSW beam width of a case search: above N=32 candidates, for recall close to exact."""
@@ -41,7 +42,13 @@ HNSW_PARAMS = {"m": 16, "ef_construct": 100, "full_scan_threshold": 10_000}
 """HNSW of the cases: Qdrant's defaults; full_scan_threshold (KB) is where search goes exact."""
 
 INDEXING_THRESHOLD_KB: int | None = None
-"""A segment larger than this gets an HNSW index when optimized (None: Qdrant's default)."""
+"""A case segment larger than this gets an HNSW index when optimized (None: Qdrant's default)."""
+
+VISITS_INDEXING_THRESHOLD_KB = 1_000
+"""Visit segments are optimized into immutable, memory-mapped ones (no graph) past this size."""
+
+_EXACT_ONLY = {"m": 0, "ef_construct": 16, "full_scan_threshold": 2**30, "payload_m": 0}
+"""An 'index' with no graph whose filtered searches always scan the matching points exactly."""
 
 
 class EdgeStore:
@@ -73,15 +80,17 @@ class EdgeStore:
         else:
             path.mkdir(parents=True, exist_ok=True)
             shard = _create(path, dim, keyword_fields, vector_index=vector_index)
-        collection = EdgeCollection(
-            shard, optimize_after=self.optimize_after if vector_index else None
-        )
+        collection = EdgeCollection(shard, optimize_after=self.optimize_after)
         self._collections.append(collection)
         return collection
 
     def optimize(self) -> None:
         for collection in self._collections:
             collection.optimize()
+
+    def defer_indexing(self, deferred: bool) -> None:
+        for collection in self._collections:
+            collection.deferred = deferred
 
     def close(self) -> None:
         for collection in self._collections:
@@ -99,17 +108,25 @@ def _load(path: Path) -> Any:
 
 
 def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index: bool) -> Any:
-    vectors = qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)
+    """A new shard: HNSW over vectors kept in RAM for the cases; for the visits, vectors left on
+    disk (read only for the few cases asked about) and exact scans through the keyword index.
+
+    payload_m=0 and keyword indexes without HNSW: no extra per-value graphs (with a single
+    namespace such a graph would double the build for nothing).
+    """
     if vector_index:
-        # payload_m=0: no extra per-value graphs (with one namespace that would double the build).
         config = qe.EdgeConfig(
-            vectors=vectors,
+            vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine),
             hnsw_config=qe.HnswIndexConfig(**HNSW_PARAMS, payload_m=0),
             optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
         )
     else:
         config = qe.EdgeConfig(
-            vectors=vectors, optimizers=qe.EdgeOptimizersConfig(indexing_threshold=0)
+            vectors=qe.EdgeVectorParams(
+                size=dim, distance=qe.Distance.Cosine, memory=qe.Memory.Cold
+            ),
+            hnsw_config=qe.HnswIndexConfig(**_EXACT_ONLY),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=VISITS_INDEXING_THRESHOLD_KB),
         )
     shard = qe.EdgeShard.create(str(path), config)
     for key in keyword_fields:
@@ -129,6 +146,7 @@ class EdgeCollection:
         self._builder_lock = threading.Lock()
         self._indexed_floor = self._unindexed()
         self._unflushed = False
+        self.deferred = False
 
     # -- index building ------------------------------------------------------------------------
     def _unindexed(self) -> int:
@@ -141,7 +159,7 @@ class EdgeCollection:
         The floor is what an index build left unindexed (a segment too small to index), so a
         build starts again only after `optimize_after` more points, not on every write.
         """
-        if self.optimize_after is None:
+        if self.optimize_after is None or self.deferred:
             return
         if self._unindexed() - self._indexed_floor < self.optimize_after:
             return
@@ -211,25 +229,43 @@ class EdgeCollection:
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
-    ) -> list[ScoredPoint]:
-        """One small filtered search per group, planned as one batch.
+    ) -> list[GroupHit]:
+        """One filtered search over all the groups, then one per group it could not settle.
 
-        Each search reads its group through the keyword index, so the cost is the groups'
-        own points, not the collection's size.
+        The first search takes the len(groups) * per_group points nearest to `vector` among
+        the groups' points. A group with per_group of them is settled: any nearer point of its
+        own would have been found too. So is every group when fewer points came back than asked
+        for (there are no more). Only when the search came back full can a group short of
+        per_group have been crowded out by the others; those few get a search of their own.
+        Every search reads its groups' points through the keyword index on `key`, so the cost
+        is those groups' own points, never the collection's size.
         """
         query = qe.Query.Nearest(list(vector))
-        selector = qe.PayloadSelector.Include(list(payload_keys))
-        requests = [
-            qe.QueryRequest(
-                limit=per_group,
+        selector = qe.PayloadSelector.Include(list(dict.fromkeys([key, *payload_keys])))
+
+        def search(members: Sequence[str], limit: int) -> Any:
+            return qe.QueryRequest(
+                limit=limit,
                 query=query,
-                filter=qe.Filter(must=[_condition(FieldMatch(key, (group,)))]),
+                filter=qe.Filter(must=[_condition(FieldMatch(key, tuple(members)))]),
                 with_payload=selector,
             )
-            for group in groups
-        ]
-        batches = self.shard.query_batch(qe.QueryBatchRequest(requests))
-        return [_scored(h) for hits in batches for h in hits]
+
+        by_group: dict[str, list[GroupHit]] = {g: [] for g in groups}
+        limit = per_group * len(by_group)
+        hits = self.shard.query(search(list(by_group), limit))
+        for hit in hits:
+            found = by_group[hit.payload[key]]
+            if len(found) < per_group:
+                found.append(GroupHit(hit.payload, hit.score))
+        short = [g for g, found in by_group.items() if len(found) < per_group]
+        if len(hits) == limit and short:
+            batch = self.shard.query_batch(
+                qe.QueryBatchRequest([search([g], per_group) for g in short])
+            )
+            for group, group_hits in zip(short, batch, strict=True):
+                by_group[group] = [GroupHit(h.payload, h.score) for h in group_hits]
+        return [hit for found in by_group.values() for hit in found]
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))

@@ -13,7 +13,7 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 
 from memory.errors import BankInUseError
-from memory.store import Engine, FieldMatch, ScoredPoint, StoredPoint, Where
+from memory.store import Engine, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
 
 SCROLL_PAGE = 256
 
@@ -59,6 +59,9 @@ class QdrantStore:
 
     def optimize(self) -> None:
         return None  # a server indexes in the background; local mode has no index to build
+
+    def defer_indexing(self, deferred: bool) -> None:
+        return None
 
     def close(self) -> None:
         self.client.close()
@@ -109,7 +112,7 @@ class QdrantCollection:
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
-    ) -> list[ScoredPoint]:
+    ) -> list[GroupHit]:
         result = self.client.query_points_groups(
             self.name,
             query=list(vector),
@@ -117,9 +120,11 @@ class QdrantCollection:
             query_filter=_filter(Where(must=(FieldMatch(key, tuple(groups)),))),
             limit=len(groups),
             group_size=per_group,
-            with_payload=list(payload_keys),
+            with_payload=list(dict.fromkeys([key, *payload_keys])),
         )
-        return [_scored(h) for group in result.groups for h in group.hits]
+        return [
+            GroupHit(h.payload or {}, float(h.score)) for group in result.groups for h in group.hits
+        ]
 
     def delete(self, ids: Sequence[str]) -> None:
         self.client.delete(

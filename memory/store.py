@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 Engine = Literal["memory", "local", "edge", "server"]
 
@@ -59,6 +59,13 @@ class ScoredPoint:
     payload: dict[str, Any]
 
 
+class GroupHit(NamedTuple):
+    """A point found within one group: just its payload and its cosine to the query."""
+
+    payload: dict[str, Any]
+    score: float
+
+
 class Collection(Protocol):
     """One collection of points with a vector and a JSON payload each."""
 
@@ -82,8 +89,11 @@ class Collection(Protocol):
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
-    ) -> list[ScoredPoint]:
-        """For each value of `key` in `groups`, its `per_group` points nearest to `vector`."""
+    ) -> list[GroupHit]:
+        """For each value of `key` in `groups`, its `per_group` points nearest to `vector`.
+
+        Group by group, nearest first; the payloads hold `key` and `payload_keys`.
+        """
         ...
 
     def delete(self, ids: Sequence[str]) -> None: ...
@@ -118,6 +128,10 @@ class VectorStore(Protocol):
 
     def optimize(self) -> None:
         """Build pending indexes now (blocking); a no-op where the engine does it itself."""
+        ...
+
+    def defer_indexing(self, deferred: bool) -> None:
+        """While deferred, build no index as points arrive (a bulk import builds it at the end)."""
         ...
 
     def close(self) -> None: ...

@@ -155,6 +155,17 @@ def test_nearest_visits_are_bounded_per_case_and_nearest_first(bank: CaseBank) -
     assert len(bank.nearest_visits(far, [a], per_case=50)) == 23
 
 
+def test_a_case_with_many_near_visits_does_not_hide_another_cases_visits(bank: CaseBank) -> None:
+    busy = bank.add(_case("busy"), _vec(1.0)).id
+    quiet = bank.add(_case("quiet"), _vec(0.0, 1.0)).id
+    bank.add_visits([(_visit(busy, 1.0), _vec(1.0)) for _ in range(10)])
+    bank.add_visits([(_visit(quiet, 0.0), _vec(0.0, 1.0))])
+    found = bank.nearest_visits(_vec(1.0), [busy, quiet], per_case=2)
+    assert sorted((m.case_id, m.target) for m in found) == sorted(
+        [(busy, 1.0), (busy, 1.0), (quiet, 0.0)]
+    )
+
+
 def test_listing_counting_and_deleting(bank: CaseBank) -> None:
     old = bank.add(_case("old"), _vec(1.0))
     new = bank.add(_case("new"), _vec(0.0, 1.0))
