@@ -8,7 +8,7 @@ graph's resources are opened (CLI, `make_graph`, `open_resources`); the rest app
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -71,7 +71,7 @@ class MementoContext:
         default=32, metadata=_describe("N: candidate cases found by vector search and scored.")
     )
     alpha: float = field(
-        default=0.1, metadata=_describe("Soft-policy temperature: mu = softmax(Q / alpha).")
+        default=0.05, metadata=_describe("Soft-policy temperature: mu = softmax(Q / alpha).")
     )
     tau: float = field(default=0.3, metadata=_describe("Kernel width: k = exp((cos - 1) / tau)."))
     lam: float = field(
@@ -160,6 +160,8 @@ class MementoContext:
 
 def _default_of(name: str) -> object:
     spec = MementoContext.__dataclass_fields__[name]
+    if spec.default_factory is not MISSING:  # e.g. `store`, whose default is computed
+        return spec.default_factory()
     return spec.default
 
 

@@ -13,7 +13,7 @@ from graphs.settings import ConfigError, MementoSettings
 from memory import CaseBank, embedding_dim
 from memory.embeddings import openai_embeddings
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
-from tools import ToolSessions, build_connections
+from tools import ToolSessions
 
 
 def default_embedder(ctx: MementoContext) -> Embeddings:
@@ -41,13 +41,10 @@ async def open_resources(
 ) -> AsyncIterator[MementoDeps]:
     """The bank, embedder and tool sessions of a run; all closed when the block ends."""
     ctx = settings.context
-    embedder = embedder or default_embedder(ctx)
+    # Loading an embedding model reads files: off the event loop (an ASGI server shares it).
+    embedder = embedder or await asyncio.to_thread(default_embedder, ctx)
     dim = await asyncio.to_thread(embedding_dim, embedder)
-    connections = build_connections(
-        settings.mcp_servers,
-        enabled=settings.enabled_servers,
-        bundled_options=settings.tool_options,
-    )
+    connections = settings.connections()
     bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)
     try:
         async with ToolSessions(connections) as sessions:

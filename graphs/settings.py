@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_mcp_adapters.sessions import Connection
+
 from graphs.context import MementoContext
-from tools.config import servers_from_config
+from tools.config import build_connections, servers_from_config
 
 CONFIG_ENV = "MEMENTO_CONFIG"
 _SECTIONS = {"context", "mcp_servers", "mcpServers", "tools"}
@@ -40,6 +42,13 @@ class MementoSettings:
     mcp_servers: dict[str, Any] = field(default_factory=dict)
     enabled_servers: list[str] | None = None
     tool_options: dict[str, Any] = field(default_factory=dict)
+
+    def connections(self) -> dict[str, Connection]:
+        """The MCP connections to open: the user's servers over the bundled ones, narrowed to
+        `enabled`, with the bundled servers' options applied."""
+        return build_connections(
+            self.mcp_servers, enabled=self.enabled_servers, bundled_options=self.tool_options
+        )
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

@@ -6,10 +6,20 @@ Knows nothing about graphs or nodes; usable on its own (e.g. as a LangChain retr
 from memory.casebank import CaseBank, case_id_for, normalize_question
 from memory.embeddings import embedding_dim
 from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
+from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder
 from memory.parametric_model import LogisticQModel
-from memory.q_estimators import KernelQ, ParametricQ, QEstimator, Retrieval, SimilarityQ, kernel_q
+from memory.q_estimators import (
+    Credit,
+    KernelQ,
+    ParametricQ,
+    QEstimator,
+    Retrieval,
+    SimilarityQ,
+    kernel_q,
+)
 from memory.q_targets import soft_q_targets, soft_value
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+from memory.retriever import CaseBankRetriever
 from memory.soft_policy import select_cases, soft_policy
 
 __all__ = [
@@ -17,9 +27,13 @@ __all__ = [
     "Case",
     "CaseBank",
     "CaseBankError",
+    "CaseBankRetriever",
+    "Credit",
+    "EmbedderUnavailableError",
     "EmbeddingSizeMismatchError",
     "KernelQ",
     "LogisticQModel",
+    "MiniLMEmbedder",
     "ParametricQ",
     "QEstimator",
     "Retrieval",

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qdrant_client import QdrantClient
 
@@ -34,6 +34,11 @@ from memory.store import (
     match,
     open_store,
 )
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from memory.retriever import CaseBankRetriever
 
 __all__ = ["CaseBank", "case_id_for", "normalize_question", "open_qdrant"]
 
@@ -261,28 +266,45 @@ class CaseBank:
             self._visits.upsert(points)
 
     def nearest_visits(
-        self, vector: Sequence[float], case_ids: Sequence[str], *, per_case: int
+        self,
+        vector: Sequence[float],
+        case_ids: Sequence[str],
+        *,
+        per_case: int,
+        retrieved: bool | None = None,
     ) -> list[VisitMatch]:
         """For each case, its `per_case` visits nearest to the state `vector`.
 
         At most len(case_ids) * per_case visits come back however long the bank has lived, and
-        the visits left out are the farthest, whose kernel weight is the smallest. The engines
+        the visits left out are the farthest, whose kernel weight is the smallest. `retrieved`
+        keeps only visits where the case was read (True; visits stored before the field existed
+        count as read) or only those where it was a candidate left unread (False). The engines
         read only the given cases' visits (through the keyword index on `case_id`), never the
         whole collection, except Qdrant's local mode, which filters point by point in Python.
         """
         if not case_ids:
             return []
         self._check_vector(vector)
+        unread = match("retrieved", False)
+        where = Where()
+        if retrieved is not None:
+            where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
         with self._lock:
             hits = self._visits.nearest_per_group(
                 vector,
                 key="case_id",
                 groups=list(dict.fromkeys(case_ids)),
                 per_group=per_case,
-                payload_keys=("case_id", "target"),
+                payload_keys=("case_id", "target", "retrieved"),
+                where=where,
             )
         return [
-            VisitMatch(case_id=payload["case_id"], target=payload["target"], cosine=score)
+            VisitMatch(
+                case_id=payload["case_id"],
+                target=payload["target"],
+                cosine=score,
+                retrieved=payload.get("retrieved", True),
+            )
             for payload, score in hits
         ]
 
@@ -301,6 +323,13 @@ class CaseBank:
         """Number of visits (optionally of one namespace)."""
         with self._lock:
             return self._visits.count(_namespace_where(namespace))
+
+    # -- LangChain -----------------------------------------------------------------------------
+    def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:
+        """This bank as a LangChain retriever ranked by Q (see `memory.retriever`)."""
+        from memory.retriever import as_retriever
+
+        return as_retriever(self, embedder, **options)
 
     # -- helpers -------------------------------------------------------------------------------
     def _check_vector(self, vector: Sequence[float]) -> None:

@@ -27,7 +27,15 @@ from typing import Any
 import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
-from memory.store import EDGE_FOLDER, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
+from memory.store import (
+    EDGE_FOLDER,
+    EVERYWHERE,
+    FieldMatch,
+    GroupHit,
+    ScoredPoint,
+    StoredPoint,
+    Where,
+)
 
 OPTIMIZE_AFTER = 10_000
 """Points not yet in an optimized segment that start a background build (exact search over
@@ -229,6 +237,7 @@ class EdgeCollection:
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
+        where: Where = EVERYWHERE,
     ) -> list[GroupHit]:
         """One filtered search over all the groups, then one per group it could not settle.
 
@@ -244,11 +253,11 @@ class EdgeCollection:
         selector = qe.PayloadSelector.Include(list(dict.fromkeys([key, *payload_keys])))
 
         def search(members: Sequence[str], limit: int) -> Any:
+            in_members = Where(
+                must=(FieldMatch(key, tuple(members)), *where.must), must_not=where.must_not
+            )
             return qe.QueryRequest(
-                limit=limit,
-                query=query,
-                filter=qe.Filter(must=[_condition(FieldMatch(key, tuple(members)))]),
-                with_payload=selector,
+                limit=limit, query=query, filter=_filter(in_members), with_payload=selector
             )
 
         by_group: dict[str, list[GroupHit]] = {g: [] for g in groups}

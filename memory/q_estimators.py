@@ -17,6 +17,7 @@ from memory.parametric_model import LogisticQModel
 from memory.records import ScoredCase
 
 Retrieval = Literal["similarity", "kernel", "parametric"]
+Credit = Literal["shared", "contrastive"]
 
 
 class QEstimator(Protocol):
@@ -63,6 +64,14 @@ class KernelQ:
     O(N * visits_per_case) whatever the age of the bank. lam is on the kernel's scale: with
     tau = 0.3 a visit at cosine 0.3 weighs ~0.1, so lam = 0.01 lets a handful of such visits
     outweigh the prior q0 (a lam of 1 would drown hundreds of them; see DESIGN.md).
+
+    credit = "shared" (the paper's) scores a case by the targets of the steps that read it, so a
+    useless case read beside a useful one shares its reward. credit = "contrastive" gives each
+    case its own credit: Q(s, c) = E_k[y | c read] - E_k[y | c a candidate left unread], both
+    kernel-weighted with the same prior (so an unvisited case scores 0). It needs the writer to
+    store, for every candidate left unread, a visit with `retrieved=False` and the step's
+    target; with shared credit such visits are ignored. Contrastive Q is a difference, not a
+    value: use it with single-step targets (gamma = 0), not as V(s') in a bootstrap.
     """
 
     bank: CaseBank
@@ -70,11 +79,22 @@ class KernelQ:
     lam: float = 0.01
     q0: float = 0.5
     visits_per_case: int = 32
+    credit: Credit = "shared"
     name: str = "kernel"
 
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
         ids = [c.case.id for c in candidates]
-        matches = self.bank.nearest_visits(state, ids, per_case=self.visits_per_case)
+        read = self._kernel_values(state, ids, retrieved=True)
+        if self.credit == "shared":
+            return read
+        if self.credit == "contrastive":
+            return read - self._kernel_values(state, ids, retrieved=False)
+        raise ValueError(f"credit must be 'shared' or 'contrastive', got {self.credit!r}")
+
+    def _kernel_values(self, state: np.ndarray, ids: list[str], *, retrieved: bool) -> np.ndarray:
+        matches = self.bank.nearest_visits(
+            state, ids, per_case=self.visits_per_case, retrieved=retrieved
+        )
         by_case: dict[str, tuple[list[float], list[float]]] = {i: ([], []) for i in ids}
         for m in matches:
             cosines, targets = by_case[m.case_id]

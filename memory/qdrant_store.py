@@ -13,7 +13,7 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 
 from memory.errors import BankInUseError
-from memory.store import Engine, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
+from memory.store import EVERYWHERE, Engine, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
 
 SCROLL_PAGE = 256
 
@@ -112,12 +112,16 @@ class QdrantCollection:
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
+        where: Where = EVERYWHERE,
     ) -> list[GroupHit]:
+        in_groups = Where(
+            must=(FieldMatch(key, tuple(groups)), *where.must), must_not=where.must_not
+        )
         result = self.client.query_points_groups(
             self.name,
             query=list(vector),
             group_by=key,
-            query_filter=_filter(Where(must=(FieldMatch(key, tuple(groups)),))),
+            query_filter=_filter(in_groups),
             limit=len(groups),
             group_size=per_group,
             with_payload=list(dict.fromkeys([key, *payload_keys])),

@@ -39,12 +39,18 @@ class ScoredCase(BaseModel):
 
 
 class Visit(BaseModel):
-    """One retrieval of a case in a state, with the target it earned (paper Eq. 8/14)."""
+    """One retrieval of a case in a state, with the target it earned (paper Eq. 8/14).
+
+    `retrieved` is False for a candidate that was scored but not read in that step: such visits
+    are only written for contrastive credit (see `KernelQ`), and record the reward the step got
+    without the case.
+    """
 
     id: str
     case_id: str
     namespace: str
     target: float
+    retrieved: bool = True
     run_id: str = ""
     cycle: int = 0
     created_at: float
@@ -56,3 +62,4 @@ class VisitMatch(BaseModel):
     case_id: str
     target: float
     cosine: float
+    retrieved: bool = True

@@ -26,7 +26,7 @@ class FieldMatch:
     """The payload field `key` holds one of `values` (one value: plain equality)."""
 
     key: str
-    values: tuple[str, ...]
+    values: tuple[str | bool, ...]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,11 @@ class Where:
     must_not: tuple[FieldMatch, ...] = ()
 
 
-def match(key: str, *values: str) -> FieldMatch:
+EVERYWHERE = Where()
+"""The filter that matches every point."""
+
+
+def match(key: str, *values: str | bool) -> FieldMatch:
     return FieldMatch(key, tuple(values))
 
 
@@ -89,8 +93,10 @@ class Collection(Protocol):
         groups: Sequence[str],
         per_group: int,
         payload_keys: Sequence[str],
+        where: Where = EVERYWHERE,
     ) -> list[GroupHit]:
-        """For each value of `key` in `groups`, its `per_group` points nearest to `vector`.
+        """For each value of `key` in `groups`, its `per_group` points nearest to `vector`
+        among those matching `where`.
 
         Group by group, nearest first; the payloads hold `key` and `payload_keys`.
         """

@@ -37,25 +37,38 @@ def make_judge(deps: MementoDeps) -> Node:
         ctx = runtime.context
         answer = (state.final_answer or "").strip()
         truth = (state.ground_truth or "").strip()
-        if not answer:
-            reason = state.error or "no final answer"
-            judgement = Judgement(reward=0.0, method="no_answer", rationale=reason)
-        elif truth and ctx.scorer != "llm":
-            reward, method = score_answer(answer, truth, ctx.scorer)
-            judgement = Judgement(reward=reward, method=method, rationale=f"expected {truth!r}")
-        else:
-            prompt = (
-                prompts.JUDGE_WITH_TRUTH.format(task=state.task, truth=truth, answer=answer)
-                if truth
-                else prompts.JUDGE_SELF.format(
-                    task=state.task, results=describe_results(state.step_results), answer=answer
-                )
+        judgement = measured_judgement(answer, truth, ctx.scorer, error=state.error)
+        if judgement is None:
+            prompt, method = judge_prompt(
+                state.task, answer, truth, describe_results(state.step_results)
             )
-            judgement = await llm_judgement(deps, ctx, prompt, "llm" if truth else "self")
+            judgement = await llm_judgement(deps, ctx, prompt, method)
         runtime.stream_writer({"event": "reward", **judgement.model_dump()})
         return {"judgement": judgement}
 
     return judge
+
+
+def measured_judgement(
+    answer: str, truth: str, scorer: str, *, error: str | None = None
+) -> Judgement | None:
+    """The reward when no model is needed, else None (a judge model must decide).
+
+    No answer scores 0; a ground truth with a non-LLM scorer is scored by `score_answer`.
+    """
+    if not answer:
+        return Judgement(reward=0.0, method="no_answer", rationale=error or "no final answer")
+    if truth and scorer != "llm":
+        reward, method = score_answer(answer, truth, scorer)
+        return Judgement(reward=reward, method=method, rationale=f"expected {truth!r}")
+    return None
+
+
+def judge_prompt(task: str, answer: str, truth: str, results: str) -> tuple[str, str]:
+    """(prompt, method): against the ground truth ('llm'), or a self-judgement ('self')."""
+    if truth:
+        return prompts.JUDGE_WITH_TRUTH.format(task=task, truth=truth, answer=answer), "llm"
+    return prompts.JUDGE_SELF.format(task=task, results=results, answer=answer), "self"
 
 
 async def llm_judgement(
@@ -66,8 +79,14 @@ async def llm_judgement(
         model = deps.chat_model(ctx, "judge")
         chain = model.with_structured_output(Verdict, method="function_calling")
         verdict = await call_model(chain, [HumanMessage(prompt)], ctx=ctx, role="judge")
-        if not isinstance(verdict, Verdict):
-            raise ValueError(f"the judge's reply could not be parsed: {verdict!r}")
     except Exception as exc:  # judging failed: record it as unjudged, learn nothing from it
         return Judgement(reward=None, method=method, rationale=f"unjudged: {exc}")
+    return verdict_judgement(verdict, method)
+
+
+def verdict_judgement(verdict: Any, method: str) -> Judgement:
+    """The judgement a judge model's structured reply gives; unjudged if it is no Verdict."""
+    if not isinstance(verdict, Verdict):
+        reason = f"the judge's reply could not be parsed: {verdict!r}"
+        return Judgement(reward=None, method=method, rationale=f"unjudged: {reason}")
     return Judgement(reward=float(verdict.correct), method=method, rationale=verdict.rationale)

@@ -52,3 +52,7 @@ Task: {task}
 Steps and results:
 {results}
 Answer: {answer}"""
+
+AGENT_CASES = """Past cases similar to the user's task, retrieved from your case memory (learn
+from what worked and avoid what failed):
+{cases}"""

@@ -6,10 +6,9 @@ import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from langgraph.runtime import Runtime
 
-from memory import ScoredCase, select_cases, soft_policy
+from memory.retrieval import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
 from nodes.schemas import RetrievedCase
 
@@ -27,24 +26,23 @@ def make_retrieve(deps: MementoDeps) -> Node:
         if not task:
             raise ValueError("the task is empty: give a question or instruction to solve")
         vector = await deps.embedder.aembed_query(task)
-        found: list[ScoredCase] = await asyncio.to_thread(
-            deps.bank.search,
+        # A parametric estimator loads its weights from disk on first use: off the event loop.
+        estimator = await asyncio.to_thread(deps.estimator, ctx)
+        ranked = await asyncio.to_thread(
+            rank_cases,
+            deps.bank,
+            estimator,
             vector,
             namespace=ctx.namespace,
             limit=ctx.num_candidates,
+            alpha=ctx.alpha,
             exclude_question=task if ctx.exclude_same_question else None,
         )
-        estimator = deps.estimator(ctx)
-        q_values = await asyncio.to_thread(estimator.q_values, np.asarray(vector), found)
-        probabilities = soft_policy(q_values, ctx.alpha)
         # The similarity baseline is plain top-K in both modes (the paper's non-parametric CBR).
         mode = "eval" if ctx.retrieval == "similarity" else ctx.mode
-        chosen = select_cases(q_values, ctx.top_k, ctx.alpha, mode, deps.rng_for(ctx))
-        candidates = [
-            _as_retrieved(scored, float(q), float(p))
-            for scored, q, p in zip(found, q_values, probabilities, strict=True)
-        ]
-        retrieved = [candidates[i] for i in chosen]
+        chosen = choose_cases(ranked, ctx.top_k, alpha=ctx.alpha, mode=mode, rng=deps.rng_for(ctx))
+        candidates = [RetrievedCase.from_ranked(r) for r in ranked]
+        retrieved = [RetrievedCase.from_ranked(r) for r in chosen]
         runtime.stream_writer({"event": "candidates", "found": len(candidates)})
         for case in retrieved:
             runtime.stream_writer(
@@ -65,17 +63,3 @@ def make_retrieve(deps: MementoDeps) -> Node:
         }
 
     return retrieve
-
-
-def _as_retrieved(scored: ScoredCase, q: float, probability: float) -> RetrievedCase:
-    case = scored.case
-    return RetrievedCase(
-        case_id=case.id,
-        question=case.question,
-        answer=case.answer,
-        reward=case.reward,
-        similarity=scored.similarity,
-        q=q,
-        probability=probability,
-        plan=case.plan,
-    )

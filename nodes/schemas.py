@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from memory.retrieval import RankedCase
+
 
 class PlanStep(BaseModel):
     """One step of a plan."""
@@ -77,6 +79,21 @@ class RetrievedCase(BaseModel):
     q: float
     probability: float
     plan: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_ranked(cls, ranked: RankedCase) -> RetrievedCase:
+        """The policy's view of a ranked case, as the state and the prompts keep it."""
+        case = ranked.case
+        return cls(
+            case_id=case.id,
+            question=case.question,
+            answer=case.answer,
+            reward=case.reward,
+            similarity=ranked.similarity,
+            q=ranked.q,
+            probability=ranked.probability,
+            plan=case.plan,
+        )
 
 
 class Judgement(BaseModel):

@@ -9,6 +9,7 @@ Tool failures, timeouts and unknown tool names come back to the model as error t
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,11 @@ async def call_tool(
     started = time.perf_counter()
     error = True
     tool = tools.get(name)
-    if tool is None:
+    if "__invalid__" in args:
+        content = (
+            f"the arguments of your call to {name!r} are not valid JSON: {args['__invalid__']}"
+        )
+    elif tool is None:
         content = f"unknown tool {name!r}; available: {', '.join(sorted(tools)) or 'none'}"
     else:
         try:
@@ -89,7 +94,7 @@ async def run_step(
                 messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
         reply = await call_model(runnable, messages, ctx=ctx, role="executor")
         messages.append(reply)
-        calls = list(getattr(reply, "tool_calls", []) or []) if runnable is not model else []
+        calls = requested_calls(reply) if runnable is not model else []
         if not calls:
             return _step_result(step, cycle, message_text(reply), records, ctx)
         for call in calls[:budget]:
@@ -102,6 +107,40 @@ async def run_step(
             messages.append(
                 ToolMessage(content="tool-call budget spent", tool_call_id=call.get("id") or "")
             )
+
+
+def repair_arguments(text: str | None) -> dict[str, Any] | None:
+    """Arguments of a call whose JSON was cut short (small models drop the closing quote or
+    brace); None when no simple completion makes it a JSON object."""
+    text = (text or "").strip()
+    for ending in ("", "}", '"}', '"]}'):
+        candidate = text.rstrip("}").rstrip() + ending if ending else text
+        try:
+            value = json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def requested_calls(reply: BaseMessage) -> list[ToolCall]:
+    """The reply's tool calls, with malformed ones repaired where possible.
+
+    A call that cannot be repaired is kept with its raw text under `__invalid__`, so that the
+    model is told what was wrong instead of the call silently vanishing.
+    """
+    calls: list[ToolCall] = list(getattr(reply, "tool_calls", None) or [])
+    for invalid in getattr(reply, "invalid_tool_calls", None) or []:
+        args = repair_arguments(invalid.get("args"))
+        calls.append(
+            ToolCall(
+                name=invalid.get("name") or "",
+                args=args if args is not None else {"__invalid__": invalid.get("args") or ""},
+                id=invalid.get("id"),
+            )
+        )
+    return calls
 
 
 def _step_result(

@@ -10,14 +10,13 @@ cycle. Nothing is learned in eval mode or from an unjudged task.
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langgraph.runtime import Runtime
 
-from memory import QEstimator, Visit, soft_q_targets
+from memory import QEstimator, soft_q_targets
+from memory.retrieval import record_visits
 from nodes.deps import MementoDeps, Node
 
 if TYPE_CHECKING:
@@ -36,33 +35,22 @@ def make_update_q(deps: MementoDeps) -> Node:
         if not state.retrieved:
             return {"visits_recorded": 0}
         states = await _cycle_states(deps, state, ctx)
-        estimator = deps.estimator(ctx)
+        estimator = await asyncio.to_thread(deps.estimator, ctx)
         next_q = [await _state_q_values(deps, estimator, s, ctx) for s in states[1:]]
         rewards = [0.0] * (len(states) - 1) + [judgement.reward]
         targets = soft_q_targets(rewards, next_q, gamma=ctx.gamma, alpha=ctx.alpha)
-        case_ids = [case.case_id for case in state.retrieved]
-        now = time.time()
-        visits = [
-            (
-                Visit(
-                    id=str(uuid.uuid4()),
-                    case_id=case_id,
-                    namespace=ctx.namespace,
-                    target=target,
-                    run_id=state.run_id,
-                    cycle=cycle,
-                    created_at=now,
-                ),
-                [float(x) for x in vector],
-            )
-            for cycle, (vector, target) in enumerate(zip(states, targets, strict=True))
-            for case_id in case_ids
-        ]
-        await asyncio.to_thread(deps.bank.add_visits, visits)
-        for vector, target in zip(states, targets, strict=True):
-            await asyncio.to_thread(estimator.learn, vector, case_ids, [target] * len(case_ids))
-        runtime.stream_writer({"event": "q_updated", "visits": len(visits), "targets": targets})
-        return {"visits_recorded": len(visits)}
+        recorded = await asyncio.to_thread(
+            record_visits,
+            deps.bank,
+            estimator,
+            [case.case_id for case in state.retrieved],
+            states,
+            targets,
+            namespace=ctx.namespace,
+            run_id=state.run_id,
+        )
+        runtime.stream_writer({"event": "q_updated", "visits": recorded, "targets": targets})
+        return {"visits_recorded": recorded}
 
     return update_q
 

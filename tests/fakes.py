@@ -87,3 +87,21 @@ class HashingEmbedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed(text)
+
+
+class RuleChatModel(ScriptedChatModel):
+    """Answers each call with `rule(messages, kwargs)`: safe under concurrent tasks."""
+
+    rule: Any = None
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        from langchain_core.outputs import ChatGeneration
+
+        self.calls.append({"messages": messages, **kwargs})
+        return ChatResult(generations=[ChatGeneration(message=self.rule(messages, kwargs))])

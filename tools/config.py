@@ -2,7 +2,8 @@
 
 A config file looks like ``{"mcp_servers": {"name": {"transport": "stdio", "command": ...}}}``
 (``mcpServers`` is accepted too). User servers are merged over the bundled ones; a user entry
-set to ``null`` switches a bundled server off.
+set to ``null`` switches a bundled server off. An optional ``tools`` section holds ``enabled``
+(the servers to start; all when absent) and the bundled servers' options (see `tools.bundled`).
 """
 
 from __future__ import annotations

@@ -8,14 +8,24 @@ from collections.abc import Sequence
 
 from graphs.settings import ConfigError
 from memento.cli import cases, run
+from memento.cli import eval as eval_command
+from memento.cli import tools as tools_command
+from memento.local_llm import LocalLLMError
 from memory import CaseBankError
 from nodes import ModelEndpointError
 from tools import ToolConfigError, ToolServerError
 
-SUBCOMMANDS = (run, cases)
+SUBCOMMANDS = (run, eval_command, cases, tools_command)
 
 # Failures a user can fix from the message alone: shown without a traceback.
-USER_ERRORS = (ConfigError, CaseBankError, ModelEndpointError, ToolConfigError, ToolServerError)
+USER_ERRORS = (
+    ConfigError,
+    CaseBankError,
+    LocalLLMError,
+    ModelEndpointError,
+    ToolConfigError,
+    ToolServerError,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"memento: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("memento: interrupted", file=sys.stderr)
         return 130

@@ -71,7 +71,7 @@ class ProgressPrinter:
                 tool = f" [{step.tool}]" if step.tool else ""
                 self.say(f"  {i}. {_short(step.description, 120)}{tool}")
         if update.get("final_answer") is not None:
-            self.say(f"answer  {update['final_answer']}")
+            self.say(f"answer  {_short(update['final_answer'])}")
 
     def _step(self, result: StepResult) -> None:
         self.say(f"  step  {_short(result.description, 120)}")

@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
+from langgraph.graph.state import CompiledStateGraph
+
 from graphs import build_graph
+from graphs.checkpoints import CHECKPOINTS_ENV, sqlite_checkpointer
 from graphs.resources import open_resources
-from graphs.settings import MementoSettings
+from graphs.settings import ConfigError, MementoSettings
+from memento.cli.endpoint import model_endpoint
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.progress import ProgressPrinter
 
@@ -25,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OpenAI)")
     parser.add_argument("--max-cycles", type=int, help="plan-execute cycles before answering")
     parser.add_argument("--tools", help="comma-separated MCP servers to start (default: all)")
+    parser.add_argument(
+        "--thread",
+        help=f"checkpoint the run under this id (SQLite file: ${CHECKPOINTS_ENV}); an "
+        "interrupted task resumes when run again with the same id",
+    )
     parser.set_defaults(func=run_command)
 
 
@@ -46,26 +57,79 @@ def run_command(args: argparse.Namespace) -> int:
     if args.tools:
         settings.enabled_servers = [name.strip() for name in args.tools.split(",") if name.strip()]
     task = {"task": args.task, "ground_truth": args.ground_truth}
-    asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout)))
+    try:
+        asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))
+    except ConfigError:
+        raise
+    except BaseException:  # interrupted or failed: say how to pick the task up again
+        if args.thread:
+            print(
+                f"memento: progress is checkpointed in thread {args.thread!r}; "
+                "run the same command again to resume",
+                file=sys.stderr,
+            )
+        raise
     return 0
 
 
 async def run_task(
-    settings: MementoSettings, task: dict[str, Any], printer: ProgressPrinter
+    settings: MementoSettings,
+    task: dict[str, Any],
+    printer: ProgressPrinter,
+    *,
+    thread: str | None = None,
+    checkpoints: Path | None = None,
+    **resource_options: Any,
 ) -> dict[str, Any]:
-    """Open the run's resources, stream the task through the graph, and return its last state."""
-    ctx = settings.context
-    printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
-    printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
-    async with open_resources(settings) as deps:
+    """Open the run's resources, stream the task through the graph, and return its last state.
+
+    With no endpoint configured the local model is started first (see `model_endpoint`). With a
+    `thread`, every node's result is checkpointed (SQLite at `checkpoints`, default
+    $MEMENTO_CHECKPOINTS) and an unfinished task on that thread resumes where it stopped.
+    `resource_options` go to `open_resources` (an embedder or chat-model factory).
+    """
+    async with AsyncExitStack() as stack:
+        settings = await stack.enter_async_context(model_endpoint(settings))
+        ctx = settings.context
+        printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
+        printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
+        deps = await stack.enter_async_context(open_resources(settings, **resource_options))
         printer.say(f"tools   {', '.join(t.name for t in deps.tools) or 'none'}")
-        graph = build_graph(deps)
+        saver = None
+        if thread:
+            saver = await stack.enter_async_context(sqlite_checkpointer(checkpoints))
+        graph = build_graph(deps, checkpointer=saver)
+        config = {"configurable": {"thread_id": thread}} if thread else None
+        payload = await _start_or_resume(graph, config, task, printer) if thread else task
         final: dict[str, Any] = {}
         async for mode, chunk in graph.astream(
-            task, context=ctx, stream_mode=["updates", "custom", "values"]
+            payload, config, context=ctx, stream_mode=["updates", "custom", "values"]
         ):
             if mode == "values":
                 final = chunk
             else:
                 printer.handle(mode, chunk)
     return final
+
+
+async def _start_or_resume(
+    graph: CompiledStateGraph, config: Any, task: dict[str, Any], printer: ProgressPrinter
+) -> dict[str, Any] | None:
+    """The task itself on a new thread; None (continue) on a thread that holds it unfinished."""
+    thread = config["configurable"]["thread_id"]
+    snapshot = await graph.aget_state(config)
+    if not snapshot.values:
+        printer.say(f"thread  {thread} (new)")
+        return task
+    held = snapshot.values.get("task", "")
+    if not snapshot.next:
+        raise ConfigError(
+            f"thread {thread!r} has already finished its task {held!r}; use another --thread"
+        )
+    if held.strip() != task["task"].strip():
+        raise ConfigError(
+            f"thread {thread!r} holds the unfinished task {held!r}; run that task to resume "
+            "it, or use another --thread"
+        )
+    printer.say(f"thread  {thread}: resuming at {', '.join(snapshot.next)}")
+    return None

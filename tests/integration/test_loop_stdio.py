@@ -32,7 +32,7 @@ async def _run(store: Path, model, task: str, truth: str) -> dict:
     async with open_resources(
         settings, embedder=HashingEmbedder(dim=64), chat_model=lambda ctx, role: model
     ) as deps:
-        assert [t.name for t in deps.tools] == ["calculate"]
+        assert [t.name for t in deps.tools] == ["calculate", "run_python"]
         graph = build_graph(deps)
         return await graph.ainvoke({"task": task, "ground_truth": truth}, context=settings.context)
 
@@ -57,7 +57,7 @@ async def test_a_task_through_real_mcp_and_qdrant_then_a_similar_task_retrieves_
 
 
 async def test_calculator_server_answers_exactly_over_stdio() -> None:
-    async with ToolSessions(build_connections()) as sessions:
+    async with ToolSessions(build_connections(enabled=["calculator"])) as sessions:
         (calculate,) = sessions.tools
 
         async def calc(expression: str) -> ToolMessage:

@@ -195,3 +195,36 @@ async def test_self_judgement_without_ground_truth(graph_for, bank: CaseBank) ->
     result = await graph_for(model).ainvoke({"task": "Capital of France?"}, context=make_context())
     assert result["judgement"].reward == 1.0 and result["judgement"].method == "self"
     assert bank.count() == 1
+
+
+def test_cut_short_tool_arguments_are_repaired_or_reported() -> None:
+    from nodes.tool_calling import repair_arguments, requested_calls
+
+    assert repair_arguments('{ "expression": "17 * 23 + 4 }') == {"expression": "17 * 23 + 4"}
+    assert repair_arguments('{"expression": "2+2"') == {"expression": "2+2"}
+    assert repair_arguments("calculate 2+2") is None
+    reply = AIMessage(
+        content="",
+        invalid_tool_calls=[
+            {"name": "calculate", "args": '{"expression": "1+1', "id": "a", "error": "bad"},
+            {"name": "calculate", "args": "nonsense", "id": "b", "error": "bad"},
+        ],
+    )
+    repaired, broken = requested_calls(reply)
+    assert repaired["args"] == {"expression": "1+1"}
+    assert broken["args"] == {"__invalid__": "nonsense"}
+
+
+async def test_an_unrepairable_call_is_reported_to_the_model(graph_for) -> None:
+    broken = AIMessage(
+        content="",
+        invalid_tool_calls=[{"name": "calculate", "args": "2 plus 2", "id": "x", "error": "e"}],
+    )
+    model = scripted(
+        plan_reply(("add", "calculate")), broken, AIMessage(content="4"), final_plan_reply("4")
+    )
+    result = await graph_for(model).ainvoke(
+        {"task": "2+2?", "ground_truth": "4"}, context=make_context()
+    )
+    call = result["step_results"][0].tool_calls[0]
+    assert call.error and "not valid JSON: 2 plus 2" in call.result

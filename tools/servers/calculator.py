@@ -45,8 +45,10 @@ def _sqrt(x: Number) -> Number:
 
 
 def _round(x: Number, digits: Number = 0) -> Number:
-    result = round(Fraction(x) if isinstance(x, float) else x, int(digits))
-    return Fraction(result)
+    """Half away from zero, as people round (Python's `round` sends 2.5 to 2)."""
+    scale = Fraction(10) ** int(digits)
+    scaled = abs(Fraction(x)) * scale
+    return (1 if x >= 0 else -1) * Fraction(math.floor(scaled + Fraction(1, 2))) / scale
 
 
 _FUNCTIONS: dict[str, Callable[..., Number]] = {
@@ -61,8 +63,26 @@ _FUNCTIONS: dict[str, Callable[..., Number]] = {
 }
 
 _PERCENT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*of\b", re.IGNORECASE)
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_GROUPED = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\w,])")
+_CALL_OPEN = re.compile(r"[A-Za-z_]\w*\s*\($")
+_SYMBOLS = {"^": "**", "×": "*", "÷": "/", "−": "-"}
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%(?!\s*[\d(.])")
+
+
+def _strip_thousands(expression: str) -> str:
+    """`1,234,567` -> `1234567`, except inside a call, where commas separate arguments."""
+    calls: list[bool] = []  # for each open parenthesis: does it open a function call?
+    in_call_at = []
+    for i, char in enumerate(expression):
+        in_call_at.append(any(calls))
+        if char == "(":
+            calls.append(bool(_CALL_OPEN.search(expression[: i + 1])))
+        elif char == ")" and calls:
+            calls.pop()
+    return _GROUPED.sub(
+        lambda m: m.group().replace(",", "") if not in_call_at[m.start()] else m.group(),
+        expression,
+    )
 
 
 def _rewrite_percentages(expression: str) -> str:
@@ -88,6 +108,8 @@ def _evaluate(node: ast.AST) -> Number:
     if isinstance(node, ast.Expression):
         return _evaluate(node.body)
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if not math.isfinite(node.value):
+            raise CalculatorError(f"the number {node.value} is out of range")
         return Fraction(str(node.value))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand)
@@ -128,7 +150,10 @@ def calculate_expression(expression: str) -> str:
         raise CalculatorError("the expression is empty")
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise CalculatorError(f"the expression is longer than {MAX_EXPRESSION_CHARS} characters")
-    cleaned = _THOUSANDS.sub("", expression.replace("^", "**").replace("×", "*"))
+    cleaned = expression
+    for symbol, python in _SYMBOLS.items():
+        cleaned = cleaned.replace(symbol, python)
+    cleaned = _strip_thousands(cleaned)
     cleaned = _rewrite_percentages(cleaned)
     try:
         tree = ast.parse(cleaned, mode="eval")
@@ -142,7 +167,7 @@ def calculate_expression(expression: str) -> str:
         raise CalculatorError(f"wrong arguments: {exc}") from exc
 
 
-mcp = FastMCP("calculator")
+mcp = FastMCP("calculator", log_level="WARNING")  # INFO logs every request to stderr
 
 
 @mcp.tool()

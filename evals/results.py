@@ -1,0 +1,110 @@
+"""The results log of an evaluation: one JSON line per finished task, appended and fsynced.
+
+Resuming reads the log back and skips every (memory, round, phase, task) already recorded, so
+a crash or Ctrl-C loses at most the tasks in flight and never counts one twice. A torn last line
+(the process died mid-write) is dropped when the log is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Phase = Literal["train", "eval"]
+
+
+class TaskResult(BaseModel):
+    """What one task gave in one phase of one round."""
+
+    memory: str
+    round: int
+    phase: Phase
+    task_id: str
+    question: str
+    answer: str = ""
+    reward: float | None = None
+    correct: bool | None = None
+    judge: str = ""
+    error: str | None = None
+    case_written: bool = False
+    input_tokens: int = 0
+    output_tokens: int = 0
+    seconds: float = 0.0
+    retrieved: list[str] = Field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, int, str, str]:
+        return (self.memory, self.round, self.phase, self.task_id)
+
+
+class ResultsLog:
+    """Append-only JSONL of TaskResults with resume support."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._results: dict[tuple[str, int, str, str], TaskResult] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        raw = self.path.read_bytes()
+        lines = raw.split(b"\n")
+        complete, torn = lines[:-1], lines[-1]
+        for number, line in enumerate(complete, start=1):
+            if line.strip():
+                try:
+                    result = TaskResult.model_validate_json(line)
+                except ValueError as exc:
+                    raise ValueError(
+                        f"{self.path}: line {number} is not a task result: {exc}"
+                    ) from exc
+                self._results[result.key] = result
+        if torn.strip():  # the process died while writing this line: drop it
+            with self.path.open("r+b") as handle:
+                handle.truncate(len(raw) - len(torn))
+
+    def __contains__(self, key: tuple[str, int, str, str]) -> bool:
+        return key in self._results
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __iter__(self) -> Iterator[TaskResult]:
+        return iter(self._results.values())
+
+    def append(self, result: TaskResult) -> None:
+        """Record a result durably (one write + fsync); a repeat of a key is ignored."""
+        if result.key in self._results:
+            return
+        line = (result.model_dump_json() + "\n").encode()
+        with self.path.open("ab") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._results[result.key] = result
+
+    def of(self, memory: str, phase: Phase) -> list[TaskResult]:
+        return [r for r in self._results.values() if r.memory == memory and r.phase == phase]
+
+
+def accuracy(results: list[TaskResult]) -> tuple[float | None, int, int]:
+    """(accuracy over judged tasks, judged, unjudged): an unjudged task is never counted wrong."""
+    judged = [r for r in results if r.correct is not None]
+    unjudged = len(results) - len(judged)
+    if not judged:
+        return None, 0, unjudged
+    return sum(r.correct for r in judged) / len(judged), len(judged), unjudged
+
+
+def dump(path: Path, data: object) -> None:
+    """Write JSON atomically (temporary file, then rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)

@@ -1,0 +1,151 @@
+"""`memento eval DATASET`: learning curves over a data set, per memory mode, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from evals.datasets import (
+    SHARED_DATASETS,
+    DatasetError,
+    TaskSet,
+    hotpotqa_corpus_path,
+    load_dataset,
+)
+from evals.report import format_table, plot_curve, summarize
+from evals.results import ResultsLog, dump
+from evals.runner import EvalPlan, EvalRunner
+from graphs import build_graph
+from graphs.resources import open_resources
+from graphs.settings import MementoSettings
+from memento.cli.endpoint import model_endpoint
+from memento.cli.options import settings_from_args
+
+MEMORY_MODES = ("none", "similarity", "kernel", "parametric")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="measure accuracy round after round, with and without memory",
+        description="Runs a data set through the loop. With --train-on (held-out protocol) each "
+        "round trains on the training questions and then measures the test questions in eval "
+        "mode (nothing written); round 0 measures an empty bank. Without it every round reruns "
+        "the same questions in train mode (the paper's protocol). Re-running with the same "
+        "--out resumes where the last run stopped.",
+    )
+    parser.add_argument(
+        "dataset", help=f"one of gsm8k, {', '.join(SHARED_DATASETS[2:])}, or a .jsonl"
+    )
+    parser.add_argument("--split", default="test", help="split of DATASET (gsm8k: train|test)")
+    parser.add_argument("--limit", type=int, help="use the first N questions")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--memory", default="none,kernel", help=f"comma-separated: {', '.join(MEMORY_MODES)}"
+    )
+    parser.add_argument("--train-on", help="DATASET[:SPLIT] to build the bank on (held-out)")
+    parser.add_argument("--train-limit", type=int, help="use the first M training questions")
+    parser.add_argument("--concurrency", type=int, default=4, help="tasks run at once")
+    parser.add_argument("--out", help="run folder (default: memento-eval/DATASET-SPLIT)")
+    parser.add_argument("--skip-bad", action="store_true", help="skip and count broken records")
+    parser.add_argument("--config", help="JSON config file (default: $MEMENTO_CONFIG)")
+    parser.add_argument("--store", help="case bank (default: a bank inside the run folder)")
+    parser.add_argument("--namespace", help="namespace prefix (one namespace per memory mode)")
+    parser.add_argument("--model", help="planner, executor and judge model")
+    parser.add_argument("--base-url", help="OpenAI-compatible endpoint")
+    parser.add_argument("--scorer", choices=["auto", "exact", "numeric", "f1", "llm"])
+    parser.set_defaults(func=eval_command)
+
+
+def load_tasks(spec: str, split: str | None, limit: int | None, skip_bad: bool) -> TaskSet:
+    """Tasks of `NAME`, `NAME:SPLIT` or a JSONL path, cut to `limit`; skipped records reported."""
+    name, _, inline_split = spec.partition(":") if not spec.endswith(".jsonl") else (spec, "", "")
+    split = inline_split or split
+    if name == "gsm8k":
+        name = f"gsm8k-{split or 'test'}"
+    tasks = load_dataset(name, skip_bad=skip_bad)
+    if tasks.skipped:
+        print(f"{name}: skipped {len(tasks.skipped)} broken records", file=sys.stderr)
+    if not tasks.tasks:
+        raise ValueError(f"{name}: no tasks in {tasks.path}")
+    return tasks if limit is None else dataclasses.replace(tasks, tasks=tasks.tasks[:limit])
+
+
+def eval_command(args: argparse.Namespace) -> int:
+    memories = [m.strip() for m in args.memory.split(",") if m.strip()]
+    unknown = [m for m in memories if m not in MEMORY_MODES]
+    if unknown or not memories:
+        print(f"memento eval: unknown memory mode {unknown}; use {MEMORY_MODES}", file=sys.stderr)
+        return 2
+    try:
+        test = load_tasks(args.dataset, args.split, args.limit, args.skip_bad)
+        train = None
+        if args.train_on:
+            train = load_tasks(args.train_on, "train", args.train_limit, args.skip_bad)
+    except (DatasetError, ValueError, FileNotFoundError) as exc:
+        print(f"memento eval: {exc}", file=sys.stderr)
+        return 2
+    label = f"{Path(args.dataset).stem}-{args.split}"
+    out = Path(args.out or Path("memento-eval") / label)
+    model = args.model
+    args.store = args.store or str(out / "bank")
+    settings = settings_from_args(
+        args,
+        base_url=args.base_url,
+        scorer=args.scorer,
+        planner_model=model,
+        executor_model=model,
+        judge_model=model,
+    )
+    if args.dataset.startswith("hotpotqa100") and "corpus" not in settings.tool_options:
+        settings.tool_options["corpus"] = str(hotpotqa_corpus_path())
+    plan = EvalPlan(
+        test_tasks=test.tasks,
+        train_tasks=train.tasks if train is not None else None,
+        memories=memories,  # type: ignore[arg-type]
+        rounds=args.rounds,
+        concurrency=args.concurrency,
+    )
+    if plan.protocol == "same-questions":
+        print(
+            "protocol: same questions every round (the paper's); later rounds can retrieve each "
+            "question's own case. Use --train-on for a held-out measurement.",
+            file=sys.stderr,
+        )
+    asyncio.run(run_evaluation(settings, plan, out, label))
+    return 0
+
+
+async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, label: str) -> None:
+    """Run (or resume) the plan, then write summary.json, summary.md and learning_curve.png."""
+    log = ResultsLog(out / "results.jsonl")
+    if len(log):
+        print(f"resuming: {len(log)} results already in {out / 'results.jsonl'}", file=sys.stderr)
+    async with model_endpoint(settings) as settings, open_resources(settings) as deps:
+        runner = EvalRunner(build_graph(deps), settings.context, log, _progress_printer())
+        await runner.run(plan)
+    print(file=sys.stderr)
+    summary = summarize(log)
+    dump(out / "summary.json", summary)
+    table = format_table(summary)
+    (out / "summary.md").write_text(table + "\n")
+    print(table)
+    plot = plot_curve(summary, out / "learning_curve.png", label)
+    print(f"\nresults: {out}/results.jsonl, summary.json, summary.md")
+    print(f"plot:    {plot}" if plot else "plot:    skipped (pip install 'memento-agent[eval]')")
+
+
+def _progress_printer() -> Callable[[str], None]:
+    interactive = sys.stderr.isatty()
+
+    def show(line: str) -> None:
+        if interactive:
+            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    return show

@@ -1,0 +1,224 @@
+"""Memento's read and write for any `langchain.agents.create_agent` agent.
+
+    agent = create_agent(model, tools, middleware=[MementoMiddleware(bank, embedder)])
+    agent.invoke({"messages": [("user", "What is 17 * 23 + 4?")], "ground_truth": "395"})
+
+Before the agent runs, the middleware retrieves cases for the user's task (the last human
+message) with the same policy as the graph's `retrieve` node, and every model call of the run
+sees them in its system message. After the agent, it judges the final answer (against
+`ground_truth` from the input or the agent's context, else with `judge` if one is given),
+writes the task as a case and records a visit (s, c_k, r) for each retrieved case: the
+paper's single-step soft-Q update. A task that cannot be judged writes nothing; nor does
+`mode="eval"`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, NotRequired
+
+import numpy as np
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graphs.context import Scorer
+from memento.agent_runs import answer_of, case_of, task_of, tool_results
+from memory import CaseBank, KernelQ, QEstimator
+from memory.retrieval import choose_cases, rank_cases, record_visits
+from memory.soft_policy import Mode
+from nodes import prompts
+from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
+from nodes.plan import format_cases
+from nodes.schemas import Judgement, RetrievedCase
+
+ModelCall = Callable[[ModelRequest], ModelResponse]
+AsyncModelCall = Callable[[ModelRequest], Awaitable[ModelResponse]]
+
+
+class MementoAgentState(AgentState):
+    """The agent's state plus what the middleware reads and keeps.
+
+    `ground_truth` is an optional input; the `memento_*` keys show what was retrieved and how
+    the run was judged (the task vector is private).
+    """
+
+    ground_truth: NotRequired[str | None]
+    memento_cases: NotRequired[Annotated[list[RetrievedCase], OmitFromInput]]
+    memento_task_vector: NotRequired[Annotated[list[float], PrivateStateAttr]]
+    memento_judgement: NotRequired[Annotated[Judgement | None, OmitFromInput]]
+    memento_case_id: NotRequired[Annotated[str | None, OmitFromInput]]
+
+
+class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
+    """Case-based memory with a learned retrieval policy for a `create_agent` agent."""
+
+    state_schema = MementoAgentState
+
+    def __init__(
+        self,
+        bank: CaseBank,
+        embedder: Embeddings,
+        *,
+        k: int = 4,
+        num_candidates: int = 32,
+        alpha: float = 0.1,
+        mode: Mode = "train",
+        namespace: str = "default",
+        estimator: QEstimator | None = None,
+        judge: BaseChatModel | None = None,
+        scorer: Scorer = "auto",
+        seed: int | None = None,
+    ) -> None:
+        """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
+        has no ground truth (or `scorer="llm"`)."""
+        if not 1 <= k <= num_candidates:
+            raise ValueError(f"k must be in [1, num_candidates={num_candidates}], got {k}")
+        self.bank = bank
+        self.embedder = embedder
+        self.k, self.num_candidates, self.alpha = k, num_candidates, alpha
+        self.mode, self.namespace, self.scorer = mode, namespace, scorer
+        self.estimator = estimator or KernelQ(bank)
+        self.judge = judge
+        self.rng = np.random.default_rng(seed)
+        self.tools = []
+
+    # -- before the agent: retrieve ---------------------------------------------------------
+    def before_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        task = task_of(state["messages"])
+        if not task:
+            return _fresh_run([], [])
+        return self._retrieve(task, self.embedder.embed_query(task))
+
+    async def abefore_agent(
+        self, state: MementoAgentState, runtime: Runtime[Any]
+    ) -> dict[str, Any]:
+        task = task_of(state["messages"])
+        if not task:
+            return _fresh_run([], [])
+        vector = await self.embedder.aembed_query(task)
+        return await asyncio.to_thread(self._retrieve, task, vector)
+
+    def _retrieve(self, task: str, vector: list[float]) -> dict[str, Any]:
+        ranked = rank_cases(
+            self.bank,
+            self.estimator,
+            vector,
+            namespace=self.namespace,
+            limit=self.num_candidates,
+            alpha=self.alpha,
+        )
+        chosen = choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self.rng)
+        return _fresh_run(
+            [RetrievedCase.from_ranked(r) for r in chosen], [float(x) for x in vector]
+        )
+
+    # -- every model call: show the cases ---------------------------------------------------
+    def wrap_model_call(self, request: ModelRequest, handler: ModelCall) -> ModelResponse:
+        return handler(_with_cases(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: AsyncModelCall
+    ) -> ModelResponse:
+        return await handler(_with_cases(request))
+
+    # -- after the agent: judge, write the case, update Q ------------------------------------
+    def after_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        judgement, prompt = self._measure(state, runtime)
+        if judgement is None and prompt is not None:
+            judgement = self._ask_judge(prompt)
+        return self._learn(state, judgement)
+
+    async def aafter_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        judgement, prompt = self._measure(state, runtime)
+        if judgement is None and prompt is not None:
+            judgement = await self._aask_judge(prompt)
+        return await asyncio.to_thread(self._learn, state, judgement)
+
+    def _measure(
+        self, state: MementoAgentState, runtime: Runtime[Any]
+    ) -> tuple[Judgement | None, tuple[str, str] | None]:
+        """The judgement when no model is needed, else the judge's (prompt, method) if any."""
+        messages = state["messages"]
+        answer = answer_of(messages).strip()
+        truth = (state.get("ground_truth") or _context_truth(runtime.context) or "").strip()
+        measured = measured_judgement(answer, truth, self.scorer)
+        if measured is not None:
+            return measured, None
+        if self.judge is None:
+            reason = "no ground truth and no judge model: nothing is learned from this run"
+            return Judgement(reward=None, method="none", rationale=reason), None
+        return None, judge_prompt(task_of(messages), answer, truth, tool_results(messages))
+
+    def _ask_judge(self, prompt: tuple[str, str]) -> Judgement:
+        text, method = prompt
+        try:
+            chain = self.judge.with_structured_output(Verdict, method="function_calling")
+            return verdict_judgement(chain.invoke([HumanMessage(text)]), method)
+        except Exception as exc:  # a failed judge means unjudged, never a wrong reward
+            return Judgement(reward=None, method=method, rationale=f"unjudged: {exc}")
+
+    async def _aask_judge(self, prompt: tuple[str, str]) -> Judgement:
+        text, method = prompt
+        try:
+            chain = self.judge.with_structured_output(Verdict, method="function_calling")
+            return verdict_judgement(await chain.ainvoke([HumanMessage(text)]), method)
+        except Exception as exc:  # a failed judge means unjudged, never a wrong reward
+            return Judgement(reward=None, method=method, rationale=f"unjudged: {exc}")
+
+    def _learn(self, state: MementoAgentState, judgement: Judgement | None) -> dict[str, Any]:
+        """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
+        update: dict[str, Any] = {"memento_judgement": judgement, "ground_truth": None}
+        vector = state.get("memento_task_vector") or []
+        task = task_of(state["messages"])
+        if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
+            return update
+        run_id = uuid.uuid4().hex
+        case = case_of(state["messages"], task, judgement, self.namespace, run_id)
+        stored = self.bank.add(case, vector)
+        retrieved = [c.case_id for c in state.get("memento_cases") or []]
+        if retrieved:
+            record_visits(
+                self.bank,
+                self.estimator,
+                retrieved,
+                [vector],
+                [judgement.reward],
+                namespace=self.namespace,
+                run_id=run_id,
+            )
+        return {**update, "memento_case_id": stored.id}
+
+
+def _fresh_run(cases: list[RetrievedCase], vector: list[float]) -> dict[str, Any]:
+    """The middleware's keys at the start of a run (a thread's earlier run is forgotten)."""
+    return {
+        "memento_cases": cases,
+        "memento_task_vector": vector,
+        "memento_judgement": None,
+        "memento_case_id": None,
+    }
+
+
+def _with_cases(request: ModelRequest) -> ModelRequest:
+    """The request with the retrieved cases appended to its system message."""
+    cases = request.state.get("memento_cases") or []
+    if not cases:
+        return request
+    text = prompts.AGENT_CASES.format(cases=format_cases(cases))
+    if request.system_message is None:
+        return request.override(system_message=SystemMessage(text))
+    blocks = [*request.system_message.content_blocks, {"type": "text", "text": f"\n\n{text}"}]
+    return request.override(system_message=SystemMessage(content=blocks))
+
+
+def _context_truth(context: Any) -> str | None:
+    """A `ground_truth` in the agent's context (an object or a mapping), if it has one."""
+    if isinstance(context, dict):
+        return context.get("ground_truth")
+    return getattr(context, "ground_truth", None)

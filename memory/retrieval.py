@@ -1,0 +1,110 @@
+"""Retrieving cases for a state, and learning from what the retrieved cases earned.
+
+One implementation of the policy's read and write sides, shared by the graph's `retrieve` and
+`update_q` nodes, the LangChain retriever and the agent middleware: vector search for N
+candidates, Q(s, c) for each, mu(c|s) = softmax(Q/alpha), K of them read (sampled in train
+mode, top-K by Q in eval mode); afterwards a visit (s, c_k, target) per retrieved case.
+Everything here is synchronous; async callers use `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+from memory.casebank import CaseBank
+from memory.q_estimators import QEstimator
+from memory.records import Case, Visit
+from memory.soft_policy import Mode, select_cases, soft_policy
+
+
+class RankedCase(BaseModel):
+    """A candidate case as the policy sees it in one state: similarity, Q and mu(c|s)."""
+
+    case: Case
+    similarity: float
+    q: float
+    probability: float
+
+
+def rank_cases(
+    bank: CaseBank,
+    estimator: QEstimator,
+    vector: Sequence[float],
+    *,
+    namespace: str,
+    limit: int,
+    alpha: float,
+    exclude_question: str | None = None,
+) -> list[RankedCase]:
+    """The `limit` nearest cases of a namespace with their Q and soft-policy probability.
+
+    In the bank's similarity order (best first); `exclude_question` drops the case for that
+    question (leakage control in evaluation).
+    """
+    found = bank.search(vector, namespace=namespace, limit=limit, exclude_question=exclude_question)
+    q_values = estimator.q_values(np.asarray(vector, dtype=np.float64), found)
+    probabilities = soft_policy(q_values, alpha)
+    return [
+        RankedCase(case=s.case, similarity=s.similarity, q=float(q), probability=float(p))
+        for s, q, p in zip(found, q_values, probabilities, strict=True)
+    ]
+
+
+def choose_cases(
+    ranked: Sequence[RankedCase],
+    k: int,
+    *,
+    alpha: float,
+    mode: Mode,
+    rng: np.random.Generator,
+) -> list[RankedCase]:
+    """The K cases to read, best first: sampled from mu in train mode, top-K by Q in eval."""
+    q_values = np.array([r.q for r in ranked], dtype=np.float64)
+    return [ranked[i] for i in select_cases(q_values, k, alpha, mode, rng)]
+
+
+def record_visits(
+    bank: CaseBank,
+    estimator: QEstimator,
+    case_ids: Sequence[str],
+    states: Sequence[Sequence[float]],
+    targets: Sequence[float],
+    *,
+    namespace: str,
+    run_id: str = "",
+) -> int:
+    """Store a visit (s_t, c, y_t) for every retrieved case c and cycle t, then train Q on them.
+
+    `states[t]` and `targets[t]` belong to cycle t (one entry for a single-step task). Returns
+    the number of visits stored.
+    """
+    if len(states) != len(targets):
+        raise ValueError(f"{len(states)} states but {len(targets)} targets")
+    now = time.time()
+    visits = [
+        (
+            Visit(
+                id=str(uuid.uuid4()),
+                case_id=case_id,
+                namespace=namespace,
+                target=float(target),
+                run_id=run_id,
+                cycle=cycle,
+                created_at=now,
+            ),
+            [float(x) for x in state],
+        )
+        for cycle, (state, target) in enumerate(zip(states, targets, strict=True))
+        for case_id in case_ids
+    ]
+    bank.add_visits(visits)
+    for state, target in zip(states, targets, strict=True):
+        estimator.learn(
+            np.asarray(state, dtype=np.float64), list(case_ids), [float(target)] * len(case_ids)
+        )
+    return len(visits)

@@ -1,0 +1,155 @@
+"""`langgraph dev` serves the Memento graph offline, and a run through the SDK completes.
+
+The server runs in a temporary folder (its logs and `.langgraph_api` stay out of the project)
+on a free loopback port, with a langgraph.json naming `tests.studio_graph`: the product's
+Studio factory and lifespan app over a scripted model and the hashing embedder. The dev
+server raises on blocking calls in async code (blockbuster), so a completed run also shows
+that no node blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graphs import MementoContext
+
+pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem] (the test extra)")
+langgraph_sdk = pytest.importorskip("langgraph_sdk")
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+NODES = ["retrieve", "plan", "execute", "plan", "judge", "write_case", "update_q"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("langgraph-dev")
+    (home / "langgraph.json").write_text(
+        json.dumps(
+            {
+                "dependencies": [str(ROOT)],
+                "graphs": {"memento": "tests.studio_graph:make_graph"},
+                "http": {"app": "tests.studio_graph:app"},
+            }
+        )
+    )
+    # The bundled calculator runs as `python -m tools.servers.calculator`; this checkout is not
+    # installed, so the server process gets the project folder as its working directory.
+    calculator = {
+        "transport": "stdio",
+        "command": sys.executable,
+        "args": ["-m", "tools.servers.calculator"],
+        "cwd": str(ROOT),
+    }
+    (home / "memento.json").write_text(json.dumps({"mcp_servers": {"calculator": calculator}}))
+    env = {
+        **os.environ,
+        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+        "LANGGRAPH_NO_VERSION_CHECK": "1",
+        "LANGSMITH_TRACING": "false",
+        "MEMENTO_CONFIG": str(home / "memento.json"),
+        "MEMENTO_STORE": str(home / "bank"),
+        "MEMENTO_BASE_URL": "http://127.0.0.1:9/v1",  # never called: the model is scripted
+    }
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (home / "server.log").open("w")
+    command = [sys.executable, "-m", "langgraph_cli", "dev", "--no-browser", "--no-reload"]
+    process = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--config", "langgraph.json"],
+        cwd=home,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_until_up(url, process, home / "server.log")
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+    assert (home / "bank").is_dir()  # the bank went where MEMENTO_STORE says
+    text = (home / "server.log").read_text()
+    assert "BlockingError" not in text and "blocking call" not in text, text[-3000:]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"langgraph dev exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"langgraph dev did not start within 90 s:\n{log.read_text()[-3000:]}")
+
+
+async def test_studio_sees_the_graph_and_the_context_schema(server: str) -> None:
+    client = langgraph_sdk.get_client(url=server)
+    (assistant,) = await client.assistants.search(graph_id="memento")
+    graph = await client.assistants.get_graph(assistant["assistant_id"])
+    nodes = {node["id"] for node in graph["nodes"]}
+    assert nodes == {"__start__", "__end__", *NODES}
+    branches = {(e["source"], e["target"]) for e in graph["edges"] if e.get("conditional")}
+    assert branches == {("plan", "execute"), ("plan", "judge")}
+
+    schemas = await client.assistants.get_schemas(assistant["assistant_id"])
+    context = schemas["context_schema"]["properties"]
+    assert set(context) == {f.name for f in fields(MementoContext)}
+    assert all(spec.get("description") for spec in context.values())
+    assert context["retrieval"]["enum"] == ["similarity", "kernel", "parametric"]
+    assert schemas["input_schema"]["required"] == ["task"]
+
+
+async def test_a_run_through_the_sdk_streams_every_node_and_completes(server: str) -> None:
+    client = langgraph_sdk.get_client(url=server)
+    thread = await client.threads.create()
+    nodes: list[str] = []
+    events: list[str] = []
+    async for part in client.runs.stream(
+        thread["thread_id"],
+        "memento",
+        input={"task": "What is 17 * 23 + 4?", "ground_truth": "395"},
+        context={"top_k": 2, "namespace": "studio-test"},
+        stream_mode=["updates", "custom"],
+    ):
+        if part.event == "updates":
+            nodes.extend(part.data)
+        elif part.event == "custom":
+            events.append(part.data["event"])
+        assert part.event != "error", part.data
+    assert nodes == NODES
+    assert {"plan", "step", "tool_call", "reward", "case_written"} <= set(events)
+    state = await client.threads.get_state(thread["thread_id"])
+    values = state["values"]
+    assert values["final_answer"] == "395" and values["judgement"]["reward"] == 1.0
+    assert values["step_results"][0]["tool_calls"][0]["result"] == "395"  # the real MCP server
+    assert values["case_id"]

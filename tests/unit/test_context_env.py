@@ -1,0 +1,21 @@
+"""Environment fallbacks of the context, including `store`, whose default is computed."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphs import MementoContext
+
+
+def test_memento_store_and_namespace_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEMENTO_STORE", "/tmp/elsewhere")
+    monkeypatch.setenv("MEMENTO_NAMESPACE", "team-a")
+    ctx = MementoContext()
+    assert (ctx.store, ctx.namespace) == ("/tmp/elsewhere", "team-a")
+
+
+def test_an_explicit_value_beats_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMENTO_STORE", "/tmp/elsewhere")
+    assert MementoContext(store=":memory:").store == ":memory:"

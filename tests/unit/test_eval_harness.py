@@ -1,0 +1,126 @@
+"""The evaluation harness: protocols, resume after a crash, no writes while measuring."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from evals.report import format_table, summarize
+from evals.results import ResultsLog, TaskResult
+from evals.runner import EvalPlan, EvalRunner
+from graphs import build_graph
+from memory import CaseBank
+from nodes import MementoDeps
+from tests.conftest import make_context
+from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply
+
+
+@dataclass
+class Item:
+    id: str
+    question: str
+    answers: list[str]
+
+
+def sums(start: int, count: int) -> list[Item]:
+    return [
+        Item(f"q{i}", f"What is {i} plus {i + 1}?", [str(2 * i + 1)])
+        for i in range(start, start + count)
+    ]
+
+
+class Crash(Exception):
+    """Stands in for a kill or Ctrl-C in the middle of a run."""
+
+
+def adder() -> RuleChatModel:
+    """Answers 'What is a plus b?' right when a is even and wrong when it is odd."""
+
+    def rule(messages, kwargs):
+        task = next(m.content for m in messages if str(m.content).startswith("Task:"))
+        a, b = map(int, re.findall(r"\d+", task)[:2])
+        return final_plan_reply(str(a + b + (a % 2)))
+
+    return RuleChatModel(messages=iter(()), calls=[], rule=rule)
+
+
+def _runner(
+    bank: CaseBank, model: RuleChatModel, log: ResultsLog, crash_after: int | None = None
+) -> EvalRunner:
+    deps = MementoDeps(bank=bank, embedder=HashingEmbedder(), chat_model=lambda c, r: model)
+    finished = []
+
+    def progress(line: str) -> None:
+        finished.append(line)
+        if crash_after is not None and len(finished) >= crash_after:
+            raise Crash()
+
+    return EvalRunner(build_graph(deps), make_context(namespace="t"), log, progress)
+
+
+def _plan() -> EvalPlan:
+    return EvalPlan(
+        test_tasks=sums(100, 4),
+        train_tasks=sums(0, 6),
+        memories=("none", "kernel"),
+        rounds=2,
+        concurrency=3,
+    )
+
+
+async def test_held_out_protocol_measures_without_writing(tmp_path: Path) -> None:
+    with CaseBank(":memory:", dim=64) as bank:
+        log = ResultsLog(tmp_path / "results.jsonl")
+        await _runner(bank, adder(), log).run(_plan())
+        assert bank.count(namespace="t-none") == 0
+        cases = bank.list_cases(namespace="t-kernel")
+        assert sorted(c.question for c in cases) == sorted(t.question for t in sums(0, 6))
+        assert all(c.attempts == 2 for c in cases)  # two training rounds, deduplicated
+        assert not any(r.case_written for r in log if r.phase == "eval")
+    summary = summarize(log)
+    rows = {(r["memory"], r["round"]): r for r in summary["rows"]}
+    assert set(rows) == {(m, r) for m in ("none", "kernel") for r in (0, 1, 2)}
+    assert all(row["accuracy"] == 0.5 and row["judged"] == 4 for row in rows.values())
+    assert summary["protocol"] == "held-out"
+    assert "| kernel | 2 | 0.500 | 4 | 0 | 0 |" in format_table(summary)
+
+
+async def test_resume_after_a_crash_gives_the_same_totals(tmp_path: Path) -> None:
+    with CaseBank(":memory:", dim=64) as bank:
+        whole = ResultsLog(tmp_path / "whole.jsonl")
+        await _runner(bank, adder(), whole).run(_plan())
+    with CaseBank(":memory:", dim=64) as bank:
+        path = tmp_path / "resumed.jsonl"
+        with pytest.raises(Crash):
+            await _runner(bank, adder(), ResultsLog(path), crash_after=17).run(_plan())
+        partial = len(ResultsLog(path))
+        assert 0 < partial < len(whole)
+        with path.open("a") as handle:
+            handle.write('{"memory": "kernel", "round": 9, "pha')  # torn by the crash
+        resumed = ResultsLog(path)
+        await _runner(bank, adder(), resumed).run(_plan())
+    assert summarize(resumed) == summarize(whole)
+    lines = path.read_text().splitlines()
+    keys = [TaskResult.model_validate_json(line).key for line in lines]
+    assert len(keys) == len(set(keys)) == len(whole)
+
+
+async def test_same_questions_protocol_is_labelled_as_the_papers(tmp_path: Path) -> None:
+    with CaseBank(":memory:", dim=64) as bank:
+        log = ResultsLog(tmp_path / "r.jsonl")
+        plan = EvalPlan(test_tasks=sums(0, 3), memories=("kernel",), rounds=2)
+        await _runner(bank, adder(), log).run(plan)
+        assert bank.count(namespace="t-kernel") == 3
+    summary = summarize(log)
+    assert summary["protocol"].startswith("same-questions")
+    assert [r["round"] for r in summary["rows"]] == [1, 2]
+
+
+def test_a_corrupt_line_in_the_middle_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("not json\n")
+    with pytest.raises(ValueError, match="line 1 is not a task result"):
+        ResultsLog(path)
