@@ -53,9 +53,19 @@ _NUMBER_OPTIONS = {"files_max_chars", "searxng_timeout_s"} | {f"python_{n}" for 
 KNOWN_OPTIONS = frozenset(_PATH_OPTIONS | _TEXT_OPTIONS | _NUMBER_OPTIONS)
 
 
+# The folder that holds the `tools` package: a bundled server started there can import it
+# whatever the caller's working directory (a source checkout, an editable or a normal install).
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+
+
 def stdio_module(module: str, *args: str) -> StdioConnection:
     """A stdio connection that runs `python -m module` with this interpreter."""
-    return {"transport": "stdio", "command": sys.executable, "args": ["-m", module, *args]}
+    return {
+        "transport": "stdio",
+        "command": sys.executable,
+        "args": ["-m", module, *args],
+        "cwd": PACKAGE_ROOT,
+    }
 
 
 def _checked(options: Mapping[str, Any]) -> dict[str, Any]:

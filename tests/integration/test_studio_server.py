@@ -52,15 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             }
         )
     )
-    # The bundled calculator runs as `python -m tools.servers.calculator`; this checkout is not
-    # installed, so the server process gets the project folder as its working directory.
-    calculator = {
-        "transport": "stdio",
-        "command": sys.executable,
-        "args": ["-m", "tools.servers.calculator"],
-        "cwd": str(ROOT),
-    }
-    (home / "memento.json").write_text(json.dumps({"mcp_servers": {"calculator": calculator}}))
+    (home / "memento.json").write_text(json.dumps({"tools": {"enabled": ["calculator"]}}))
     env = {
         **os.environ,
         "LANGGRAPH_CLI_NO_ANALYTICS": "1",

@@ -9,7 +9,7 @@ import pytest
 
 from graphs.settings import ConfigError, load_settings, read_config_file
 from tools import ToolConfigError, build_connections
-from tools.bundled import bundled_connections
+from tools.bundled import PACKAGE_ROOT, bundled_connections
 
 
 def test_calculator_and_python_are_on_by_default_and_the_others_off() -> None:
@@ -19,7 +19,9 @@ def test_calculator_and_python_are_on_by_default_and_the_others_off() -> None:
         "transport": "stdio",
         "command": sys.executable,
         "args": ["-m", "tools.servers.python_sandbox"],
+        "cwd": PACKAGE_ROOT,
     }
+    assert (Path(PACKAGE_ROOT) / "tools" / "servers" / "python_sandbox.py").is_file()
 
 
 def test_options_switch_servers_on_with_absolute_paths(
