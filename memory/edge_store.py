@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
@@ -302,7 +303,11 @@ class EdgeCollection:
 
 def _condition(m: FieldMatch) -> Any:
     if len(m.values) == 1:
-        return qe.FieldCondition(key=m.key, match=qe.MatchValue(m.values[0]))
+        value = m.values[0]
+        # qdrant-edge-py 0.9 reads a Python bool as the integer 0 or 1 (bool is an int), which
+        # matches no boolean payload; numpy's bool is not an int, so it arrives as a boolean.
+        exact = np.bool_(value) if isinstance(value, bool) else value
+        return qe.FieldCondition(key=m.key, match=qe.MatchValue(exact))
     return qe.FieldCondition(key=m.key, match=qe.MatchAny(list(m.values)))
 
 
