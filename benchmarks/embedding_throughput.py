@@ -1,5 +1,7 @@
 """Throughput of the default offline embedder (memory/minilm.py: all-MiniLM-L6-v2, int8 ONNX).
 
+The figures the scale table needs, as JSON; `embedder_speed.py` compares corpora and threads.
+
 Batched `embed_documents` (sentences/s) and single `embed_query` latency (what retrieve pays per
 task), on task-like sentences. Prints "skipped" when the offline embedder is not installed.
 

@@ -24,6 +24,7 @@ from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.store import (
+    EVERYWHERE,
     Collection,
     Engine,
     FieldMatch,
@@ -176,7 +177,7 @@ class CaseBank:
         with self._lock:
             ids = [case_id_for(case.namespace, case.question) for case, _ in items]
             held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
-            now = time.time()
+            now = _timestamp(time.time())
             stored: list[Case] = []
             latest: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for case_id, (case, vector) in zip(ids, items, strict=True):
@@ -324,6 +325,27 @@ class CaseBank:
         with self._lock:
             return self._visits.count(_namespace_where(namespace))
 
+    def copy_to(self, target: CaseBank, *, batch: int = 1_000) -> tuple[int, int]:
+        """Copy every case and visit, as stored (ids, attempts, times), into another bank.
+
+        The way to move a bank between engines, e.g. from Qdrant's local mode to Qdrant Edge or
+        to a server. Returns the numbers of cases and visits copied.
+        """
+        if target.dim != self.dim:
+            raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
+        copied = []
+        with target.bulk_import():
+            for source, sink in ((self._cases, target._cases), (self._visits, target._visits)):
+                count = 0
+                for page in _pages(
+                    self._locked(source.scroll(EVERYWHERE, with_vectors=True)), batch
+                ):
+                    with target._lock:
+                        sink.upsert([(p, p.vector or []) for p in page])
+                    count += len(page)
+                copied.append(count)
+        return copied[0], copied[1]
+
     # -- LangChain -----------------------------------------------------------------------------
     def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:
         """This bank as a LangChain retriever ranked by Q (see `memory.retriever`)."""
@@ -340,7 +362,9 @@ class CaseBank:
         self, collection: Collection, namespace: str | None, extra: tuple[FieldMatch, ...] = ()
     ) -> Iterator[StoredPoint]:
         """Matching points, the store read a page at a time under the lock."""
-        points = collection.scroll(Where(must=extra + _namespace_where(namespace).must))
+        return self._locked(collection.scroll(Where(must=extra + _namespace_where(namespace).must)))
+
+    def _locked(self, points: Iterator[StoredPoint]) -> Iterator[StoredPoint]:
         while True:
             with self._lock:
                 point = next(points, None)
@@ -355,6 +379,17 @@ def _client_engine(client: QdrantClient, location: str) -> Engine:
     return "memory" if location == ":memory:" else "local"
 
 
+def _pages(points: Iterator[StoredPoint], size: int) -> Iterator[list[StoredPoint]]:
+    page: list[StoredPoint] = []
+    for point in points:
+        page.append(point)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 def _namespace_where(namespace: str | None) -> Where:
     return Where(must=(match("namespace", namespace),)) if namespace is not None else Where()
 
@@ -366,7 +401,18 @@ def _case_point(case: Case) -> StoredPoint:
 
 
 def _visit_point(visit: Visit) -> StoredPoint:
-    return StoredPoint(id=visit.id, payload=visit.model_dump())
+    payload = visit.model_dump()
+    payload["created_at"] = _timestamp(visit.created_at)
+    return StoredPoint(id=visit.id, payload=payload)
+
+
+def _timestamp(seconds: float) -> float:
+    """A time to the microsecond, a float every engine stores and gives back exactly.
+
+    Qdrant Edge 0.9 reads some 17-digit floats back one unit in the last place off (about 12%
+    of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
+    """
+    return round(seconds, 6)
 
 
 def _case_from_payload(payload: dict[str, Any] | None) -> Case:

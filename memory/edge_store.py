@@ -11,6 +11,10 @@ rest of the process pauses for its duration (a few seconds per 10k waiting point
 even though it is called from another thread. Searches never wait for it otherwise; the pause is
 bounded by `optimize_after`, and the unindexed points are searched exactly meanwhile.
 
+Two quirks of qdrant-edge-py 0.9, worked around here and in `CaseBank`: a Python bool in a
+filter is read as the integer 0/1 (we pass numpy bools), and a payload float with 17 significant
+digits may come back one unit in the last place off (the bank stores times to the microsecond).
+
 Visits are only ever read within a few cases (`nearest_per_group`, through the keyword index on
 `case_id`), so their collection gets no graph: reading the candidates' nearest visits scans
 exactly those cases' visits, never the whole collection, and their vectors stay on disk.
@@ -288,15 +292,21 @@ class EdgeCollection:
     def count(self, where: Where) -> int:
         return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))
 
-    def scroll(self, where: Where) -> Iterator[StoredPoint]:
+    def scroll(self, where: Where, *, with_vectors: bool = False) -> Iterator[StoredPoint]:
         offset = None
         while True:
             records, offset = self.shard.scroll(
                 qe.ScrollRequest(
-                    offset=offset, limit=SCROLL_PAGE, filter=_filter(where), with_payload=True
+                    offset=offset,
+                    limit=SCROLL_PAGE,
+                    filter=_filter(where),
+                    with_payload=True,
+                    with_vector=with_vectors,
                 )
             )
-            yield from (StoredPoint(id=str(r.id), payload=r.payload or {}) for r in records)
+            for r in records:
+                vector = r.vector if with_vectors else None
+                yield StoredPoint(id=str(r.id), payload=r.payload or {}, vector=vector)
             if offset is None:
                 return
 

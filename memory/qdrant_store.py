@@ -145,7 +145,7 @@ class QdrantCollection:
     def count(self, where: Where) -> int:
         return self.client.count(self.name, count_filter=_filter(where), exact=True).count
 
-    def scroll(self, where: Where) -> Iterator[StoredPoint]:
+    def scroll(self, where: Where, *, with_vectors: bool = False) -> Iterator[StoredPoint]:
         offset = None
         while True:
             records, offset = self.client.scroll(
@@ -154,8 +154,11 @@ class QdrantCollection:
                 limit=SCROLL_PAGE,
                 offset=offset,
                 with_payload=True,
+                with_vectors=with_vectors,
             )
-            yield from (StoredPoint(id=str(r.id), payload=r.payload or {}) for r in records)
+            for r in records:
+                vector = list(r.vector) if with_vectors else None  # type: ignore[arg-type]
+                yield StoredPoint(id=str(r.id), payload=r.payload or {}, vector=vector)
             if offset is None:
                 return
 

@@ -108,8 +108,8 @@ class Collection(Protocol):
 
     def count(self, where: Where) -> int: ...
 
-    def scroll(self, where: Where) -> Iterator[StoredPoint]:
-        """Every matching point with its payload, in pages (no vectors)."""
+    def scroll(self, where: Where, *, with_vectors: bool = False) -> Iterator[StoredPoint]:
+        """Every matching point with its payload (and vector when asked), read in pages."""
         ...
 
 

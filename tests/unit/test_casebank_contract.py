@@ -244,3 +244,19 @@ def test_edge_builds_its_index_in_the_background_and_search_stays_right(
             expected = np.argsort(-(unit @ (query / np.linalg.norm(query))))[:8]
             found = bank.search(list(query), namespace="n", limit=8)
             assert [s.case.question for s in found] == [f"q{i}" for i in expected]
+
+
+def test_a_bank_copies_into_another_engine_as_stored(bank: CaseBank, folder: Path) -> None:
+    first = bank.add(_case("q1"), _vec(1.0))
+    bank.add(_case("Q1"), _vec(1.0, 0.2))  # a second attempt
+    other = bank.add(_case("q2", namespace="m"), _vec(0.0, 1.0))
+    bank.add_visits([(_visit(first.id, 1.0), _vec(1.0)), (_visit(other.id, 0.0), _vec(0.0, 1.0))])
+    target_engine = "memory" if bank.engine == "edge" else "edge"
+    with CaseBank(store_location(target_engine, folder / "copy"), dim=DIM) as target:
+        assert bank.copy_to(target, batch=1) == (2, 2)
+        assert target.list_cases() == bank.list_cases()
+        assert target.list_visits() == bank.list_visits()
+        assert target.get(first.id).attempts == 2
+        assert target.nearest_visits(_vec(1.0), [first.id], per_case=4) == bank.nearest_visits(
+            _vec(1.0), [first.id], per_case=4
+        )
