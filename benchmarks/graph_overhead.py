@@ -2,12 +2,14 @@
 
 Each task runs the compiled graph (retrieve, plan, execute, plan, judge, write_case, update_q)
 with a scripted chat model (tests/fakes.py) and the calculator as an in-process tool, over a
-bank of the default engine seeded with synthetic cases. Overhead = task wall time minus the time
-spent inside the model's replies and the tool's function: LangGraph, LangChain's model and tool
-wrappers, prompts, parsing, the embedder (a hashing one, ~0.1 ms) and the case bank.
+bank (Qdrant Edge unless --store says otherwise) seeded with synthetic cases. Overhead = task
+wall time minus the time spent inside the model's replies and the tool's function: LangGraph,
+LangChain's model and tool wrappers, prompts, parsing, the embedder (a hashing one, ~0.1 ms) and
+the case bank.
 
     python -m benchmarks.graph_overhead
     python -m benchmarks.graph_overhead --tasks 300 --bank-size 10000 --out overhead.json
+    python -m benchmarks.graph_overhead --store local      # Qdrant's local mode, for comparison
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
+from benchmarks.bank_scale import location_for
 from benchmarks.report import emit, percentiles
 from benchmarks.scale_data import SyntheticBank
 from graphs import MementoContext, build_graph
@@ -76,7 +79,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         clock.calculate, name="calculate", description="Evaluate an arithmetic expression."
     )
     embedder = HashingEmbedder(dim=384)
-    bank = CaseBank(str(folder / "bank"), dim=384)
+    bank = CaseBank(location_for(args.store, folder), dim=384)
     with bank.bulk_import():
         for chunk in SyntheticBank(args.bank_size).case_chunks():
             bank.add_many(chunk)
@@ -116,6 +119,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--bank-size", type=int, default=1000, help="seeded cases")
+    parser.add_argument("--store", choices=["edge", "local", "memory"], default="edge")
     parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:

@@ -260,3 +260,23 @@ def test_a_bank_copies_into_another_engine_as_stored(bank: CaseBank, folder: Pat
         assert target.nearest_visits(_vec(1.0), [first.id], per_case=4) == bank.nearest_visits(
             _vec(1.0), [first.id], per_case=4
         )
+
+
+def test_edge_bulk_import_builds_the_index_once_at_the_end(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import memory.edge_store as edge
+
+    monkeypatch.setattr(edge, "OPTIMIZE_AFTER", 100)
+    monkeypatch.setattr(edge, "INDEXING_THRESHOLD_KB", 1)
+    vectors = np.random.default_rng(2).standard_normal((600, DIM))
+    with CaseBank(store_location("edge", folder), dim=DIM) as bank:
+        shard = bank._cases.shard  # type: ignore[attr-defined]
+        with bank.bulk_import():
+            for start in range(0, 600, 200):
+                bank.add_many(
+                    [(_case(f"q{i}"), list(vectors[i])) for i in range(start, start + 200)]
+                )
+            assert shard.info().indexed_vectors_count == 0  # deferred, searches stay exact
+            assert bank.search(list(vectors[7]), namespace="n", limit=1)[0].case.question == "q7"
+        assert shard.info().indexed_vectors_count == 600
