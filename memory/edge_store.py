@@ -23,6 +23,7 @@ exactly those cases' visits, never the whole collection, and their vectors stay 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -41,6 +42,8 @@ from memory.store import (
     StoredPoint,
     Where,
 )
+
+_log = logging.getLogger(__name__)
 
 OPTIMIZE_AFTER = 10_000
 """Points not yet in an optimized segment that start a background build (exact search over
@@ -180,9 +183,17 @@ class EdgeCollection:
             if self._builder is not None and self._builder.is_alive():
                 return
             self._builder = threading.Thread(
-                target=self.optimize, name="memento-edge-index", daemon=True
+                target=self._build_in_background, name="memento-edge-index", daemon=True
             )
             self._builder.start()
+
+    def _build_in_background(self) -> None:
+        """`optimize`, where a failure is logged, not raised: searches stay exact without it."""
+        try:
+            self.optimize()
+        except Exception as exc:
+            self._indexed_floor = self._unindexed()  # not again before optimize_after more
+            _log.warning("Qdrant Edge index build failed (searches stay exact): %s", exc)
 
     def optimize(self) -> None:
         """Build pending indexes and flush, blocking until done."""
