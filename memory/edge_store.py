@@ -49,6 +49,10 @@ OPTIMIZE_AFTER = 10_000
 """Points not yet in an optimized segment that start a background build (exact search over
 10k cases takes ~1 ms; the build of 10k cases pauses the process for a few seconds)."""
 
+FLUSH_EVERY = 50_000
+"""Points written between flushes: a flush lets Qdrant Edge drop the write-ahead log behind it,
+so a bulk import's log (and the replay when the bank is next opened) stays bounded."""
+
 SEARCH_EF = 128
 """HNSW beam width of a case search: above N=32 candidates, for recall close to exact."""
 
@@ -161,7 +165,7 @@ class EdgeCollection:
         self._builder: threading.Thread | None = None
         self._builder_lock = threading.Lock()
         self._indexed_floor = self._unindexed()
-        self._unflushed = False
+        self._unflushed = 0
         self.deferred = False
 
     # -- index building ------------------------------------------------------------------------
@@ -199,7 +203,7 @@ class EdgeCollection:
         """Build pending indexes and flush, blocking until done."""
         self.shard.optimize()
         self.shard.flush()
-        self._unflushed = False
+        self._unflushed = 0
         self._indexed_floor = self._unindexed()
 
     def wait_for_index(self) -> None:
@@ -207,6 +211,12 @@ class EdgeCollection:
         builder = self._builder
         if builder is not None:
             builder.join()
+
+    def _written(self, points: int) -> None:
+        self._unflushed += points
+        if self._unflushed >= FLUSH_EVERY:
+            self.shard.flush()
+            self._unflushed = 0
 
     def close(self) -> None:
         self.wait_for_index()
@@ -221,7 +231,7 @@ class EdgeCollection:
                 [qe.Point(p.id, list(vector), p.payload) for p, vector in points]
             )
         )
-        self._unflushed = True
+        self._written(len(points))
         self._maybe_build_index()
 
     def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
@@ -294,11 +304,11 @@ class EdgeCollection:
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
-        self._unflushed = True
+        self._written(len(ids))
 
     def delete_where(self, where: Where) -> None:
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
-        self._unflushed = True
+        self._written(1)
 
     def count(self, where: Where) -> int:
         return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))
