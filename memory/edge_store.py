@@ -53,8 +53,9 @@ FLUSH_EVERY = 50_000
 """Points written between flushes: a flush lets Qdrant Edge drop the write-ahead log behind it,
 so a bulk import's log (and the replay when the bank is next opened) stays bounded."""
 
-SEARCH_EF = 128
-"""HNSW beam width of a case search: above N=32 candidates, for recall close to exact."""
+SEARCH_EF = 64
+"""HNSW beam width of a case search (or the limit, if larger). At 100k cases and N=32 it found
+all of the exact top 32 (1.2 ms; 1.5 ms at 128), at 32 it missed 1%."""
 
 SCROLL_PAGE = 256
 
@@ -128,8 +129,14 @@ def _load(path: Path) -> Any:
 
 
 def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index: bool) -> Any:
-    """A new shard: HNSW over vectors kept in RAM for the cases; for the visits, vectors left on
-    disk (read only for the few cases asked about) and exact scans through the keyword index.
+    """A new shard: HNSW over vectors kept in RAM for the cases; for the visits, exact scans
+    through the keyword index on `case_id`, over half-precision vectors left on disk and stored
+    case by case (`case_id` is the tenant key), so a case's visits sit on a few pages.
+
+    Measured at 100k cases with the page cache emptied, reading the 32 candidates' nearest
+    visits took 8.5 ms with float32 vectors in arrival order, 4.5 ms grouped by case, 3.8 ms in
+    half precision as well (about 1 ms once cached). Half precision moves a cosine by ~1e-3,
+    a kernel weight by ~0.3%.
 
     payload_m=0 and keyword indexes without HNSW: no extra per-value graphs (with a single
     namespace such a graph would double the build for nothing).
@@ -143,16 +150,19 @@ def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index
     else:
         config = qe.EdgeConfig(
             vectors=qe.EdgeVectorParams(
-                size=dim, distance=qe.Distance.Cosine, memory=qe.Memory.Cold
+                size=dim,
+                distance=qe.Distance.Cosine,
+                memory=qe.Memory.Cold,
+                datatype=qe.VectorStorageDatatype.Float16,
             ),
             hnsw_config=qe.HnswIndexConfig(**_EXACT_ONLY),
             optimizers=qe.EdgeOptimizersConfig(indexing_threshold=VISITS_INDEXING_THRESHOLD_KB),
         )
     shard = qe.EdgeShard.create(str(path), config)
     for key in keyword_fields:
-        shard.update(
-            qe.UpdateOperation.create_field_index(key, qe.KeywordIndexParams(enable_hnsw=False))
-        )
+        tenant = not vector_index and key == "case_id"
+        params = qe.KeywordIndexParams(enable_hnsw=False, is_tenant=tenant or None)
+        shard.update(qe.UpdateOperation.create_field_index(key, params))
     return shard
 
 
