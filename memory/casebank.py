@@ -87,6 +87,7 @@ class CaseBank:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
             self._visits = self._open_collection(self.visits_collection, _VISIT_KEYWORDS, False)
+            self._store.warm_up()
         except BaseException:
             self._store.close()
             raise
@@ -123,6 +124,15 @@ class CaseBank:
         """
         with self._lock:
             self._store.optimize()
+
+    def wait_until_warm(self) -> None:
+        """Wait for the background read that warms an embedded bank's files when it is opened.
+
+        Opening a Qdrant Edge bank starts reading its files into the OS page cache (when they
+        fit in half the free memory), so that the first tasks of a new process do not wait for
+        the disk; searches are correct meanwhile, only slower. Returns at once elsewhere.
+        """
+        self._store.wait_until_warm()
 
     @contextmanager
     def bulk_import(self) -> Iterator[CaseBank]:

@@ -63,6 +63,12 @@ class QdrantStore:
     def defer_indexing(self, deferred: bool) -> None:
         return None
 
+    def warm_up(self) -> int:
+        return 0  # local mode holds everything in RAM already; a server warms itself
+
+    def wait_until_warm(self) -> None:
+        return None
+
     def close(self) -> None:
         self.client.close()
 

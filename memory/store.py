@@ -136,6 +136,15 @@ class VectorStore(Protocol):
         """Build pending indexes now (blocking); a no-op where the engine does it itself."""
         ...
 
+    def warm_up(self) -> int:
+        """Start reading an embedded store's files into the page cache, in the background;
+        returns the bytes it will read (0: nothing to do)."""
+        ...
+
+    def wait_until_warm(self) -> None:
+        """Block until the background read started by `warm_up` is done."""
+        ...
+
     def defer_indexing(self, deferred: bool) -> None:
         """While deferred, build no index as points arrive (a bulk import builds it at the end)."""
         ...
