@@ -188,7 +188,9 @@ def measure(bank: CaseBank, data: SyntheticBank, queries: int) -> dict[str, Any]
     ctx = context(bank.location)
     figures = asyncio.run(node_latencies(bank, data.queries(queries + 5, seed=11), ctx))
     figures |= parts(bank, data.queries(queries, seed=7), ctx)  # other tasks: no warm cache
-    figures["rss_mb"] = round(resident_mb(), 1)
+    figures["rss_mb"] = resident_mb()
+    figures["rss_anon_mb"] = resident_mb("RssAnon")
+    figures["rss_file_mb"] = resident_mb("RssFile")
     return figures
 
 

@@ -26,11 +26,12 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-def resident_mb() -> float:
-    """This process's resident memory (VmRSS), in MB."""
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory in MB: all of it (VmRSS), or its part that is private
+    memory (RssAnon) or file pages mapped from the page cache (RssFile, which the OS can drop)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
     return float("nan")
 
 
