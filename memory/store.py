@@ -197,7 +197,7 @@ def edge_available() -> bool:
 
 
 def open_store(location: str, *, create: bool) -> VectorStore:
-    """The engine for a location; `create=False` refuses to create a folder that is not there."""
+    """The engine for a location, its folder made first when `create` (a new bank)."""
     engine = engine_for(location)
     if engine == "edge":
         from memory.edge_store import EdgeStore
