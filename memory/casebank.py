@@ -1,9 +1,11 @@
-"""The case bank: cases and their visits in Qdrant (embedded, in memory, or a server).
+"""The case bank: cases and their visits in a vector store (embedded, in memory, or a server).
 
 Cases and visits live in two collections. A case's point id is derived from its namespace and
 normalised question, so writing the same question again replaces the old outcome (newest wins)
-and counts the attempt, instead of piling up duplicates. Every call is synchronous and guarded by
-one lock (qdrant's local mode is not thread-safe); async callers use `asyncio.to_thread`.
+and counts the attempt, instead of piling up duplicates. The engine is chosen by the store
+location (see `memory.store.engine_for`): Qdrant Edge in a folder (the default), Qdrant's local
+mode, qdrant-client in memory, or a Qdrant server. Every call is synchronous and guarded by one
+lock (qdrant's local mode is not thread-safe); async callers use `asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -12,20 +14,38 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qdrant_client import QdrantClient, models
+from qdrant_client import QdrantClient
 
-from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
+from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+from memory.store import (
+    EVERYWHERE,
+    Collection,
+    Engine,
+    FieldMatch,
+    StoredPoint,
+    VectorStore,
+    Where,
+    folder_of,
+    match,
+    open_store,
+)
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from memory.retriever import CaseBankRetriever
 
+__all__ = ["CaseBank", "case_id_for", "normalize_question", "open_qdrant"]
+
 _ID_NAMESPACE = uuid.UUID("6f1c1f0e-5d1b-4d7e-9a59-0c6b1f3f6a10")
+_CASE_KEYWORDS = ("namespace", "question_key")
+_VISIT_KEYWORDS = ("namespace", "case_id")
 
 
 def normalize_question(question: str) -> str:
@@ -38,26 +58,8 @@ def case_id_for(namespace: str, question: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, f"{namespace}\x00{normalize_question(question)}"))
 
 
-def _is_folder(location: str) -> bool:
-    return location != ":memory:" and not location.startswith(("http://", "https://"))
-
-
-def open_qdrant(location: str) -> QdrantClient:
-    """A client for ':memory:', a local folder, or a server URL (http:// or https://)."""
-    if location == ":memory:":
-        return QdrantClient(location=":memory:")
-    if location.startswith(("http://", "https://")):
-        return QdrantClient(url=location)
-    try:
-        return QdrantClient(path=location)
-    except RuntimeError as exc:
-        if "already accessed" in str(exc):
-            raise BankInUseError(location) from exc
-        raise
-
-
 class CaseBank:
-    """Cases and visits for any number of namespaces, in one Qdrant store."""
+    """Cases and visits for any number of namespaces, in one vector store."""
 
     def __init__(
         self,
@@ -67,25 +69,46 @@ class CaseBank:
         prefix: str = "memento",
         client: QdrantClient | None = None,
     ) -> None:
-        """Open (creating if needed) the bank; `dim=None` opens an existing bank at its size."""
+        """Open (creating if needed) the bank; `dim=None` opens an existing bank at its size.
+
+        `client` brings your own qdrant-client (the location is then only a label).
+        """
         if dim is not None and dim <= 0:
             raise ValueError(f"embedding size must be positive, got {dim}")
         self.location = location
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
-        if dim is not None and _is_folder(location):
-            Path(location).mkdir(parents=True, exist_ok=True)
-        self._client = client or open_qdrant(location)
         self._lock = threading.RLock()
-        self.dim = dim if dim is not None else self._stored_dim()
-        for name in (self.cases_collection, self.visits_collection):
-            self._ensure_collection(name)
+        if client is not None:
+            self._store: VectorStore = QdrantStore(client, engine=_client_engine(client, location))
+        else:
+            self._store = open_store(location, create=dim is not None)
+        try:
+            self.dim = dim if dim is not None else self._stored_dim()
+            self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
+            self._visits = self._open_collection(self.visits_collection, _VISIT_KEYWORDS, False)
+            self._store.warm_up()
+        except BaseException:
+            self._store.close()
+            raise
+
+    @property
+    def engine(self) -> Engine:
+        """The engine holding the bank: 'edge', 'local', 'memory' or 'server'."""
+        return self._store.engine
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of an embedded bank (Qdrant Edge or local mode); None otherwise."""
+        if self.engine in ("memory", "server"):
+            return None
+        return folder_of(self.location)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
         """Release the store (a local folder can then be opened by another process)."""
         with self._lock:
-            self._client.close()
+            self._store.close()
 
     def __enter__(self) -> CaseBank:
         return self
@@ -93,28 +116,56 @@ class CaseBank:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _stored_dim(self) -> int:
-        if not self._client.collection_exists(self.cases_collection):
-            self._client.close()
-            raise CaseBankError(f"there is no case bank at {self.location!r} yet")
-        info = self._client.get_collection(self.cases_collection)
-        return int(info.config.params.vectors.size)  # type: ignore[union-attr]
+    def optimize(self) -> None:
+        """Build the store's pending indexes now, blocking (e.g. after a bulk import).
 
-    def _ensure_collection(self, name: str) -> None:
+        Searches are exact and correct without it; Qdrant Edge also builds indexes by itself in
+        the background as the bank grows, and a Qdrant server always does.
+        """
         with self._lock:
-            if self._client.collection_exists(name):
-                info = self._client.get_collection(name)
-                stored = info.config.params.vectors.size  # type: ignore[union-attr]
-                if stored != self.dim:
-                    raise EmbeddingSizeMismatchError(name, stored, self.dim)
-                return
-            self._client.create_collection(
-                name,
-                vectors_config=models.VectorParams(size=self.dim, distance=models.Distance.COSINE),
+            self._store.optimize()
+
+    def wait_until_warm(self) -> None:
+        """Wait for the background read that warms an embedded bank's files when it is opened.
+
+        Opening a Qdrant Edge bank starts reading its files into the OS page cache (when they
+        fit in half the free memory), so that the first tasks of a new process do not wait for
+        the disk; searches are correct meanwhile, only slower. Returns at once elsewhere.
+        """
+        self._store.wait_until_warm()
+
+    @contextmanager
+    def bulk_import(self) -> Iterator[CaseBank]:
+        """Write many cases and visits, then build the indexes once, when the block ends.
+
+        Without it Qdrant Edge would build its index in steps as the cases arrive; within it
+        searches stay exact (and slower) until the block ends.
+        """
+        with self._lock:
+            self._store.defer_indexing(True)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._store.defer_indexing(False)
+        self.optimize()
+
+    def _stored_dim(self) -> int:
+        stored = self._store.stored_dim(self.cases_collection)
+        if stored is None:
+            raise CaseBankError(f"there is no case bank at {self.location!r} yet")
+        return stored
+
+    def _open_collection(
+        self, name: str, keywords: Sequence[str], vector_index: bool
+    ) -> Collection:
+        with self._lock:
+            stored = self._store.stored_dim(name)
+            if stored is not None and stored != self.dim:
+                raise EmbeddingSizeMismatchError(name, stored, self.dim)
+            return self._store.collection(
+                name, dim=self.dim, keyword_fields=keywords, vector_index=vector_index
             )
-            if not _is_embedded(self._client):
-                for field in ("namespace", "case_id", "question_key"):
-                    self._client.create_payload_index(name, field, models.PayloadSchemaType.KEYWORD)
 
     # -- cases ---------------------------------------------------------------------------------
     def add(self, case: Case, vector: Sequence[float]) -> Case:
@@ -123,48 +174,55 @@ class CaseBank:
         The stored case's id, attempts and created_at are set here; the returned case is what
         the bank now holds.
         """
-        self._check_vector(vector)
-        case_id = case_id_for(case.namespace, case.question)
+        return self.add_many([(case, vector)])[0]
+
+    def add_many(self, items: Sequence[tuple[Case, Sequence[float]]]) -> list[Case]:
+        """Store many cases in one write (bulk import), with the same dedup as `add`.
+
+        Repeats of one question within the batch count as attempts in order, the last one
+        winning, exactly as if they had been added one by one.
+        """
+        for _, vector in items:
+            self._check_vector(vector)
         with self._lock:
-            previous = self.get(case_id)
-            now = time.time()
-            stored = case.model_copy(
-                update={
-                    "id": case_id,
-                    "attempts": (previous.attempts + 1) if previous else 1,
-                    "created_at": previous.created_at if previous else now,
-                    "updated_at": now,
-                }
-            )
-            payload = stored.model_dump()
-            payload["question_key"] = normalize_question(stored.question)
-            self._client.upsert(
-                self.cases_collection,
-                points=[models.PointStruct(id=case_id, vector=list(vector), payload=payload)],
-                wait=True,
-            )
+            ids = [case_id_for(case.namespace, case.question) for case, _ in items]
+            held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
+            now = _timestamp(time.time())
+            stored: list[Case] = []
+            latest: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
+            for case_id, (case, vector) in zip(ids, items, strict=True):
+                previous = held.get(case_id)
+                new = case.model_copy(
+                    update={
+                        "id": case_id,
+                        "attempts": (previous.attempts + 1) if previous else 1,
+                        "created_at": previous.created_at if previous else now,
+                        "updated_at": now,
+                    }
+                )
+                held[case_id] = new
+                stored.append(new)
+                latest[case_id] = (_case_point(new), vector)
+            self._cases.upsert(list(latest.values()))
         return stored
 
     def get(self, case_id: str) -> Case | None:
         """The case with this id, or None."""
-        with self._lock:
-            points = self._client.retrieve(self.cases_collection, [case_id], with_payload=True)
-        return _case_from_payload(points[0].payload) if points else None
+        found = self.get_many([case_id])
+        return found[0] if found else None
 
     def get_many(self, case_ids: Sequence[str]) -> list[Case]:
         """The cases with these ids that exist, in the given order."""
         with self._lock:
-            points = self._client.retrieve(self.cases_collection, list(case_ids), with_payload=True)
-        by_id = {str(p.id): _case_from_payload(p.payload) for p in points}
+            points = self._cases.retrieve(list(case_ids))
+        by_id = {p.id: _case_from_payload(p.payload) for p in points}
         return [by_id[i] for i in case_ids if i in by_id]
 
     def case_vectors(self, case_ids: Sequence[str]) -> dict[str, list[float]]:
-        """The stored embedding of each case id that exists."""
+        """The stored embedding of each case id that exists (scaled to unit length)."""
         with self._lock:
-            points = self._client.retrieve(
-                self.cases_collection, list(case_ids), with_payload=False, with_vectors=True
-            )
-        return {str(p.id): list(p.vector) for p in points}  # type: ignore[arg-type]
+            points = self._cases.retrieve(list(case_ids), with_vectors=True)
+        return {p.id: list(p.vector or []) for p in points}
 
     def search(
         self,
@@ -179,34 +237,24 @@ class CaseBank:
         `exclude_question` drops the case for that exact question (leakage control).
         """
         self._check_vector(vector)
-        must_not = []
+        must_not = ()
         if exclude_question is not None:
-            must_not.append(_match("question_key", normalize_question(exclude_question)))
-        query_filter = models.Filter(must=[_match("namespace", namespace)], must_not=must_not)
+            must_not = (match("question_key", normalize_question(exclude_question)),)
+        where = Where(must=(match("namespace", namespace),), must_not=must_not)
         with self._lock:
-            result = self._client.query_points(
-                self.cases_collection,
-                query=list(vector),
-                query_filter=query_filter,
-                limit=limit,
-                with_payload=True,
-            )
-        return [
-            ScoredCase(case=_case_from_payload(p.payload), similarity=float(p.score))
-            for p in result.points
-        ]
+            hits = self._cases.search(vector, where=where, limit=limit)
+        return [ScoredCase(case=_case_from_payload(h.payload), similarity=h.score) for h in hits]
 
     def list_cases(self, *, namespace: str | None = None, limit: int | None = None) -> list[Case]:
         """Cases, newest first (optionally of one namespace)."""
-        cases = [
-            _case_from_payload(p.payload) for p in self._scroll(self.cases_collection, namespace)
-        ]
+        cases = [_case_from_payload(p.payload) for p in self._scroll(self._cases, namespace)]
         cases.sort(key=lambda c: c.updated_at, reverse=True)
         return cases[:limit] if limit is not None else cases
 
     def count(self, *, namespace: str | None = None) -> int:
         """Number of cases (optionally of one namespace)."""
-        return self._count(self.cases_collection, namespace)
+        with self._lock:
+            return self._cases.count(_namespace_where(namespace))
 
     def delete(self, case_ids: Sequence[str]) -> None:
         """Delete cases and their visits."""
@@ -214,30 +262,19 @@ class CaseBank:
             return
         ids = list(case_ids)
         with self._lock:
-            self._client.delete(
-                self.visits_collection,
-                points_selector=models.FilterSelector(
-                    filter=models.Filter(must=[_match_any("case_id", ids)])
-                ),
-                wait=True,
-            )
-            self._client.delete(
-                self.cases_collection, points_selector=models.PointIdsList(points=ids), wait=True
-            )
+            self._visits.delete_where(Where(must=(match("case_id", *ids),)))
+            self._cases.delete(ids)
 
     # -- visits --------------------------------------------------------------------------------
     def add_visits(self, visits: Sequence[tuple[Visit, Sequence[float]]]) -> None:
         """Record visits (each with its state vector s_j) in one write."""
         if not visits:
             return
-        points = []
-        for visit, vector in visits:
+        for _, vector in visits:
             self._check_vector(vector)
-            points.append(
-                models.PointStruct(id=visit.id, vector=list(vector), payload=visit.model_dump())
-            )
+        points = [(_visit_point(visit), vector) for visit, vector in visits]
         with self._lock:
-            self._client.upsert(self.visits_collection, points=points, wait=True)
+            self._visits.upsert(points)
 
     def nearest_visits(
         self,
@@ -249,57 +286,75 @@ class CaseBank:
     ) -> list[VisitMatch]:
         """For each case, its `per_case` visits nearest to the state `vector`.
 
-        The cost is bounded by len(case_ids) * per_case however long the bank has lived, and
+        At most len(case_ids) * per_case visits come back however long the bank has lived, and
         the visits left out are the farthest, whose kernel weight is the smallest. `retrieved`
         keeps only visits where the case was read (True; visits stored before the field existed
-        count as read) or only those where it was a candidate left unread (False).
+        count as read) or only those where it was a candidate left unread (False). The engines
+        read only the given cases' visits (through the keyword index on `case_id`), never the
+        whole collection, except Qdrant's local mode, which filters point by point in Python.
         """
         if not case_ids:
             return []
         self._check_vector(vector)
-        must: list[models.Condition] = [_match_any("case_id", list(case_ids))]
-        must_not: list[models.Condition] = []
+        unread = match("retrieved", False)
+        where = Where()
         if retrieved is not None:
-            unread = models.FieldCondition(key="retrieved", match=models.MatchValue(value=False))
-            (must_not if retrieved else must).append(unread)
-        query_filter = models.Filter(must=must, must_not=must_not)
+            where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
         with self._lock:
-            result = self._client.query_points_groups(
-                self.visits_collection,
-                query=list(vector),
-                group_by="case_id",
-                query_filter=query_filter,
-                limit=len(case_ids),
-                group_size=per_case,
-                with_payload=["case_id", "target", "retrieved"],
+            hits = self._visits.nearest_per_group(
+                vector,
+                key="case_id",
+                groups=list(dict.fromkeys(case_ids)),
+                per_group=per_case,
+                payload_keys=("case_id", "target", "retrieved"),
+                where=where,
             )
         return [
             VisitMatch(
-                case_id=str(h.payload["case_id"]),
-                target=float(h.payload["target"]),
-                cosine=float(h.score),
-                retrieved=bool(h.payload.get("retrieved", True)),
+                case_id=payload["case_id"],
+                target=payload["target"],
+                cosine=score,
+                retrieved=payload.get("retrieved", True),
             )
-            for group in result.groups
-            for h in group.hits
-            if h.payload is not None
+            for payload, score in hits
         ]
 
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None
     ) -> list[Visit]:
         """Stored visits, optionally of one case or namespace, oldest first."""
-        extra = [_match("case_id", case_id)] if case_id else []
+        extra = (match("case_id", case_id),) if case_id else ()
         visits = [
-            Visit.model_validate(p.payload)
-            for p in self._scroll(self.visits_collection, namespace, extra)
+            Visit.model_validate(p.payload) for p in self._scroll(self._visits, namespace, extra)
         ]
         visits.sort(key=lambda v: v.created_at)
         return visits
 
     def count_visits(self, *, namespace: str | None = None) -> int:
         """Number of visits (optionally of one namespace)."""
-        return self._count(self.visits_collection, namespace)
+        with self._lock:
+            return self._visits.count(_namespace_where(namespace))
+
+    def copy_to(self, target: CaseBank, *, batch: int = 1_000) -> tuple[int, int]:
+        """Copy every case and visit, as stored (ids, attempts, times), into another bank.
+
+        The way to move a bank between engines, e.g. from Qdrant's local mode to Qdrant Edge or
+        to a server. Returns the numbers of cases and visits copied.
+        """
+        if target.dim != self.dim:
+            raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
+        copied = []
+        with target.bulk_import():
+            for source, sink in ((self._cases, target._cases), (self._visits, target._visits)):
+                count = 0
+                for page in _pages(
+                    self._locked(source.scroll(EVERYWHERE, with_vectors=True)), batch
+                ):
+                    with target._lock:
+                        sink.upsert([(p, p.vector or []) for p in page])
+                    count += len(page)
+                copied.append(count)
+        return copied[0], copied[1]
 
     # -- LangChain -----------------------------------------------------------------------------
     def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:
@@ -313,51 +368,64 @@ class CaseBank:
         if len(vector) != self.dim:
             raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, len(vector))
 
-    def _count(self, collection: str, namespace: str | None) -> int:
-        with self._lock:
-            return self._client.count(
-                collection, count_filter=_namespace_filter(namespace), exact=True
-            ).count
-
     def _scroll(
-        self, collection: str, namespace: str | None, extra: list[models.Condition] | None = None
-    ) -> Iterator[models.Record]:
-        conditions = list(extra or [])
-        if namespace is not None:
-            conditions.append(_match("namespace", namespace))
-        offset = None
+        self, collection: Collection, namespace: str | None, extra: tuple[FieldMatch, ...] = ()
+    ) -> Iterator[StoredPoint]:
+        """Matching points, the store read a page at a time under the lock."""
+        return self._locked(collection.scroll(Where(must=extra + _namespace_where(namespace).must)))
+
+    def _locked(self, points: Iterator[StoredPoint]) -> Iterator[StoredPoint]:
         while True:
             with self._lock:
-                points, offset = self._client.scroll(
-                    collection,
-                    scroll_filter=models.Filter(must=conditions) if conditions else None,
-                    limit=256,
-                    offset=offset,
-                    with_payload=True,
-                )
-            yield from points
-            if offset is None:
+                point = next(points, None)
+            if point is None:
                 return
+            yield point
 
 
-def _is_embedded(client: QdrantClient) -> bool:
-    """Local mode ignores payload indexes (and warns), so only a server gets them."""
-    return type(client._client).__name__ == "QdrantLocal"
+def _client_engine(client: QdrantClient, location: str) -> Engine:
+    if not is_embedded(client):
+        return "server"
+    return "memory" if location == ":memory:" else "local"
 
 
-def _match(field: str, value: str) -> models.FieldCondition:
-    return models.FieldCondition(key=field, match=models.MatchValue(value=value))
+def _pages(points: Iterator[StoredPoint], size: int) -> Iterator[list[StoredPoint]]:
+    page: list[StoredPoint] = []
+    for point in points:
+        page.append(point)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
 
 
-def _match_any(field: str, values: list[str]) -> models.FieldCondition:
-    return models.FieldCondition(key=field, match=models.MatchAny(any=values))
+def _namespace_where(namespace: str | None) -> Where:
+    return Where(must=(match("namespace", namespace),)) if namespace is not None else Where()
 
 
-def _namespace_filter(namespace: str | None) -> models.Filter | None:
-    return models.Filter(must=[_match("namespace", namespace)]) if namespace is not None else None
+def _case_point(case: Case) -> StoredPoint:
+    payload = case.model_dump()
+    payload["question_key"] = normalize_question(case.question)
+    return StoredPoint(id=case.id, payload=payload)
+
+
+def _visit_point(visit: Visit) -> StoredPoint:
+    payload = visit.model_dump()
+    payload["created_at"] = _timestamp(visit.created_at)
+    return StoredPoint(id=visit.id, payload=payload)
+
+
+def _timestamp(seconds: float) -> float:
+    """A time to the microsecond, a float every engine stores and gives back exactly.
+
+    Qdrant Edge 0.9 reads some 17-digit floats back one unit in the last place off (about 12%
+    of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
+    """
+    return round(seconds, 6)
 
 
 def _case_from_payload(payload: dict[str, Any] | None) -> Case:
-    if payload is None:
+    if not payload:
         raise CaseBankError("a stored case has no payload")
     return Case.model_validate({k: v for k, v in payload.items() if k != "question_key"})

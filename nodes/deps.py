@@ -67,7 +67,6 @@ class MementoDeps:
 
 
 def parametric_weights_path(bank: CaseBank, namespace: str) -> Path | None:
-    """Weights live in a local bank's folder; in-memory and server banks keep them in memory."""
-    if bank.location == ":memory:" or bank.location.startswith(("http://", "https://")):
-        return None
-    return Path(bank.location) / f"q_parametric-{namespace}.npz"
+    """Weights live in an embedded bank's folder; in-memory and server banks keep them in memory."""
+    folder = bank.folder
+    return folder / f"q_parametric-{namespace}.npz" if folder is not None else None

@@ -77,12 +77,13 @@ def test_bad_context_values_name_the_field(field: str, value: object, message: s
         MementoContext(store=":memory:", **{field: value})
 
 
-def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path) -> None:
-    CaseBank(str(tmp_path), dim=64).close()
+@pytest.mark.parametrize("scheme", ["", "local://", "edge://"])
+def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path, scheme: str) -> None:
+    CaseBank(f"{scheme}{tmp_path}", dim=64).close()
     with pytest.raises(
         EmbeddingSizeMismatchError, match="holds 64-d vectors but the embedder gives 384-d"
     ):
-        CaseBank(str(tmp_path), dim=384)
+        CaseBank(f"{scheme}{tmp_path}", dim=384)
 
 
 async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(

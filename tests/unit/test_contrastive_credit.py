@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import models
 
 from memory import Case, CaseBank, KernelQ, Visit
+from memory.store import StoredPoint
+from tests.backends import ENGINES, scratch_folder, store_location
 
 STATE = [1.0, 0.0, 0.0]
 
@@ -31,13 +33,13 @@ def _visit(case_id: str, target: float, *, retrieved: bool = True) -> tuple[Visi
     return visit, STATE
 
 
-def _bank_with_two_cases() -> tuple[CaseBank, str, str]:
+def _bank_with_two_cases(location: str = ":memory:") -> tuple[CaseBank, str, str]:
     """A useful case and a decoy, always read together; the decoy is also left unread sometimes.
 
     Steps: both read together -> reward 1 (3 times); decoy read without the useful case -> 0
     (once); useful read, decoy a candidate left unread -> 1 (twice).
     """
-    bank = CaseBank(":memory:", dim=3)
+    bank = CaseBank(location, dim=3)
     useful = _case(bank, "useful", [1.0, 0.1, 0.0])
     decoy = _case(bank, "decoy", [1.0, 0.0, 0.1])
     visits = []
@@ -78,14 +80,19 @@ def test_contrastive_credit_of_an_unvisited_case_is_zero() -> None:
         assert _q(KernelQ(bank, credit="contrastive"), bank)["new"] == pytest.approx(0.0)
 
 
-def test_nearest_visits_filters_by_retrieved_and_reads_legacy_visits_as_read() -> None:
-    bank, useful, _ = _bank_with_two_cases()
+@pytest.mark.parametrize("engine", ENGINES)
+def test_nearest_visits_filters_by_retrieved_and_reads_legacy_visits_as_read(
+    engine: str, tmp_path: Path
+) -> None:
+    with scratch_folder(tmp_path) as folder:
+        _filters_by_retrieved(store_location(engine, folder))
+
+
+def _filters_by_retrieved(location: str) -> None:
+    bank, useful, _ = _bank_with_two_cases(location)
     legacy = {"id": str(uuid.uuid4()), "case_id": useful, "namespace": "n", "target": 0.5}
-    bank._client.upsert(  # a visit stored before the `retrieved` field existed
-        bank.visits_collection,
-        points=[models.PointStruct(id=legacy["id"], vector=STATE, payload=legacy)],
-        wait=True,
-    )
+    # a visit stored before the `retrieved` field existed
+    bank._visits.upsert([(StoredPoint(id=legacy["id"], payload=legacy), STATE)])
     read = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=True)
     unread = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=False)
     everything = bank.nearest_visits(STATE, [useful], per_case=32)
@@ -93,6 +100,7 @@ def test_nearest_visits_filters_by_retrieved_and_reads_legacy_visits_as_read() -
     assert sorted(v.target for v in read) == [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
     assert len(unread) == 1 and not unread[0].retrieved and unread[0].target == 0.0
     assert len(everything) == 7
+    bank.close()
 
 
 def test_unknown_credit_is_refused() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,6 +23,14 @@ from memory import (
     soft_q_targets,
     soft_value,
 )
+from tests.backends import ENGINES, scratch_folder, store_location
+
+
+@pytest.fixture(params=ENGINES)
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that stores cases runs on every case-bank engine."""
+    with scratch_folder(tmp_path) as folder:
+        yield store_location(request.param, folder)
 
 
 def test_kernel_q_matches_eq9_on_a_hand_computed_example() -> None:
@@ -56,8 +65,10 @@ def _visits(bank: CaseBank, case_id: str, state: list[float], target: float, n: 
     )
 
 
-def test_visits_with_target_one_raise_q_above_the_prior_and_mu_above_a_failing_case() -> None:
-    with CaseBank(":memory:", dim=3) as bank:
+def test_visits_with_target_one_raise_q_above_the_prior_and_mu_above_a_failing_case(
+    location: str,
+) -> None:
+    with CaseBank(location, dim=3) as bank:
         s = [1.0, 0.2, 0.0]
         helpful = _case(bank, "helpful", [1.0, 0.0, 0.0])
         useless = _case(bank, "useless", [1.0, 0.1, 0.0])
@@ -75,8 +86,8 @@ def test_visits_with_target_one_raise_q_above_the_prior_and_mu_above_a_failing_c
         assert mu["helpful"] > 0.99 and mu["useless"] < 0.01
 
 
-def test_kernel_q_reads_a_bounded_number_of_visits_per_case() -> None:
-    with CaseBank(":memory:", dim=2) as bank:
+def test_kernel_q_reads_a_bounded_number_of_visits_per_case(location: str) -> None:
+    with CaseBank(location, dim=2) as bank:
         case_id = _case(bank, "c", [1.0, 0.0])
         _visits(bank, case_id, [1.0, 0.0], 1.0, 3)  # near the query state
         _visits(bank, case_id, [0.0, 1.0], 0.0, 20)  # far from it
@@ -127,8 +138,8 @@ def test_discounted_target_matches_eq8_by_hand() -> None:
     )
 
 
-def test_parametric_q_learns_and_its_weights_survive_a_reload(tmp_path) -> None:
-    with CaseBank(":memory:", dim=4) as bank:
+def test_parametric_q_learns_and_its_weights_survive_a_reload(location: str, tmp_path) -> None:
+    with CaseBank(location, dim=4) as bank:
         good = _case(bank, "good", [1.0, 0.0, 0.0, 0.0])
         bad = _case(bank, "bad", [0.0, 1.0, 0.0, 0.0])
         path = tmp_path / "q.npz"

@@ -1,0 +1,1 @@
+"""Speed and scale benchmarks: scripts that print figures (run with `python -m benchmarks.NAME`)."""

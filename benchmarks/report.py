@@ -1,0 +1,77 @@
+"""What every benchmark prints: the command to reproduce it, figures, a summary line, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def command_line() -> str:
+    """The command that reproduces this run (from the repository root)."""
+    module = Path(sys.argv[0]).stem
+    return " ".join(["python", "-m", f"benchmarks.{module}", *map(shlex.quote, sys.argv[1:])])
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures were taken: cores and the load average, which shifts every latency."""
+    return {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def resident_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory in MB: all of it (VmRSS), or its part that is private
+    memory (RssAnon) or file pages mapped from the page cache (RssFile, which the OS can drop)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    """p50 and p95 in milliseconds, and how many samples they summarise."""
+    ms = np.asarray(seconds) * 1e3
+    return {
+        "p50_ms": round(float(np.percentile(ms, 50)), 3),
+        "p95_ms": round(float(np.percentile(ms, 95)), 3),
+        "n": len(ms),
+    }
+
+
+def timed(samples: int, run: Callable[[int], object], *, warmup: int = 5) -> list[float]:
+    """Wall times of `run(i)` for i in range(samples), after `warmup` untimed calls."""
+    for i in range(warmup):
+        run(i)
+    times = []
+    for i in range(samples):
+        start = time.perf_counter()
+        run(i)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+@contextmanager
+def stopwatch() -> Iterator[dict[str, float]]:
+    """`with stopwatch() as t: ...` leaves the elapsed seconds in t['s']."""
+    box = {"s": 0.0}
+    start = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box["s"] = time.perf_counter() - start
+
+
+def emit(name: str, figures: dict[str, Any], summary: str, out: str | None) -> None:
+    """Print the figures as JSON and the summary line; also write them to `out` when given."""
+    record = {"benchmark": name, "command": command_line(), **machine(), **figures}
+    print(json.dumps(record, indent=2))
+    print(f"SUMMARY {name}: {summary}")
+    if out:
+        Path(out).write_text(json.dumps(record, indent=2) + "\n")

@@ -1,0 +1,217 @@
+"""What the case bank needs from a vector engine, and how a store location picks one.
+
+`CaseBank` speaks only this small interface, so the same bank logic (dedup, visits, namespaces)
+runs on every engine: qdrant-client (in memory, Qdrant's local mode in a folder, or a Qdrant
+server by URL) and Qdrant Edge (an in-process engine with HNSW and payload indexes). Records are
+identified by UUID strings; payloads are JSON objects; vectors are compared by cosine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, Protocol
+
+Engine = Literal["memory", "local", "edge", "server"]
+
+EDGE_SCHEME = "edge://"
+LOCAL_SCHEME = "local://"
+EDGE_FOLDER = "edge"
+"""Inside a bank folder, Qdrant Edge keeps one shard per collection under this subfolder."""
+
+
+@dataclass(frozen=True)
+class FieldMatch:
+    """The payload field `key` holds one of `values` (one value: plain equality)."""
+
+    key: str
+    values: tuple[str | bool, ...]
+
+
+@dataclass(frozen=True)
+class Where:
+    """Every `must` condition holds and no `must_not` condition does (empty: everything)."""
+
+    must: tuple[FieldMatch, ...] = ()
+    must_not: tuple[FieldMatch, ...] = ()
+
+
+EVERYWHERE = Where()
+"""The filter that matches every point."""
+
+
+def match(key: str, *values: str | bool) -> FieldMatch:
+    return FieldMatch(key, tuple(values))
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    """A record as stored: its id, payload and (when asked for) its unit-length vector."""
+
+    id: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    vector: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class ScoredPoint:
+    """A record found by vector search, with its cosine similarity to the query."""
+
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class GroupHit(NamedTuple):
+    """A point found within one group: just its payload and its cosine to the query."""
+
+    payload: dict[str, Any]
+    score: float
+
+
+class Collection(Protocol):
+    """One collection of points with a vector and a JSON payload each."""
+
+    def upsert(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:
+        """Insert or replace points (by id); visible to every read once this returns."""
+        ...
+
+    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+        """The points with these ids that exist (any order)."""
+        ...
+
+    def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
+        """The `limit` points nearest to `vector` among those matching `where`, best first."""
+        ...
+
+    def nearest_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        payload_keys: Sequence[str],
+        where: Where = EVERYWHERE,
+    ) -> list[GroupHit]:
+        """For each value of `key` in `groups`, its `per_group` points nearest to `vector`
+        among those matching `where`.
+
+        Group by group, nearest first; the payloads hold `key` and `payload_keys`.
+        """
+        ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def delete_where(self, where: Where) -> None: ...
+
+    def count(self, where: Where) -> int: ...
+
+    def scroll(self, where: Where, *, with_vectors: bool = False) -> Iterator[StoredPoint]:
+        """Every matching point with its payload (and vector when asked), read in pages."""
+        ...
+
+
+class VectorStore(Protocol):
+    """An engine holding named collections; `CaseBank` owns one and closes it."""
+
+    engine: Engine
+
+    def stored_dim(self, name: str) -> int | None:
+        """The vector size of an existing collection, or None when there is none."""
+        ...
+
+    def collection(
+        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+    ) -> Collection:
+        """Open the collection, creating it with these keyword indexes if it is new.
+
+        `vector_index=False` says the collection is only ever searched within small filtered
+        groups, so an engine may skip building a vector index for it.
+        """
+        ...
+
+    def optimize(self) -> None:
+        """Build pending indexes now (blocking); a no-op where the engine does it itself."""
+        ...
+
+    def warm_up(self) -> int:
+        """Start reading an embedded store's files into the page cache, in the background;
+        returns the bytes it will read (0: nothing to do)."""
+        ...
+
+    def wait_until_warm(self) -> None:
+        """Block until the background read started by `warm_up` is done."""
+        ...
+
+    def defer_indexing(self, deferred: bool) -> None:
+        """While deferred, build no index as points arrive (a bulk import builds it at the end)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def engine_for(location: str) -> Engine:
+    """Which engine a store location names.
+
+    ':memory:' is qdrant-client in memory; 'http(s)://...' a Qdrant server; 'edge://PATH' Qdrant
+    Edge; 'local://PATH' Qdrant's local mode. A plain folder keeps the engine it was created
+    with (Qdrant local mode leaves a meta.json, Qdrant Edge an 'edge' subfolder), and a new or
+    empty folder gets Qdrant Edge, the default (see benchmarks/README.md for why).
+    """
+    if location == ":memory:":
+        return "memory"
+    if location.startswith(("http://", "https://")):
+        return "server"
+    if location.startswith(EDGE_SCHEME):
+        return "edge"
+    if location.startswith(LOCAL_SCHEME):
+        return "local"
+    folder = Path(location).expanduser()
+    if (folder / "meta.json").exists():
+        return "local"
+    if (folder / EDGE_FOLDER).is_dir():
+        return "edge"
+    return "edge" if edge_available() else "local"
+
+
+def folder_of(location: str) -> Path | None:
+    """The folder an embedded store lives in; None for ':memory:' and servers."""
+    engine = engine_for(location)
+    if engine in ("memory", "server"):
+        return None
+    for scheme in (EDGE_SCHEME, LOCAL_SCHEME):
+        if location.startswith(scheme):
+            return Path(location[len(scheme) :]).expanduser()
+    return Path(location).expanduser()
+
+
+def edge_available() -> bool:
+    """Whether Qdrant Edge (the `qdrant-edge-py` package) can be imported here."""
+    try:
+        import qdrant_edge  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def open_store(location: str, *, create: bool) -> VectorStore:
+    """The engine for a location, its folder made first when `create` (a new bank)."""
+    engine = engine_for(location)
+    if engine == "edge":
+        from memory.edge_store import EdgeStore
+
+        return EdgeStore(_existing_or_new(folder_of(location), create))
+    from memory.qdrant_store import QdrantStore, open_qdrant
+
+    folder = folder_of(location)
+    target = str(_existing_or_new(folder, create)) if folder is not None else location
+    return QdrantStore(open_qdrant(target), engine=engine)
+
+
+def _existing_or_new(folder: Path | None, create: bool) -> Path:
+    assert folder is not None
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
