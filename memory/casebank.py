@@ -23,6 +23,7 @@ from qdrant_client import QdrantClient
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
 from memory.records import Case, ScoredCase, Visit, VisitMatch
+from memory.redaction import redact, secrets_in
 from memory.store import (
     EVERYWHERE,
     Collection,
@@ -180,10 +181,14 @@ class CaseBank:
         """Store many cases in one write (bulk import), with the same dedup as `add`.
 
         Repeats of one question within the batch count as attempts in order, the last one
-        winning, exactly as if they had been added one by one.
+        winning, exactly as if they had been added one by one. Secrets from the environment
+        (API keys, tokens) are redacted from every text of a case before it is stored.
         """
         for _, vector in items:
             self._check_vector(vector)
+        secrets = secrets_in()
+        if secrets:
+            items = [(Case.model_validate(redact(c.model_dump(), secrets)), v) for c, v in items]
         with self._lock:
             ids = [case_id_for(case.namespace, case.question) for case, _ in items]
             held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
