@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -348,18 +348,40 @@ class CaseBank:
         """
         if target.dim != self.dim:
             raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
-        copied = []
         with target.bulk_import():
-            for source, sink in ((self._cases, target._cases), (self._visits, target._visits)):
-                count = 0
-                for page in _pages(
-                    self._locked(source.scroll(EVERYWHERE, with_vectors=True)), batch
-                ):
-                    with target._lock:
-                        sink.upsert([(p, p.vector or []) for p in page])
-                    count += len(page)
-                copied.append(count)
-        return copied[0], copied[1]
+            return target.put_points(self.stored_points(), batch=batch)
+
+    def stored_points(self) -> Iterator[tuple[str, StoredPoint]]:
+        """Every record as stored, with its vector: ("cases" | "visits", point); cases first."""
+        for kind, collection in (("cases", self._cases), ("visits", self._visits)):
+            for point in self._locked(collection.scroll(EVERYWHERE, with_vectors=True)):
+                yield kind, point
+
+    def put_points(
+        self, points: Iterable[tuple[str, StoredPoint]], *, batch: int = 1_000
+    ) -> tuple[int, int]:
+        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)."""
+        counts = {"cases": 0, "visits": 0}
+        sinks = {"cases": self._cases, "visits": self._visits}
+        pending: dict[str, list[StoredPoint]] = {"cases": [], "visits": []}
+
+        def flush(kind: str) -> None:
+            with self._lock:
+                sinks[kind].upsert([(p, p.vector or []) for p in pending[kind]])
+            counts[kind] += len(pending[kind])
+            pending[kind] = []
+
+        for kind, point in points:
+            if point.vector is None or len(point.vector) != self.dim:
+                size = 0 if point.vector is None else len(point.vector)
+                raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, size)
+            pending[kind].append(point)
+            if len(pending[kind]) >= batch:
+                flush(kind)
+        for kind in ("cases", "visits"):
+            if pending[kind]:
+                flush(kind)
+        return counts["cases"], counts["visits"]
 
     # -- LangChain -----------------------------------------------------------------------------
     def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:
@@ -392,17 +414,6 @@ def _client_engine(client: QdrantClient, location: str) -> Engine:
     if not is_embedded(client):
         return "server"
     return "memory" if location == ":memory:" else "local"
-
-
-def _pages(points: Iterator[StoredPoint], size: int) -> Iterator[list[StoredPoint]]:
-    page: list[StoredPoint] = []
-    for point in points:
-        page.append(point)
-        if len(page) == size:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 def _namespace_where(namespace: str | None) -> Where:

@@ -6,10 +6,12 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 from memento.cli.options import add_settings_options, settings_from_args
 from memory import Case, CaseBank
 from memory.integrity import check_bank
+from memory.transfer import export_jsonl, import_jsonl
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +26,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_settings_options(check)
     check.add_argument("--all-namespaces", action="store_true", help="check the whole store")
     check.set_defaults(func=check_command)
+    export = actions.add_parser("export", help="write the whole bank to a JSONL file")
+    add_settings_options(export)
+    export.add_argument("file", type=Path)
+    export.set_defaults(func=export_command)
+    load = actions.add_parser("import", help="store an exported JSONL file in the bank")
+    add_settings_options(load)
+    load.add_argument("file", type=Path)
+    load.set_defaults(func=import_command)
     show = actions.add_parser("show", help="one case in full, with its visits")
     add_settings_options(show)
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
@@ -61,6 +71,25 @@ def check_command(args: argparse.Namespace) -> int:
         print(f"problem: {problem}")
     print("ok" if report.ok else f"{len(report.problems)} problems")
     return 0 if report.ok else 1
+
+
+def export_command(args: argparse.Namespace) -> int:
+    with _open_bank(args) as bank:
+        cases, visits = export_jsonl(bank, args.file)
+    print(f"exported {cases} cases and {visits} visits to {args.file}")
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    with args.file.open(encoding="utf-8") as handle:
+        dim = json.loads(handle.readline() or "{}").get("dim")
+    if not isinstance(dim, int):
+        print(f"memento cases import: {args.file} is not a bank export", file=sys.stderr)
+        return 1
+    with CaseBank(settings_from_args(args).context.store, dim=dim) as bank:
+        cases, visits = import_jsonl(bank, args.file)
+    print(f"imported {cases} cases and {visits} visits from {args.file}")
+    return 0
 
 
 def show_command(args: argparse.Namespace) -> int:
