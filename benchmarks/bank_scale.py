@@ -137,6 +137,9 @@ def parts(bank: CaseBank, queries: np.ndarray, ctx: MementoContext) -> dict[str,
         "visits_read_max": int(max(visits_read)),
         "visits_read_bound": ctx.num_candidates * ctx.visits_per_case,
         "search_recall": search_recall(bank, queries[:20], ctx.num_candidates),
+        "beam_widths": beam_widths(bank, queries[:50], ctx.num_candidates)
+        if bank.engine == "edge"
+        else None,
     }
 
 
@@ -144,19 +147,39 @@ def search_recall(bank: CaseBank, queries: np.ndarray, limit: int) -> float | No
     """Share of the exact top `limit` cases that the (HNSW) search found, on Qdrant Edge."""
     if bank.engine != "edge":
         return None  # the other embedded engines search exactly
+    return beam_widths(bank, queries, limit)["default"]["recall"]
+
+
+def beam_widths(bank: CaseBank, queries: np.ndarray, limit: int) -> dict[str, dict[str, float]]:
+    """Recall and search p50 of the case search at the default HNSW beam width and others."""
     import qdrant_edge as qe
 
+    import memory.edge_store as edge
+
     shard = bank._cases.shard  # type: ignore[attr-defined]
-    found = 0
+    exact = []
     for query in queries:
-        approximate = {
-            s.case.id for s in bank.search(query.tolist(), namespace=NAMESPACE, limit=limit)
-        }
         request = qe.QueryRequest(
             limit=limit, query=qe.Query.Nearest(query.tolist()), params=qe.SearchParams(exact=True)
         )
-        found += len(approximate & {str(p.id) for p in shard.query(request)})
-    return round(found / (limit * len(queries)), 4)
+        exact.append({str(p.id) for p in shard.query(request)})
+    default, figures = edge.SEARCH_EF, {}
+    for ef in (default, 32, 64, 128, 256):
+        edge.SEARCH_EF = ef
+        found, times = 0, []
+        for query, truth in zip(queries, exact, strict=True):
+            start = time.perf_counter()
+            hits = bank.search(query.tolist(), namespace=NAMESPACE, limit=limit)
+            times.append(time.perf_counter() - start)
+            found += len({s.case.id for s in hits} & truth)
+        key = "default" if ef == default and "default" not in figures else f"ef{ef}"
+        figures[key] = {
+            "ef": ef,
+            "recall": round(found / (limit * len(queries)), 4),
+            "search_p50_ms": round(float(np.median(times)) * 1e3, 3),
+        }
+    edge.SEARCH_EF = default
+    return figures
 
 
 def run_one(size: int, store: str, queries: int, folder: Path) -> dict[str, Any]:
