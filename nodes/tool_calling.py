@@ -3,7 +3,8 @@
 A step that names a known tool gets that tool forced on its first call (small models make no
 call with tool_choice="auto"). The loop stops after `max_tool_calls_per_step` calls and asks
 for the step's result without tools, so an empty or looping reply can never run forever.
-Tool failures, timeouts and unknown tool names come back to the model as error tool messages.
+Tool failures, timeouts and unknown tool names come back to the model as error tool messages;
+an MCP server that crashes again after its restart fails the task instead (ToolServerCrashedError).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from langchain_core.tools import BaseTool
 from nodes import prompts
 from nodes.models import call_model, message_text, truncate
 from nodes.schemas import PlanStep, StepResult, ToolCallRecord
+from tools.errors import ToolServerCrashedError
 
 if TYPE_CHECKING:
     from graphs.context import MementoContext
@@ -38,7 +40,10 @@ EventWriter = Callable[[Any], None]
 async def call_tool(
     tools: Mapping[str, BaseTool], call: ToolCall, *, ctx: MementoContext
 ) -> tuple[ToolCallRecord, ToolMessage]:
-    """Run one tool call; any failure becomes an error result, never an exception."""
+    """Run one tool call; a tool's failure becomes an error result for the model.
+
+    Only a server that crashed twice (ToolServerCrashedError) escapes: the task fails.
+    """
     name, args = call["name"], call.get("args") or {}
     started = time.perf_counter()
     error = True
@@ -56,6 +61,8 @@ async def call_tool(
             error = getattr(reply, "status", "success") == "error"
         except TimeoutError:
             content = f"tool {name!r} timed out after {ctx.tool_timeout_s:g} s"
+        except ToolServerCrashedError:
+            raise
         except Exception as exc:  # a tool's failure is information for the model, not a crash
             content = f"tool {name!r} failed: {type(exc).__name__}: {exc}"
     content = truncate(content, ctx.max_result_chars)

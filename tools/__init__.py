@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from tools.errors import ToolConfigError, ToolServerError
+from tools.errors import ToolConfigError, ToolServerCrashedError, ToolServerError
 
 if TYPE_CHECKING:
     from tools.config import (
@@ -29,6 +29,7 @@ _LAZY = {
 
 __all__ = [
     "ToolConfigError",
+    "ToolServerCrashedError",
     "ToolServerError",
     "ToolSessions",
     "build_connections",

@@ -7,3 +7,7 @@ class ToolConfigError(ValueError):
 
 class ToolServerError(RuntimeError):
     """An MCP server could not be started or stopped answering."""
+
+
+class ToolServerCrashedError(ToolServerError):
+    """An MCP server died during a call and again after its one restart: the task fails."""

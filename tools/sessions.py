@@ -1,34 +1,37 @@
-"""One persistent MCP session per server for a whole run.
+"""One persistent MCP session per server for a whole run, restarted if its server crashes.
 
 `MultiServerMCPClient.get_tools()` starts a server process for every tool call (~500 ms);
-holding `client.session(name)` open and loading its tools once costs ~3 ms a call.
+holding a session open and loading its tools once costs ~3 ms a call.
 """
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import cast
 
 from langchain_core.tools import BaseTool
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_mcp_adapters.sessions import Connection
 from langchain_mcp_adapters.tools import load_mcp_tools
+from mcp import ClientSession
 
 from tools.errors import ToolServerError
+from tools.server_session import ServerSession, describe
 
 
 @dataclass
 class ToolSessions:
-    """Async context manager: opens every server's session, exposes their tools, closes all.
+    """Async context manager: starts every server, exposes their tools, stops them all.
 
-    Use as ``async with ToolSessions(connections) as sessions: sessions.tools``.
+    Use as ``async with ToolSessions(connections) as sessions: sessions.tools``. A server that
+    crashes mid-run is restarted by the call that finds it gone (see `ServerSession`).
     """
 
     connections: dict[str, Connection]
     tools: list[BaseTool] = field(default_factory=list, init=False)
     server_of: dict[str, str] = field(default_factory=dict, init=False)
-    _stack: AsyncExitStack = field(default_factory=AsyncExitStack, init=False, repr=False)
+    servers: dict[str, ServerSession] = field(default_factory=dict, init=False, repr=False)
 
     async def __aenter__(self) -> ToolSessions:
         client = MultiServerMCPClient(self.connections)
@@ -36,16 +39,17 @@ class ToolSessions:
             for name in self.connections:
                 await self._open(client, name)
         except BaseException:
-            await self._stack.aclose()
+            await self.aclose()
             raise
         return self
 
     async def _open(self, client: MultiServerMCPClient, name: str) -> None:
+        server = self.servers[name] = ServerSession(name, client)
+        await server.start()
         try:
-            session = await self._stack.enter_async_context(client.session(name))
-            tools = await load_mcp_tools(session, server_name=name)
+            tools = await load_mcp_tools(cast(ClientSession, server), server_name=name)
         except Exception as exc:
-            raise ToolServerError(f"MCP server {name!r} failed to start: {_describe(exc)}") from exc
+            raise ToolServerError(f"MCP server {name!r} failed to start: {describe(exc)}") from exc
         for tool in tools:
             if tool.name in self.server_of:
                 raise ToolServerError(
@@ -55,17 +59,15 @@ class ToolSessions:
             self.server_of[tool.name] = name
         self.tools.extend(tools)
 
+    async def aclose(self) -> None:
+        """Stop every server started so far, the last started first."""
+        for server in reversed(list(self.servers.values())):
+            await server.close()
+
     async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._stack.aclose()
-
-
-def _describe(exc: BaseException) -> str:
-    """The innermost message of an exception group (anyio wraps startup failures in them)."""
-    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
-        exc = exc.exceptions[0]
-    return f"{type(exc).__name__}: {exc}"
+        await self.aclose()

@@ -1,0 +1,129 @@
+"""One MCP server's session that survives a crash of the server: restarted once per failed call.
+
+anyio requires a session to be closed by the task that opened it, and a crash is noticed by
+whichever task made the call. So each (re)started session lives in a holder task of its own,
+which opens it, waits to be told to stop and closes it; callers only borrow it. Tools loaded
+from a `ServerSession` call through it, so they keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import anyio
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from mcp import ClientSession
+from mcp.shared.exceptions import McpError
+from mcp.types import CONNECTION_CLOSED, CallToolResult, ListToolsResult
+
+from tools.errors import ToolServerCrashedError, ToolServerError
+
+logger = logging.getLogger(__name__)
+
+_DISCONNECTS = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether an error means the server's process or pipe is gone (not a tool's own error)."""
+    if isinstance(exc, McpError):
+        return exc.error.code == CONNECTION_CLOSED
+    return isinstance(exc, _DISCONNECTS)
+
+
+def describe(exc: BaseException) -> str:
+    """The innermost message of an exception group (anyio wraps startup failures in them)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
+
+
+class ServerSession:
+    """A restartable session with one configured server; offers `list_tools` and `call_tool`
+    like `mcp.ClientSession`, so `load_mcp_tools(server_session)` binds tools to it.
+
+    A call that finds the server gone restarts it and is tried once more; if the server is
+    gone again, `ToolServerCrashedError` fails the task that made the call. A call that had
+    side effects before the crash may therefore run twice.
+    """
+
+    def __init__(self, name: str, client: MultiServerMCPClient) -> None:
+        self.name = name
+        self.restarts = 0
+        self._client = client
+        self._session: ClientSession | None = None
+        self._holder: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start the server and open its session; ToolServerError says why it failed."""
+        ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
+        self._stop = asyncio.Event()
+        self._holder = asyncio.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
+        self._session = await ready
+
+    async def _hold(self, ready: asyncio.Future[ClientSession], stop: asyncio.Event) -> None:
+        try:
+            async with self._client.session(self.name) as session:
+                ready.set_result(session)
+                await stop.wait()
+        except BaseException as exc:
+            if not ready.done():
+                message = f"MCP server {self.name!r} failed to start: {describe(exc)}"
+                ready.set_exception(ToolServerError(message))
+            elif isinstance(exc, Exception):  # a crashed server's session fails as it closes
+                logger.debug("MCP server %r closed with %s", self.name, describe(exc))
+            if not isinstance(exc, Exception):
+                raise
+
+    async def close(self) -> None:
+        """Stop the server; its holder task closes the session."""
+        self._stop.set()
+        if self._holder is not None:
+            await self._holder
+        self._holder, self._session = None, None
+
+    async def list_tools(self, cursor: str | None = None, **kwargs: Any) -> ListToolsResult:
+        return await self._live().list_tools(cursor=cursor, **kwargs)
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any] | None = None, **kwargs: Any
+    ) -> CallToolResult:
+        session = self._live()
+        try:
+            return await session.call_tool(name, arguments, **kwargs)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            await self._restart(after=session, cause=exc)
+        try:
+            return await self._live().call_tool(name, arguments, **kwargs)
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            raise ToolServerCrashedError(
+                f"MCP server {self.name!r} crashed during a call to {name!r}, was restarted, "
+                "and crashed again: this task fails"
+            ) from exc
+
+    def _live(self) -> ClientSession:
+        if self._session is None:
+            raise ToolServerError(f"MCP server {self.name!r} is not running (session closed)")
+        return self._session
+
+    async def _restart(self, *, after: ClientSession, cause: BaseException) -> None:
+        """Restart the server unless a concurrent call already did since `after` failed."""
+        async with self._lock:
+            if self._session is not after:
+                return
+            logger.warning("MCP server %r crashed (%s); restarting it", self.name, describe(cause))
+            await self.close()
+            self.restarts += 1
+            try:
+                await self.start()
+            except ToolServerError as exc:
+                raise ToolServerCrashedError(
+                    f"MCP server {self.name!r} crashed and could not be restarted: {exc}"
+                ) from exc
