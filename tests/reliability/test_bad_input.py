@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from graphs import MementoContext, build_graph
 from memory import CaseBank, EmbeddingSizeMismatchError
-from nodes import MementoDeps, ModelEndpointError
+from nodes import MementoDeps, ModelCallError, ModelEndpointError
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder
 from tools import ToolConfigError, build_connections
@@ -86,21 +91,15 @@ def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path, scheme: s
         CaseBank(f"{scheme}{tmp_path}", dim=384)
 
 
-async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(
-    bank: CaseBank,
-) -> None:
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+@contextmanager
+def _model_server(status: int, error: dict[str, str], hits: list[str]) -> Iterator[str]:
+    """A loopback endpoint that answers every chat request with one API error; yields its URL."""
+    body = json.dumps({"error": error}).encode()
 
-    from nodes import ModelCallError
-
-    hits: list[str] = []
-
-    class TooManyRequests(BaseHTTPRequestHandler):
+    class Failing(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             hits.append(self.path)
-            body = b'{"error": {"message": "slow down", "type": "rate_limit"}}'
-            self.send_response(429)
+            self.send_response(status)
             self.send_header("Retry-After", "0")
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -110,15 +109,39 @@ async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TooManyRequests)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+
+
+async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(
+    bank: CaseBank,
+) -> None:
+    hits: list[str] = []
+    error = {"message": "slow down", "type": "rate_limit"}
+    with _model_server(429, error, hits) as url:
         graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
         context = make_context(base_url=url, llm_max_retries=2)
         with pytest.raises(ModelCallError, match=f"planner model .* at {url} failed after 2"):
             await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
-    finally:
-        server.shutdown()
     assert len(hits) == 3  # the call and its two retries
     assert bank.count() == 0  # no partial write
+
+
+async def test_an_unknown_model_is_named_with_its_endpoint_and_not_retried(
+    bank: CaseBank,
+) -> None:
+    hits: list[str] = []
+    error = {"message": "The model `gpt-9` does not exist", "code": "model_not_found"}
+    with _model_server(404, error, hits) as url:
+        graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
+        context = make_context(base_url=url, planner_model="gpt-9", llm_max_retries=2)
+        with pytest.raises(
+            ModelEndpointError, match=f"the planner model 'gpt-9' at {url} was not found"
+        ):
+            await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
+    assert len(hits) == 1  # a 404 is not worth a retry
+    assert bank.count() == 0
