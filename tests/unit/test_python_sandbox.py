@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -121,19 +120,6 @@ def test_resource_limits_are_in_force_in_the_snippet() -> None:
     limits = SandboxLimits(memory_mb=512, max_open_files=64, max_file_mb=2)
     result = run_python_code(code, limits, timeout_s=3)
     assert result.stdout.split() == [str(512 << 20), "64", str(2 << 20), "4"]
-
-
-@pytest.mark.skipif(os.geteuid() == 0, reason="the kernel does not enforce RLIMIT_NPROC for root")
-def test_a_fork_bomb_runs_out_of_processes() -> None:
-    code = (
-        "import os, time\nmade = 0\n"
-        "for _ in range(200):\n"
-        "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
-        "    if pid == 0:\n        time.sleep(5)\n        os._exit(0)\n"
-        "    made += 1\nprint(made)"
-    )
-    result = run_python_code(code, SandboxLimits(max_processes=10), timeout_s=5)
-    assert int(result.stdout.split()[0]) < 50
 
 
 def test_limits_come_from_flags_then_environment_then_defaults() -> None:

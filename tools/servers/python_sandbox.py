@@ -3,7 +3,9 @@
 Each call gets a fresh temporary directory (its working directory and HOME, removed afterwards),
 an environment built from scratch (no variable of the server's own, so no API key leaks in), a
 wall-time limit after which the whole process group is killed, and kernel resource limits:
-address space, CPU seconds, processes, file size and open files. stdout and stderr are each
+address space, CPU seconds, processes, file size and open files. Where the kernel has
+Landlock, the child may write only in its folder, open no TCP connection, signal nothing
+outside and read no other process's environment (`confinement.py`). stdout and stderr are each
 capped. The result says the exit code, whether the time limit struck, which limit was hit (if
 any) and whether output was cut.
 
@@ -21,9 +23,10 @@ The limits are applied by a tiny bootstrap in the child that then `exec`s the in
 snippet, rather than by `preexec_fn`, which is unsafe in a process with threads (the tool runs in
 a worker thread). RLIMIT_NPROC counts every process of the user, so it is set to the user's
 current count plus `max_processes`; the kernel does not enforce it for root, so a server run as
-root has no fork-bomb guard beyond the time limit. The network is not cut off, and a process that
-leaves its process group outlives the call. This is a guard against runaway and careless code,
-not a security boundary against a determined attacker: run the server in a container for that.
+root has no fork-bomb guard beyond the time limit. UDP is not blocked, files stay readable, and
+a process that leaves its process group outlives the call. This is a guard against runaway and
+careless code, not a security boundary against a determined attacker: run the server in a
+container for that.
 Run it alone with ``python -m tools.servers.python_sandbox``.
 """
 
@@ -46,6 +49,8 @@ from pathlib import Path
 
 import anyio
 from mcp.server.fastmcp import FastMCP
+
+from tools.servers import confinement
 
 MAX_CODE_CHARS = 100_000
 ENV_PREFIX = "MEMENTO_PYTHON_"
@@ -131,9 +136,10 @@ def _rlimits(limits: SandboxLimits, timeout_s: float) -> list[tuple[str, int, in
     ]
 
 
-# Runs in the child under `-I -S`: lower the limits (never above an existing hard limit), then
-# replace itself with the interpreter on the snippet, so the snippet starts with them in force.
-# Unbuffered (-u), so what a snippet printed before it was killed still comes back.
+# Runs in the child under `-I -S`: lower the limits (never above an existing hard limit),
+# confine the process (confinement.py: Landlock, no capabilities), then replace itself with the
+# interpreter on the snippet, so the snippet starts with all of it in force. Unbuffered (-u),
+# so what a snippet printed before it was killed still comes back.
 _BOOTSTRAP = """\
 import os, resource, sys
 for name, soft, hard in {rlimits!r}:
@@ -142,8 +148,12 @@ for name, soft, hard in {rlimits!r}:
     if cap != resource.RLIM_INFINITY:
         soft, hard = min(soft, cap), min(hard, cap)
     resource.setrlimit(key, (soft, hard))
+sys.path.insert(0, {servers!r})
+import confinement
+confinement.confine([{workdir!r}])
 os.execv(sys.executable, [sys.executable, "-I", "-u", {script!r}])
 """
+_SERVERS_DIR = str(Path(__file__).resolve().parent)
 
 
 def _child_env(home: str) -> dict[str, str]:
@@ -192,7 +202,12 @@ def run_python_code(
         script, workdir = base / "snippet.py", base / "work"
         script.write_text(code, encoding="utf-8")
         workdir.mkdir()
-        bootstrap = _BOOTSTRAP.format(rlimits=_rlimits(limits, wall), script=str(script))
+        bootstrap = _BOOTSTRAP.format(
+            rlimits=_rlimits(limits, wall),
+            servers=_SERVERS_DIR,
+            workdir=str(workdir),
+            script=str(script),
+        )
         return _run(bootstrap, workdir, wall, limits.max_output_bytes)
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -261,12 +276,14 @@ def limits_from_args(
 def build_server(limits: SandboxLimits) -> FastMCP:
     """The MCP server with its one tool, `run_python`, bound to `limits`."""
     mcp = FastMCP("python", log_level="WARNING")
+    blocked = confinement.what_is_enforced(confinement.abi_version())
     description = (
         "Run a Python 3 script in a fresh sandboxed process and return its stdout, stderr and "
         "exit code. Print what you need to see. Each call starts from scratch (no state is kept "
         f"between calls). Limits: {limits.timeout_s:g} s by default (timeout_s, at most "
         f"{limits.max_timeout_s:g} s), {limits.memory_mb} MB of memory, "
         f"output cut after {limits.max_output_bytes} bytes."
+        + (f" Not allowed: {', '.join(blocked)}." if blocked else "")
     )
 
     @mcp.tool(description=description)
