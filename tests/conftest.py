@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from langchain_core.tools import StructuredTool
@@ -31,6 +32,13 @@ def calculator_tool() -> StructuredTool:
     return StructuredTool.from_function(
         calculate_expression, name="calculate", description="Evaluate an arithmetic expression."
     )
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    """A text file of these lines (a data set in tests)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def make_context(**overrides: object) -> MementoContext:

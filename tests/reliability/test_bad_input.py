@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from langchain_core.messages import AIMessage
 
 from graphs import MementoContext, build_graph
 from memory import CaseBank, EmbeddingSizeMismatchError
-from nodes import MementoDeps, ModelCallError, ModelEndpointError
+from nodes import MementoDeps, ModelCallError, ModelEndpointError, TaskInputError
 from tests.conftest import make_context
-from tests.fakes import HashingEmbedder
+from tests.fakes import HashingEmbedder, final_plan_reply, scripted
 from tools import ToolConfigError, build_connections
 
 
@@ -145,3 +146,48 @@ async def test_an_unknown_model_is_named_with_its_endpoint_and_not_retried(
             await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
     assert len(hits) == 1  # a 404 is not worth a retry
     assert bank.count() == 0
+
+
+async def test_unparseable_plan_is_a_recorded_failure(graph_for, bank: CaseBank) -> None:
+    model = scripted(AIMessage(content="I cannot do that."), AIMessage(content="No plan, sorry."))
+    result = await graph_for(model).ainvoke(
+        {"task": "Capital of France?", "ground_truth": "Paris"}, context=make_context()
+    )
+    assert "could not be parsed" in result["error"]
+    assert result["judgement"].reward == 0.0
+    case = bank.list_cases()[0]
+    assert case.reward == 0.0 and "could not be parsed" in (case.error or "")
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        ("   ", "task is empty"),
+        ("x" * 101, "the task is 101 characters long; the limit is 100"),
+        ("caf\udce9?", "not valid UTF-8 text \\(undecodable byte at character 3\\)"),
+    ],
+)
+async def test_bad_task_text_is_refused_before_anything_is_written(
+    graph_for, bank: CaseBank, task: str, message: str
+) -> None:
+    with pytest.raises(TaskInputError, match=message):
+        await graph_for(scripted()).ainvoke(
+            {"task": task}, context=make_context(max_task_chars=100)
+        )
+    assert bank.count() == 0
+
+
+async def test_an_empty_bank_serves_a_task_and_reads_back_empty(
+    graph_for, bank: CaseBank, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from memento.cli import main
+
+    model = scripted(final_plan_reply("Paris"))
+    result = await graph_for(model).ainvoke(
+        {"task": "Capital of France?", "ground_truth": "Paris"}, context=make_context()
+    )
+    assert result["retrieved"] == [] and bank.count() == 1
+    CaseBank(str(tmp_path / "empty"), dim=64).close()
+    assert main(["cases", "check", "--store", str(tmp_path / "empty")]) == 0
+    assert main(["cases", "list", "--store", str(tmp_path / "empty")]) == 0
+    assert "0 cases" in capsys.readouterr().out

@@ -20,19 +20,13 @@ from evals.datasets import (
     load_jsonl,
     load_simpleqa,
 )
-
-
-def _write_lines(path: Path, lines: list[str]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
+from tests.conftest import write_lines
 
 # -- the user's own JSONL ----------------------------------------------------------------------
 
 
 def test_user_jsonl_accepts_answer_answers_numbers_aliases_ids_and_metadata(tmp_path: Path) -> None:
-    path = _write_lines(
+    path = write_lines(
         tmp_path / "mine.jsonl",
         [
             json.dumps({"question": "2+2?", "answer": 4}),
@@ -52,53 +46,8 @@ def test_user_jsonl_accepts_answer_answers_numbers_aliases_ids_and_metadata(tmp_
     assert tasks.skipped == [] and len(tasks) == 4
 
 
-def test_a_broken_line_raises_an_error_naming_file_and_line(tmp_path: Path) -> None:
-    path = _write_lines(
-        tmp_path / "bad.jsonl",
-        [json.dumps({"question": "ok", "answer": "1"}), '{"question": "cut off', "[1, 2]"],
-    )
-    with pytest.raises(DatasetError) as info:
-        load_jsonl(path)
-    assert str(path) in str(info.value) and "line 2" in str(info.value)
-    assert info.value.line == 2 and "not valid JSON" in info.value.reason
-
-
-@pytest.mark.parametrize(
-    ("record", "reason"),
-    [
-        ({"answer": "1"}, "question"),
-        ({"question": "   ", "answer": "1"}, "empty 'question'"),
-        ({"question": "q"}, "no 'answer' or 'answers'"),
-        ({"question": "q", "answers": [["nested"]]}, "list of strings"),
-        ({"question": "q", "answer": "1", "metadata": [1]}, "metadata"),
-        ([1, 2], "expected a JSON object"),
-    ],
-)
-def test_each_kind_of_malformed_record_is_rejected_with_its_reason(
-    tmp_path: Path, record: object, reason: str
-) -> None:
-    path = _write_lines(tmp_path / "t.jsonl", [json.dumps(record)])
-    with pytest.raises(DatasetError, match=reason):
-        load_jsonl(path)
-
-
-def test_skip_bad_skips_and_counts_broken_lines(tmp_path: Path) -> None:
-    path = _write_lines(
-        tmp_path / "mixed.jsonl",
-        [
-            json.dumps({"question": "a", "answer": "1"}),
-            "not json",
-            json.dumps({"question": "b"}),
-            json.dumps({"question": "c", "answers": ["3"]}),
-        ],
-    )
-    tasks = load_jsonl(path, skip_bad=True)
-    assert [t.question for t in tasks] == ["a", "c"]
-    assert [s.line for s in tasks.skipped] == [2, 3]
-
-
 def test_tasks_without_answers_are_allowed_when_asked(tmp_path: Path) -> None:
-    path = _write_lines(tmp_path / "open.jsonl", [json.dumps({"question": "Plan a trip."})])
+    path = write_lines(tmp_path / "open.jsonl", [json.dumps({"question": "Plan a trip."})])
     (task,) = load_jsonl(path, require_answers=False)
     assert task.answers == [] and task.ground_truth is None
 
@@ -116,8 +65,8 @@ def test_task_is_immutable() -> None:
 def fake_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "data"
     gsm = {"question": "How many?", "answer": "Add.\n1000+234 = <<1000+234=1234>>1234\n#### 1,234"}
-    _write_lines(root / "gsm8k" / "test.jsonl", [json.dumps(gsm)])
-    _write_lines(
+    write_lines(root / "gsm8k" / "test.jsonl", [json.dumps(gsm)])
+    write_lines(
         root / "deepresearcher" / "test.jsonl",
         [json.dumps({"question": "Q", "ground_truth": "A<|answer_split|>B ", "data_source": "nq"})],
     )
@@ -153,7 +102,7 @@ def test_gsm8k_answer_is_the_number_after_the_marks(fake_data: Path) -> None:
 
 
 def test_gsm8k_without_final_answer_names_the_line(fake_data: Path) -> None:
-    _write_lines(
+    write_lines(
         fake_data / "gsm8k" / "train.jsonl",
         [
             json.dumps({"question": "q", "answer": "#### 1"}),
@@ -197,7 +146,7 @@ def test_hotpotqa_keeps_id_and_facts_and_names_a_bad_item(fake_data: Path) -> No
 
 def test_load_dataset_by_name_or_path(fake_data: Path, tmp_path: Path) -> None:
     assert load_dataset("gsm8k-test")[0].answers[0] == "1234"
-    own = _write_lines(tmp_path / "own.jsonl", [json.dumps({"question": "q", "answer": "a"})])
+    own = write_lines(tmp_path / "own.jsonl", [json.dumps({"question": "q", "answer": "a"})])
     assert load_dataset(str(own))[0].id == "own-1"
     with pytest.raises(ValueError, match="unknown data set"):
         load_dataset("nope")
