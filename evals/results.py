@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from memory.redaction import redact
+
 Phase = Literal["train", "eval"]
 
 
@@ -88,10 +90,12 @@ class ResultsLog:
         return iter(self._results.values())
 
     def append(self, result: TaskResult) -> None:
-        """Record a result durably (one write + fsync); a repeat of a done task is ignored."""
+        """Record a result durably (one write + fsync); a repeat of a done task is ignored.
+
+        Secrets from the environment are redacted from it first (memory.redaction)."""
         if result.key in self:
             return
-        line = (result.model_dump_json() + "\n").encode()
+        line = (json.dumps(redact(result.model_dump(mode="json"))) + "\n").encode()
         with self.path.open("ab") as handle:
             handle.write(line)
             handle.flush()

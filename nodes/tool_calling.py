@@ -26,6 +26,7 @@ from langchain_core.messages import (
 from langchain_core.messages.tool import ToolCall
 from langchain_core.tools import BaseTool
 
+from memory.redaction import redact_text, secrets_in
 from nodes import prompts
 from nodes.models import call_model, message_text, truncate
 from nodes.schemas import PlanStep, StepResult, ToolCallRecord
@@ -65,7 +66,8 @@ async def call_tool(
             raise
         except Exception as exc:  # a tool's failure is information for the model, not a crash
             content = f"tool {name!r} failed: {type(exc).__name__}: {exc}"
-    content = truncate(content, ctx.max_result_chars)
+    # a tool that echoes the environment never shows the model, a trace or the bank a key
+    content = truncate(redact_text(content, secrets_in()), ctx.max_result_chars)
     record = ToolCallRecord(
         name=name,
         args=dict(args),

@@ -1,15 +1,19 @@
-"""A planted API key never reaches a stored case, its trajectory, or the CLI's output."""
+"""A planted API key never reaches the model (through a tool), a stored case, its trajectory,
+the CLI's output, the eval log or an exported bank."""
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
+from evals.results import ResultsLog, TaskResult
 from memento.cli.progress import ProgressPrinter
 from memory import CaseBank
+from memory.transfer import export_jsonl
 from tests.conftest import make_context
 from tests.fakes import final_plan_reply, plan_reply, scripted, tool_call
 
@@ -45,3 +49,38 @@ async def test_a_key_in_the_environment_and_in_a_tool_result_is_never_stored(
     assert "[redacted OPENAI_API_KEY]" in case.answer
     assert "[redacted OPENAI_API_KEY]" in case.trajectory[0]["tool_calls"][0]["result"]
     assert PLANTED not in printed.getvalue() and "[redacted OPENAI_API_KEY]" in printed.getvalue()
+
+
+async def test_the_model_the_eval_log_and_an_export_never_see_a_planted_key(
+    graph_for, bank: CaseBank, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MY_SERVICE_TOKEN", PLANTED)
+
+    def leak(query: str) -> str:
+        return f"MY_SERVICE_TOKEN={PLANTED}"
+
+    tool = StructuredTool.from_function(leak, name="env_dump", description="Dumps env.")
+    model = scripted(
+        plan_reply(("dump the env", "env_dump")),
+        tool_call("env_dump", query="all"),
+        AIMessage(content="done"),
+        final_plan_reply(f"it was {PLANTED}"),
+    )
+    state = await graph_for(model, tools=[tool]).ainvoke(
+        {"task": "Dump the environment", "ground_truth": "no"}, context=make_context()
+    )
+    seen_by_model = "".join(str(m.content) for call in model.calls for m in call["messages"])
+    assert "[redacted MY_SERVICE_TOKEN]" in seen_by_model and PLANTED not in seen_by_model
+
+    log = ResultsLog(tmp_path / "results.jsonl")
+    log.append(
+        TaskResult(
+            memory="kernel", round=0, phase="eval", task_id="t1",
+            question="Dump the environment", answer=state["final_answer"], reward=0.0,
+        )
+    )  # fmt: skip
+    exported = tmp_path / "bank.jsonl"
+    export_jsonl(bank, exported)
+    for path in (log.path, exported):
+        text = path.read_text()
+        assert PLANTED not in text and "[redacted MY_SERVICE_TOKEN]" in text, path.name
