@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import IO, Any
 
 import anyio
 from langchain_mcp_adapters.client import MultiServerMCPClient
-from mcp import ClientSession
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import McpError
 from mcp.types import CONNECTION_CLOSED, CallToolResult, ListToolsResult
 
@@ -66,7 +71,7 @@ class ServerSession:
 
     async def _hold(self, ready: asyncio.Future[ClientSession], stop: asyncio.Event) -> None:
         try:
-            async with self._client.session(self.name) as session:
+            async with self._open_session() as session:
                 ready.set_result(session)
                 await stop.wait()
         except BaseException as exc:
@@ -77,6 +82,14 @@ class ServerSession:
                 logger.debug("MCP server %r closed with %s", self.name, describe(exc))
             if not isinstance(exc, Exception):
                 raise
+
+    def _open_session(self) -> AbstractAsyncContextManager[ClientSession]:
+        """The adapter's session, except for a stdio server where stderr is not a real file."""
+        connection = self._client.connections[self.name]
+        errlog = _usable_stderr()
+        if connection.get("transport") == "stdio" and errlog is not sys.stderr:
+            return _stdio_session(dict(connection), errlog)
+        return self._client.session(self.name)
 
     async def close(self) -> None:
         """Stop the server; its holder task closes the session."""
@@ -127,3 +140,38 @@ class ServerSession:
                 raise ToolServerCrashedError(
                     f"MCP server {self.name!r} crashed and could not be restarted: {exc}"
                 ) from exc
+
+
+def _usable_stderr() -> IO[str]:
+    """sys.stderr if a child process can write to it, else the process's own stderr.
+
+    MCP's stdio client hands its stderr to the server process, and a Jupyter kernel's
+    sys.stderr has no file descriptor (modelcontextprotocol/python-sdk#1103).
+    """
+    try:
+        sys.stderr.fileno()
+        return sys.stderr
+    except (AttributeError, OSError, ValueError):
+        return sys.__stderr__ or open(os.devnull, "w")
+
+
+@asynccontextmanager
+async def _stdio_session(
+    connection: dict[str, Any], errlog: IO[str]
+) -> AsyncIterator[ClientSession]:
+    """A stdio server's session as langchain-mcp-adapters opens it, with a usable errlog
+    (the adapter's `${VAR}` expansion of env values is not done on this path)."""
+    params = StdioServerParameters(
+        command=connection["command"],
+        args=connection.get("args", []),
+        env=connection.get("env"),
+        cwd=connection.get("cwd"),
+        encoding=connection.get("encoding", "utf-8"),
+        encoding_error_handler=connection.get("encoding_error_handler", "strict"),
+    )
+    async with (
+        stdio_client(params, errlog=errlog) as (read, write),
+        ClientSession(read, write, **(connection.get("session_kwargs") or {})) as session,
+    ):
+        await session.initialize()
+        yield session
