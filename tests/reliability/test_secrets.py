@@ -15,26 +15,34 @@ from memento.cli.progress import ProgressPrinter
 from memory import CaseBank
 from memory.transfer import export_jsonl
 from tests.conftest import make_context
-from tests.fakes import final_plan_reply, plan_reply, scripted, tool_call
+from tests.fakes import ScriptedChatModel, final_plan_reply, plan_reply, scripted, tool_call
 
 PLANTED = "sk-planted-secret-0123456789abcdef"
+
+
+def _leaking_tool_and_model(
+    variable: str, executor_says: str
+) -> tuple[StructuredTool, ScriptedChatModel]:
+    """A tool that prints `variable`'s value, and a model that calls it and repeats the key."""
+
+    def leak(query: str) -> str:
+        return f"env: {variable}={PLANTED}"
+
+    tool = StructuredTool.from_function(leak, name="env_dump", description="Dumps env.")
+    model = scripted(
+        plan_reply(("dump the env", "env_dump")),
+        tool_call("env_dump", query="all"),
+        AIMessage(content=executor_says),
+        final_plan_reply(f"it was {PLANTED}"),
+    )
+    return tool, model
 
 
 async def test_a_key_in_the_environment_and_in_a_tool_result_is_never_stored(
     graph_for, bank: CaseBank, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
-
-    def leak(query: str) -> str:
-        return f"env: OPENAI_API_KEY={PLANTED}"
-
-    tool = StructuredTool.from_function(leak, name="env_dump", description="Dumps env.")
-    model = scripted(
-        plan_reply(("dump the env", "env_dump")),
-        tool_call("env_dump", query="all"),
-        AIMessage(content=f"the key is {PLANTED}"),
-        final_plan_reply(f"it was {PLANTED}"),
-    )
+    tool, model = _leaking_tool_and_model("OPENAI_API_KEY", f"the key is {PLANTED}")
     printed = io.StringIO()
     printer = ProgressPrinter(printed)
     async for mode, chunk in graph_for(model, tools=[tool]).astream(
@@ -55,17 +63,7 @@ async def test_the_model_the_eval_log_and_an_export_never_see_a_planted_key(
     graph_for, bank: CaseBank, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("MY_SERVICE_TOKEN", PLANTED)
-
-    def leak(query: str) -> str:
-        return f"MY_SERVICE_TOKEN={PLANTED}"
-
-    tool = StructuredTool.from_function(leak, name="env_dump", description="Dumps env.")
-    model = scripted(
-        plan_reply(("dump the env", "env_dump")),
-        tool_call("env_dump", query="all"),
-        AIMessage(content="done"),
-        final_plan_reply(f"it was {PLANTED}"),
-    )
+    tool, model = _leaking_tool_and_model("MY_SERVICE_TOKEN", "done")
     state = await graph_for(model, tools=[tool]).ainvoke(
         {"task": "Dump the environment", "ground_truth": "no"}, context=make_context()
     )
