@@ -104,22 +104,20 @@ class ServerSession:
     async def call_tool(
         self, name: str, arguments: dict[str, Any] | None = None, **kwargs: Any
     ) -> CallToolResult:
-        session = self._live()
-        try:
-            return await session.call_tool(name, arguments, **kwargs)
-        except Exception as exc:
-            if not is_disconnect(exc):
-                raise
-            await self._restart(after=session, cause=exc)
-        try:
-            return await self._live().call_tool(name, arguments, **kwargs)
-        except Exception as exc:
-            if not is_disconnect(exc):
-                raise
-            raise ToolServerCrashedError(
-                f"MCP server {self.name!r} crashed during a call to {name!r}, was restarted, "
-                "and crashed again: this task fails"
-            ) from exc
+        for attempt in ("first", "after a restart"):
+            session = self._live()
+            try:
+                return await session.call_tool(name, arguments, **kwargs)
+            except Exception as exc:
+                if not is_disconnect(exc):
+                    raise
+                if attempt != "first":
+                    raise ToolServerCrashedError(
+                        f"MCP server {self.name!r} crashed during a call to {name!r}, was "
+                        "restarted, and crashed again: this task fails"
+                    ) from exc
+                await self._restart(after=session, cause=exc)
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _live(self) -> ClientSession:
         if self._session is None:

@@ -14,6 +14,7 @@ Standard library only: the sandbox's bootstrap imports this file by path under `
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import struct
 import sys
@@ -37,9 +38,13 @@ DEVICE_FILES = ("/dev/null",)
 """Files beside the folders that a snippet may write (output thrown away)."""
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def _syscall(number: int, *args: object) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    result = libc.syscall(number, *args)
+    result = _libc().syscall(number, *args)
     if result < 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"landlock syscall {number}: {os.strerror(errno)}")
@@ -92,7 +97,7 @@ def confine(writable: list[str]) -> int:
         for device in DEVICE_FILES:
             if os.path.exists(device):
                 _allow(ruleset, device, _WRITE_FILE | (_TRUNCATE if abi >= 3 else 0))
-        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        if _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
         _drop_capabilities()
         _syscall(_RESTRICT_SELF, ruleset, 0)
