@@ -23,7 +23,7 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.messages.tool import ToolCall
+from langchain_core.messages.tool import ToolCall, tool_call
 from langchain_core.tools import BaseTool
 
 from memory.redaction import redact_text, secrets_in
@@ -149,7 +149,7 @@ def requested_calls(reply: BaseMessage) -> list[ToolCall]:
     for number, invalid in enumerate(getattr(reply, "invalid_tool_calls", None) or []):
         args = repair_arguments(invalid.get("args"))
         calls.append(
-            ToolCall(
+            tool_call(
                 name=invalid.get("name") or "",
                 args=args if args is not None else {"__invalid__": invalid.get("args") or ""},
                 id=invalid.get("id") or f"invalid_{number}",
