@@ -37,6 +37,7 @@ class MementoDeps:
     chat_model: ChatModelFactory = chat_model_from_context
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
     _parametric: dict[str, LogisticQModel] = field(default_factory=dict, repr=False)
+    _seeded: dict[int, np.random.Generator] = field(default_factory=dict, repr=False)
 
     def estimator(self, ctx: MementoContext) -> QEstimator:
         """The Q estimator the context asks for, over this bank."""
@@ -62,8 +63,14 @@ class MementoDeps:
         return self._parametric[namespace]
 
     def rng_for(self, ctx: MementoContext) -> np.random.Generator:
-        """A seeded generator when the context fixes a seed, else the shared one."""
-        return np.random.default_rng(ctx.seed) if ctx.seed is not None else self.rng
+        """The generator of the case sampling: with a seed, one generator per seed for the life
+        of these deps, so a run's tasks are reproducible and each gets its own draws; without
+        one, the shared unseeded generator."""
+        if ctx.seed is None:
+            return self.rng
+        if ctx.seed not in self._seeded:
+            self._seeded[ctx.seed] = np.random.default_rng(ctx.seed)
+        return self._seeded[ctx.seed]
 
 
 def parametric_weights_path(bank: CaseBank, namespace: str) -> Path | None:
