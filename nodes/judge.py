@@ -36,7 +36,7 @@ def make_judge(deps: MementoDeps) -> Node:
     async def judge(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
         answer = (state.final_answer or "").strip()
-        truth = (state.ground_truth or "").strip()
+        truth = (state.truth or "").strip()
         judgement = measured_judgement(answer, truth, ctx.scorer, error=state.error)
         if judgement is None:
             prompt, method = judge_prompt(

@@ -7,6 +7,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 from memory.retrieval import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
@@ -53,11 +54,33 @@ def make_retrieve(deps: MementoDeps) -> Node:
                 }
             )
         return {
-            "run_id": uuid.uuid4().hex,
+            **fresh_task_state(task, state.ground_truth),
             "task_vector": [float(x) for x in vector],
             "candidates": candidates,
             "retrieved": retrieved,
-            "cycle_states": [task],
         }
 
     return retrieve
+
+
+def fresh_task_state(task: str, ground_truth: str | None) -> dict[str, Any]:
+    """Every per-task field of the state at its start, so nothing of a thread's earlier task
+    (its truth, plans, step results, answer, judgement) reaches this one; lists with an
+    appending reducer are overwritten."""
+    return {
+        "truth": ground_truth,
+        "run_id": uuid.uuid4().hex,
+        "task_vector": [],
+        "candidates": [],
+        "retrieved": [],
+        "plan": None,
+        "plans": Overwrite([]),
+        "cycle": 0,
+        "cycle_states": Overwrite([task]),
+        "step_results": Overwrite([]),
+        "final_answer": None,
+        "error": None,
+        "judgement": None,
+        "case_id": None,
+        "visits_recorded": 0,
+    }
