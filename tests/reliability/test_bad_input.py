@@ -225,3 +225,45 @@ async def test_an_empty_bank_serves_a_task_and_reads_back_empty(
     assert main(["cases", "list", "--store", str(tmp_path / "empty")]) == 0
     assert "0 cases" in capsys.readouterr().out
 
+
+async def test_a_judge_that_cannot_work_fails_the_task_loudly(graph_for, bank: CaseBank) -> None:
+    """A typo in judge_model (HTTP 404) must not turn every task into 'unjudged'."""
+    from nodes import chat_model_from_context
+
+    hits: list[str] = []
+    error = {"message": "The model `gpt-4.1-mini-typo` does not exist", "code": "model_not_found"}
+    planner = scripted(final_plan_reply("Paris"))
+    with _model_server(404, error, hits) as url:
+        deps = MementoDeps(
+            bank=bank,
+            embedder=HashingEmbedder(),
+            chat_model=lambda ctx, role: (
+                chat_model_from_context(ctx, role) if role == "judge" else planner
+            ),
+        )
+        context = make_context(base_url=url, judge_model="gpt-4.1-mini-typo")
+        with pytest.raises(ModelEndpointError, match="the judge model 'gpt-4.1-mini-typo'"):
+            await build_graph(deps).ainvoke({"task": "Capital of France?"}, context=context)
+    assert bank.count() == 0
+
+
+async def test_a_judge_that_fails_for_now_leaves_the_task_unjudged(bank: CaseBank) -> None:
+    from nodes import chat_model_from_context
+
+    hits: list[str] = []
+    planner = scripted(final_plan_reply("Paris"))
+    with _model_server(503, {"message": "overloaded"}, hits) as url:
+        deps = MementoDeps(
+            bank=bank,
+            embedder=HashingEmbedder(),
+            chat_model=lambda ctx, role: (
+                chat_model_from_context(ctx, role) if role == "judge" else planner
+            ),
+        )
+        context = make_context(base_url=url, llm_max_retries=1)
+        result = await build_graph(deps).ainvoke({"task": "Capital of France?"}, context=context)
+    assert result["judgement"].reward is None
+    assert "unjudged" in result["judgement"].rationale and "failed after 1" in (
+        result["judgement"].rationale
+    )
+    assert bank.count() == 0 and len(hits) == 2
