@@ -146,11 +146,19 @@ class MementoContext:
     max_tool_calls_per_step: int = field(
         default=4, metadata=_describe("Tool calls the executor may make for one plan step.")
     )
-    llm_timeout_s: float = field(default=120.0, metadata=_describe("Timeout of one LLM call."))
+    llm_timeout_s: float = field(
+        default=120.0, metadata=_describe("Timeout of one LLM or embeddings call.")
+    )
     llm_max_retries: int = field(
         default=2, metadata=_describe("Retries (with backoff) of a failed LLM call.")
     )
     tool_timeout_s: float = field(default=60.0, metadata=_describe("Timeout of one tool call."))
+    tool_startup_timeout_s: float = field(
+        default=60.0,
+        metadata=_describe(
+            "Longest wait for an MCP server to start, answer its handshake and list its tools."
+        ),
+    )
     step_timeout_s: float = field(
         default=300.0,
         metadata=_describe(
@@ -201,7 +209,15 @@ class MementoContext:
             "max_tool_calls_per_step",
         ):
             _check_range(name, getattr(self, name), low=1)
-        for name in ("alpha", "tau", "lam", "llm_timeout_s", "tool_timeout_s", "step_timeout_s"):
+        for name in (
+            "alpha",
+            "tau",
+            "lam",
+            "llm_timeout_s",
+            "tool_timeout_s",
+            "tool_startup_timeout_s",
+            "step_timeout_s",
+        ):
             _check_range(name, getattr(self, name), above=0)
         _check_range("q0", self.q0, low=0, high=1)
         _check_range("gamma", self.gamma, low=0, below=1)

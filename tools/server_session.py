@@ -53,8 +53,11 @@ class ServerSession:
     side effects before the crash may therefore run twice.
     """
 
-    def __init__(self, name: str, client: MultiServerMCPClient) -> None:
+    def __init__(
+        self, name: str, client: MultiServerMCPClient, startup_timeout_s: float = 60.0
+    ) -> None:
         self.name = name
+        self.startup_timeout_s = startup_timeout_s
         self.restarts = 0
         self._client = client
         self._session: ClientSession | None = None
@@ -63,11 +66,22 @@ class ServerSession:
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        """Start the server and open its session; ToolServerError says why it failed."""
+        """Start the server and open its session; ToolServerError says why it failed, or that
+        it did not answer its handshake within `startup_timeout_s` (it is then stopped)."""
         ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
         self._stop = asyncio.Event()
         self._holder = asyncio.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
-        self._session = await ready
+        try:
+            self._session = await asyncio.wait_for(asyncio.shield(ready), self.startup_timeout_s)
+        except TimeoutError:
+            holder, self._holder = self._holder, None
+            ready.cancel()  # the holder then just stops the server as it unwinds
+            holder.cancel()
+            await asyncio.gather(holder, return_exceptions=True)
+            raise ToolServerError(
+                f"MCP server {self.name!r} did not start within {self.startup_timeout_s:g} s "
+                "(no answer to its handshake; context field tool_startup_timeout_s)"
+            ) from None
 
     async def _hold(self, ready: asyncio.Future[ClientSession], stop: asyncio.Event) -> None:
         try:
