@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from memory.redaction import mark_secret_variable
+
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
 CreditMode = Literal["shared", "contrastive"]
@@ -193,6 +195,7 @@ class MementoContext:
 
     def __post_init__(self) -> None:
         self.validate()
+        mark_secret_variable(self.api_key_env)  # the key we send is a secret, whatever its name
 
     def validate(self) -> None:
         """Raise ContextError naming the first field whose value cannot work."""
