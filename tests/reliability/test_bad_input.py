@@ -267,3 +267,29 @@ async def test_a_judge_that_fails_for_now_leaves_the_task_unjudged(bank: CaseBan
         result["judgement"].rationale
     )
     assert bank.count() == 0 and len(hits) == 2
+
+
+@pytest.mark.parametrize("namespace", ["../../../escaped/owned", "a/b", ".hidden", "x" * 129])
+def test_a_namespace_that_could_be_a_path_is_refused_everywhere(
+    tmp_path, namespace: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the context (API, Studio, config), in the bank itself and on the command line;
+    nothing is written anywhere, in or outside the bank's folder."""
+    from memento.cli import main
+    from memory import Case, CaseBankError
+
+    with pytest.raises(ValueError, match="'namespace' must be 1-128 letters"):
+        MementoContext(store=":memory:", namespace=namespace, retrieval="parametric")
+    store = tmp_path / "deep" / "bank"
+    with CaseBank(str(store), dim=4) as bank:
+        case = Case(
+            id="", namespace=namespace, question="q", reward=1.0, created_at=0, updated_at=0
+        )
+        with pytest.raises(CaseBankError, match="is not allowed"):
+            bank.add(case, [1.0, 0.0, 0.0, 0.0])
+        with pytest.raises(CaseBankError, match="is not allowed"):
+            bank.search([1.0, 0.0, 0.0, 0.0], namespace=namespace, limit=4)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    code = main(["cases", "list", "--store", str(store), "--namespace", namespace])
+    assert code == 1 and "namespace" in capsys.readouterr().err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
