@@ -293,3 +293,30 @@ def test_a_namespace_that_could_be_a_path_is_refused_everywhere(
     code = main(["cases", "list", "--store", str(store), "--namespace", namespace])
     assert code == 1 and "namespace" in capsys.readouterr().err
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_cli_mistakes_are_one_line_each(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A store that is a file, a malformed id, another namespace's case: a message, no
+    traceback; and a task's escape sequences are shown, not obeyed, by the terminal."""
+    from memento.cli import main
+    from memory import Case
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a bank")
+    store = str(tmp_path / "bank")
+    with CaseBank(store, dim=4) as bank:
+        question = "Clear the screen \x1b[2J\x1b]0;owned\x07 please"
+        case = Case(
+            id="", namespace="team-a", question=question, reward=1.0, created_at=0, updated_at=0
+        )
+        case_id = bank.add(case, [1.0, 0.0, 0.0, 0.0]).id
+    capsys.readouterr()
+    assert main(["cases", "list", "--store", str(a_file)]) == 1
+    assert "is a file, not a bank's folder" in capsys.readouterr().err
+    assert main(["cases", "show", "--store", store, "z" * 8 + "-zzzz-zzzz-zzzz-" + "z" * 12]) == 1
+    assert "no case with id" in capsys.readouterr().err
+    assert main(["cases", "show", "--store", store, "--namespace", "team-b", case_id]) == 1
+    assert "no case with id" in capsys.readouterr().err
+    assert main(["cases", "list", "--store", store, "--namespace", "team-a"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J" in out
