@@ -29,7 +29,6 @@ CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
 
-
 class ContextError(ValueError):
     """A context value that cannot work: the message names the field and what it must be."""
 

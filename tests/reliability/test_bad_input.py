@@ -126,16 +126,24 @@ def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path, scheme: s
 
 
 @contextmanager
-def _model_server(status: int, error: dict[str, str], hits: list[str]) -> Iterator[str]:
-    """A loopback endpoint that answers every chat request with one API error; yields its URL."""
-    body = json.dumps({"error": error}).encode()
+def _model_server(
+    status: int,
+    error: dict[str, str],
+    hits: list[str],
+    *,
+    body: bytes | None = None,
+    content_type: str = "application/json",
+) -> Iterator[str]:
+    """A loopback endpoint that answers every chat request with one API error (or `body`);
+    yields its URL."""
+    body = json.dumps({"error": error}).encode() if body is None else body
 
     class Failing(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             hits.append(self.path)
             self.send_response(status)
             self.send_header("Retry-After", "0")
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -320,3 +328,26 @@ def test_cli_mistakes_are_one_line_each(tmp_path, capsys: pytest.CaptureFixture[
     assert main(["cases", "list", "--store", store, "--namespace", "team-a"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b"<html>proxy login</html>", "text/html", "answered with no chat completion"),
+        (b"<html>proxy login</html>", "application/json", "answered with a body that is not JSON"),
+        (b'{"error": {"message": "no tools here"}}', "application/json", "rejected .*HTTP 400"),
+    ],
+)
+async def test_an_endpoint_that_does_not_speak_openai_is_named(
+    graph_for, bank: CaseBank, body: bytes, content_type: str, message: str
+) -> None:
+    """A proxy's login page, a broken body, a refused request: an error naming the endpoint
+    and model, raised before anything is written."""
+    hits: list[str] = []
+    status = 400 if "400" in message else 200
+    with _model_server(status, {}, hits, body=body, content_type=content_type) as url:
+        graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
+        context = make_context(base_url=url, llm_max_retries=0)
+        with pytest.raises(ModelEndpointError, match=f"planner model 'gpt-4.1' at {url} {message}"):
+            await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
+    assert bank.count() == 0
