@@ -3,11 +3,11 @@
 RLIMIT_AS and RLIMIT_NPROC are per process (and RLIMIT_NPROC is not enforced for root), so four
 processes of one snippet could hold four times the memory limit. A `CallCgroup` caps the sum:
 the snippet's first process joins it before anything else runs, and every process it starts is
-born inside. It is created under the server's own cgroup, with
+born inside. It is created with
 
-- cgroup v2 (the unified hierarchy): ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``;
-  the server's cgroup must offer the memory and pids controllers to its children (a delegated
-  cgroup, or root);
+- cgroup v2 (the unified hierarchy): ``memory.max``, ``memory.swap.max`` = 0, ``pids.max``,
+  under the server's cgroup or beside it (see `_v2_parent`), wherever memory and pids are
+  offered and the folder is writable;
 - cgroup v1: ``memory.limit_in_bytes`` (and ``memory.memsw.limit_in_bytes`` where swap is
   accounted) in the memory hierarchy, ``pids.max`` in the pids hierarchy.
 
@@ -75,20 +75,45 @@ def _write(path: Path, value: str) -> None:
         file.write(value)
 
 
-def _v2_parent() -> Path | None:
-    """The server's v2 cgroup, with memory and pids on offer to children (enabled if need be)."""
-    parent = _folder("")
-    if parent is None:
-        return None
+def _offers(folder: Path, controllers: set[str]) -> bool:
+    """Whether `folder`'s children get these controllers (its cgroup.subtree_control)."""
     try:
-        wanted = {"memory", "pids"}
-        if not wanted <= set((parent / "cgroup.controllers").read_text().split()):
-            return None
-        if not wanted <= set((parent / "cgroup.subtree_control").read_text().split()):
-            _write(parent / "cgroup.subtree_control", "+memory +pids")
+        return controllers <= set((folder / "cgroup.subtree_control").read_text().split())
     except OSError:
-        return None  # e.g. EBUSY: the server's cgroup holds processes, so it cannot delegate
-    return parent
+        return False
+
+
+def _v2_parent() -> Path | None:
+    """A v2 cgroup under which a call's cgroup gets memory and pids, or None.
+
+    In order: the server's own cgroup when it already offers both to children; else its
+    parent when that offers both and is writable (a sibling of the server's cgroup: e.g. root
+    under a systemd service); else the server's own after enabling them, which the kernel
+    allows only where the cgroup holds no process ("no internal processes"), e.g. the root.
+    """
+    own = _folder("")
+    if own is None:
+        return None
+    wanted = {"memory", "pids"}
+    for candidate in (own, own.parent):
+        if _offers(candidate, wanted) and os.access(candidate, os.W_OK):
+            return candidate
+    try:
+        if wanted <= set((own / "cgroup.controllers").read_text().split()):
+            _write(own / "cgroup.subtree_control", "+memory +pids")
+            return own
+    except OSError:
+        pass  # EBUSY: the server's cgroup holds processes, so it cannot offer controllers
+    return None
+
+
+def _remove_stale(parent: Path) -> None:
+    """Remove call cgroups whose server process is gone (rmdir fails, harmlessly, if busy)."""
+    for folder in parent.glob(_PREFIX + "*"):
+        pid = folder.name[len(_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not Path("/proc", pid).exists():
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 @dataclass
@@ -100,12 +125,15 @@ class CallCgroup:
 
     @staticmethod
     def available() -> int | None:
-        """2 or 1 where a call's cgroup can be made and capped here, else None."""
+        """2 or 1 where a call's cgroup can be made and capped here, else None. Also removes
+        the empty cgroups that servers killed mid-call left behind."""
         try:
             probe = CallCgroup.create(memory_mb=64, max_processes=4)
         except OSError:
             return None
         probe.remove()
+        for parent in {folder.parent for folder in probe.folders}:
+            _remove_stale(parent)
         return probe.version
 
     @classmethod
