@@ -285,7 +285,12 @@ def run_python_code(
         workdir.mkdir()
         if enforcement.cgroup_version:
             # The snippet's first process counts as one of pids.max, so add it.
-            cgroup = CallCgroup.create(limits.total_memory_mb, limits.max_processes + 1)
+            try:
+                cgroup = CallCgroup.create(limits.total_memory_mb, limits.max_processes + 1)
+            except OSError as exc:
+                raise RuntimeError(
+                    f"python sandbox: cannot create this call's cgroup ({exc}); not run"
+                ) from exc
         bootstrap = _BOOTSTRAP.format(
             rlimits=_rlimits(limits, wall),
             cgroup_procs=cgroup.procs_files if cgroup else [],
