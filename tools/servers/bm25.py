@@ -48,10 +48,13 @@ class TermTable:
         self._blob, self._ends = blob, ends
 
     @classmethod
-    def from_sorted(cls, terms: Sequence[str]) -> TermTable:
-        encoded = [term.encode() for term in terms]
-        ends = np.cumsum([len(e) for e in encoded], dtype=np.int64)
-        return cls(b"".join(encoded), ends)
+    def from_sorted(cls, terms: Iterable[bytes]) -> TermTable:
+        """The table of these UTF-8 terms, given in sorted order."""
+        blob, ends = bytearray(), array("q")
+        for term in terms:
+            blob += term
+            ends.append(len(blob))
+        return cls(bytes(blob), np.frombuffer(ends, dtype=np.int64).copy())
 
     def _bytes(self, row: int) -> bytes:
         start = int(self._ends[row - 1]) if row else 0
@@ -102,7 +105,7 @@ class BM25Index:
             tfs.extend(count.values())
             docs.extend([doc] * len(count))
             doc_len.append(len(tokens))
-        terms = list(ids)
+        terms = [term.encode() for term in ids]  # UTF-8 sorts as the code points do
         del ids
         alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
         rank = np.empty(len(terms), dtype=np.int32)
@@ -113,7 +116,7 @@ class BM25Index:
         indptr = np.zeros(len(terms) + 1, dtype=np.int64)
         np.cumsum(np.bincount(term_rows, minlength=len(terms)), out=indptr[1:])
         return cls(
-            vocabulary=TermTable.from_sorted([terms[i] for i in alphabetical]),
+            vocabulary=TermTable.from_sorted(terms[i] for i in alphabetical),
             indptr=indptr,
             doc_ids=np.frombuffer(docs, dtype=np.int32)[order],
             tfs=np.frombuffer(tfs, dtype=np.uint32)[order].astype(np.float32),
