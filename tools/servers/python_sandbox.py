@@ -6,9 +6,8 @@ wall-time limit after which the whole process group is killed, and kernel resour
 address space, CPU seconds, processes, file size and open files, each per process, and totals
 for the whole call (below). Where the kernel has Landlock, the child may write only in its
 folder, open no TCP connection, signal nothing outside and read no other process's environment
-(`confinement.py`). stdout and stderr are each
-capped. The result says the exit code, whether the time limit struck, which limit was hit (if
-any) and whether output was cut.
+(`confinement.py`). stdout and stderr are each capped. The result says the exit code, whether
+the time limit struck, which limit was hit (if any) and whether output was cut.
 
 Limits are set by command-line flags or environment variables (flag wins):
 
