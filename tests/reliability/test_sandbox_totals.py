@@ -47,12 +47,14 @@ for _ in range(4):
 print("statuses", [os.waitpid(pid, 0)[1] for pid in children])
 """
 
-# 24 files of 8 MB: each under the 16 MB per-file limit, 192 MB together.
+# 24 files of 8 MB: each under the 16 MB per-file limit, 192 MB together. Paced (1.2 s in
+# all), so that the sampling fallback, which looks four times a second, sees it on any disk.
 DISK_HOG = """
-import os
+import os, time
 for i in range(24):
     with open(f"file{i}", "wb") as file:
         file.write(os.urandom(8 << 20))
+    time.sleep(0.05)
 print("wrote them all")
 """
 

@@ -152,7 +152,8 @@ class CallCgroup:
             group = cls(1, [memory_parent / name, pids_parent / name])
             limits = [
                 ("memory.limit_in_bytes", memory),
-                ("memory.memsw.limit_in_bytes", memory),
+                ("memory.memsw.limit_in_bytes", memory),  # where swap is accounted
+                ("memory.swappiness", "0"),  # v1: no swap for the group, so the cap is RAM + 0
                 ("pids.max", ""),
             ]
         try:
