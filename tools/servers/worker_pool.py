@@ -95,7 +95,10 @@ class WorkerPool:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
             if worker is None or worker.proc.poll() is not None:
-                worker = _Worker(self.command, self.cwd)
+                try:
+                    worker = _Worker(self.command, self.cwd)
+                except OSError as exc:
+                    raise WorkerFailed(f"cannot start a worker ({exc})") from exc
             try:
                 answer = worker.ask(request, self.timeout_s)
             except BaseException:
