@@ -126,6 +126,13 @@ class MementoContext:
             "case is scored against the reward earned without it; writes N-K more visits)."
         ),
     )
+    min_similarity: float = field(
+        default=0.3,
+        metadata=_describe(
+            "Similarity floor: a case less similar than this to the task is never shown "
+            "(cosine; unrelated texts score ~0-0.2 with the embedded MiniLM)."
+        ),
+    )
     retrieval: RetrievalMode = field(
         default="kernel", metadata=_describe("How Q is estimated: similarity, kernel, parametric.")
     )
@@ -220,6 +227,7 @@ class MementoContext:
         ):
             _check_range(name, getattr(self, name), above=0)
         _check_range("q0", self.q0, low=0, high=1)
+        _check_range("min_similarity", self.min_similarity, low=-1, high=1)
         _check_range("gamma", self.gamma, low=0, below=1)
         _check_range("temperature", self.temperature, low=0)
         _check_range("llm_max_retries", self.llm_max_retries, low=0)

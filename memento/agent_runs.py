@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 from langchain_core.messages.tool import ToolCall
 
 from memory import Case
+from memory.provenance import provenance_for
 from nodes.models import message_text, truncate
 from nodes.schemas import Judgement
 from nodes.write_case import TRAJECTORY_FIELD_CHARS as _CHARS
@@ -88,6 +89,10 @@ def case_of(
         run_id=run_id,
         created_at=now,
         updated_at=now,
+        provenance=provenance_for(
+            against_truth=judgement.method != "self",
+            tool_texts=[str(m.content) for m in run if isinstance(m, ToolMessage | AIMessage)],
+        ),
     )
 
 

@@ -74,6 +74,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         judge: BaseChatModel | None = None,
         scorer: Scorer = "auto",
         seed: int | None = None,
+        min_similarity: float = 0.3,
     ) -> None:
         """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
         has no ground truth (or `scorer="llm"`)."""
@@ -86,6 +87,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         self.estimator = estimator or KernelQ(bank)
         self.judge = judge
         self.rng = np.random.default_rng(seed)
+        self.min_similarity = min_similarity
         self.tools = []
 
     # -- before the agent: retrieve ---------------------------------------------------------
@@ -112,6 +114,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
             namespace=self.namespace,
             limit=self.num_candidates,
             alpha=self.alpha,
+            min_similarity=self.min_similarity,
         )
         chosen = choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self.rng)
         return _fresh_run(

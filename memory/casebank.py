@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from qdrant_client import QdrantClient
 
+from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
@@ -37,6 +38,7 @@ from memory.store import (
     match,
     open_store,
 )
+from memory.stored_records import case_from_payload, visit_from_payload, visit_match
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["CaseBank", "case_id_for", "normalize_question", "open_qdrant"]
 
 _ID_NAMESPACE = uuid.UUID("6f1c1f0e-5d1b-4d7e-9a59-0c6b1f3f6a10")
-_CASE_KEYWORDS = ("namespace", "question_key")
+_CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
 
 
@@ -188,6 +190,7 @@ class CaseBank:
         for case, vector in items:
             self._check_vector(vector)
             check_namespace(case.namespace)
+        items = [(capped_case(case), vector) for case, vector in items]
         secrets = secrets_in()
         if secrets:
             items = [(Case.model_validate(redact(c.model_dump(), secrets)), v) for c, v in items]
@@ -222,7 +225,7 @@ class CaseBank:
         """The cases with these ids that exist, in the given order."""
         with self._lock:
             points = self._cases.retrieve(list(case_ids))
-        by_id = {p.id: _case_from_payload(p.payload) for p in points}
+        by_id = {p.id: case for p in points if (case := case_from_payload(p.id, p.payload))}
         return [by_id[i] for i in case_ids if i in by_id]
 
     def case_vectors(self, case_ids: Sequence[str]) -> dict[str, list[float]]:
@@ -241,21 +244,27 @@ class CaseBank:
     ) -> list[ScoredCase]:
         """The `limit` cases most similar to `vector` in a namespace, best first.
 
-        `exclude_question` drops the case for that exact question (leakage control).
+        `exclude_question` drops the case for that exact question (leakage control);
+        quarantined cases are never found (`memory.provenance`).
         """
         self._check_vector(vector)
         check_namespace(namespace)
-        must_not = ()
+        must_not = (match("provenance", "quarantined"),)  # kept for review, never shown
         if exclude_question is not None:
-            must_not = (match("question_key", normalize_question(exclude_question)),)
+            must_not += (match("question_key", normalize_question(exclude_question)),)
         where = Where(must=(match("namespace", namespace),), must_not=must_not)
         with self._lock:
             hits = self._cases.search(vector, where=where, limit=limit)
-        return [ScoredCase(case=_case_from_payload(h.payload), similarity=h.score) for h in hits]
+        return [
+            ScoredCase(case=case, similarity=h.score)
+            for h in hits
+            if (case := case_from_payload(h.id, h.payload))
+        ]
 
     def list_cases(self, *, namespace: str | None = None, limit: int | None = None) -> list[Case]:
         """Cases, newest first (optionally of one namespace)."""
-        cases = [_case_from_payload(p.payload) for p in self._scroll(self._cases, namespace)]
+        points = self._scroll(self._cases, namespace)
+        cases = [case for p in points if (case := case_from_payload(p.id, p.payload))]
         cases.sort(key=lambda c: c.updated_at, reverse=True)
         return cases[:limit] if limit is not None else cases
 
@@ -318,24 +327,18 @@ class CaseBank:
                 payload_keys=("case_id", "target", "retrieved"),
                 where=where,
             )
-        return [
-            VisitMatch(
-                case_id=payload["case_id"],
-                target=payload["target"],
-                cosine=score,
-                retrieved=payload.get("retrieved", True),
-            )
-            for payload, score in hits
-        ]
+        matches = (
+            visit_match(str(payload.get("case_id")), payload, score) for payload, score in hits
+        )
+        return [m for m in matches if m is not None]
 
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None
     ) -> list[Visit]:
         """Stored visits, optionally of one case or namespace, oldest first."""
         extra = (match("case_id", case_id),) if case_id else ()
-        visits = [
-            Visit.model_validate(p.payload) for p in self._scroll(self._visits, namespace, extra)
-        ]
+        points = self._scroll(self._visits, namespace, extra)
+        visits = [visit for p in points if (visit := visit_from_payload(p.id, p.payload))]
         visits.sort(key=lambda v: v.created_at)
         return visits
 
@@ -452,9 +455,3 @@ def _timestamp(seconds: float) -> float:
     of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
     """
     return round(seconds, 6)
-
-
-def _case_from_payload(payload: dict[str, Any] | None) -> Case:
-    if not payload:
-        raise CaseBankError("a stored case has no payload")
-    return Case.model_validate({k: v for k, v in payload.items() if k != "question_key"})

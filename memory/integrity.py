@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from memory.casebank import CaseBank
 from memory.errors import CaseBankError
+from memory.records import Case, Visit
+from memory.stored_records import record_error
 
 
 class IntegrityReport(BaseModel):
@@ -38,6 +40,7 @@ def check_bank(bank: CaseBank, *, namespace: str | None = None) -> IntegrityRepo
         problems.append(f"count says {counted_cases} cases but {len(cases)} can be read")
     if counted_visits != len(visits):
         problems.append(f"count says {counted_visits} visits but {len(visits)} can be read")
+    problems += _malformed(bank, namespace)
     case_ids = {case.id for case in cases}
     if len(case_ids) != len(cases):
         problems.append(f"{len(cases) - len(case_ids)} duplicate case ids")
@@ -45,3 +48,17 @@ def check_bank(bank: CaseBank, *, namespace: str | None = None) -> IntegrityRepo
     if orphans and namespace is None:
         problems.append(f"{len(orphans)} visits point at missing cases, e.g. {orphans[0].case_id}")
     return IntegrityReport(cases=len(cases), visits=len(visits), problems=problems)
+
+
+def _malformed(bank: CaseBank, namespace: str | None, shown: int = 10) -> list[str]:
+    """One line per stored record that does not parse (the first `shown`, then a count)."""
+    models = {"cases": Case, "visits": Visit}
+    found = [
+        f"{kind[:-1]} {point.id} does not parse: {error}"
+        for kind, point in bank.stored_points()
+        if namespace is None or point.payload.get("namespace") == namespace
+        if (error := record_error(models[kind], point.payload))
+    ]
+    if len(found) > shown:
+        found = [*found[:shown], f"... and {len(found) - shown} more records that do not parse"]
+    return found

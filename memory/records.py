@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from memory.provenance import Provenance, is_verified
+
 
 class Case(BaseModel):
     """One solved (or failed) task: what the agent did and how well it went."""
@@ -24,11 +26,19 @@ class Case(BaseModel):
     attempts: int = 1
     created_at: float
     updated_at: float
+    provenance: Provenance = Field(
+        default="unknown", description="Where the outcome comes from (`memory.provenance`)."
+    )
 
     @property
     def succeeded(self) -> bool:
-        """A case counts as a success for the planner when its reward is at least one half."""
+        """A case counts as a success when its reward is at least one half."""
         return self.reward >= 0.5
+
+    @property
+    def verified(self) -> bool:
+        """Whether its outcome was measured against a truth (see `memory.provenance`)."""
+        return is_verified(self.provenance)
 
 
 class ScoredCase(BaseModel):

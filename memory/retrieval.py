@@ -42,13 +42,18 @@ def rank_cases(
     limit: int,
     alpha: float,
     exclude_question: str | None = None,
+    min_similarity: float = -1.0,
 ) -> list[RankedCase]:
     """The `limit` nearest cases of a namespace with their Q and soft-policy probability.
+
+    Cases less similar than `min_similarity` to the state are dropped before Q is computed:
+    a case about something else is never shown, however well it once did.
 
     In the bank's similarity order (best first); `exclude_question` drops the case for that
     question (leakage control in evaluation).
     """
     found = bank.search(vector, namespace=namespace, limit=limit, exclude_question=exclude_question)
+    found = [s for s in found if s.similarity >= min_similarity]
     q_values = estimator.q_values(np.asarray(vector, dtype=np.float64), found)
     probabilities = soft_policy(q_values, alpha)
     return [

@@ -54,6 +54,9 @@ class CaseBankRetriever(BaseRetriever):
     exclude_same_question: bool = Field(
         default=False, description="Never return the case whose question is the query itself."
     )
+    min_similarity: float = Field(
+        default=0.3, ge=-1, le=1, description="Cases less similar than this are never returned."
+    )
     seed: int | None = Field(default=None, description="Seed of the sampling in train mode.")
     _rng: np.random.Generator = PrivateAttr()
 
@@ -77,6 +80,7 @@ class CaseBankRetriever(BaseRetriever):
             limit=self.num_candidates,
             alpha=self.alpha,
             exclude_question=query if self.exclude_same_question else None,
+            min_similarity=self.min_similarity,
         )
         return choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self._rng)
 

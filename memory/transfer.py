@@ -8,16 +8,22 @@ The first line is a header naming the format and the embedding size; then one li
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory.casebank import CaseBank
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+from memory.namespaces import is_valid_namespace
+from memory.records import Case, Visit
 from memory.store import StoredPoint
+from memory.stored_records import record_error
 
 FORMAT = "memento-bank/1"
+_MODELS: dict[str, type[Case] | type[Visit]] = {"cases": Case, "visits": Visit}
 
 
 def export_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
@@ -45,19 +51,44 @@ def export_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
     return counts["cases"], counts["visits"]
 
 
-def import_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
-    """Store every record of an export in `bank` as it was; returns (cases, visits).
+@dataclass
+class ImportReport:
+    """What an import stored, and the lines it skipped (with `skip_bad`), each with why."""
 
-    A malformed line is an error naming the line; an export of another embedding size is
-    refused with both sizes named. Records with the same id replace the bank's own.
+    cases: int
+    visits: int
+    skipped: list[str] = field(default_factory=list)
+
+
+def import_jsonl(
+    bank: CaseBank, path: Path, *, trusted: bool = False, skip_bad: bool = False
+) -> ImportReport:
+    """Store the records of an export in `bank`, each with its id, payload and vector.
+
+    Every line is checked first (its structure, its vector's size, its payload against the
+    record types and the namespace rule), so a bad record is never written: the import stores
+    all or nothing, or with `skip_bad` everything but the bad lines, which the report lists.
+    Cases arrive with provenance "imported" (unverified, `memory.provenance`) unless the file
+    is `trusted` (a backup of your own), when they keep theirs; a quarantined case stays so.
+    Records with the same id replace the bank's own.
     """
     _check_free_space(bank, path)
     with path.open(encoding="utf-8") as handle:
         header = _header(path, handle.readline())
         if header["dim"] != bank.dim:
             raise EmbeddingSizeMismatchError(bank.cases_collection, bank.dim, header["dim"])
+        bad = dict(_problems(handle, bank.dim))
+    if bad and not skip_bad:
+        first = "; ".join(f"line {n}: {why}" for n, why in list(bad.items())[:3])
+        raise CaseBankError(
+            f"{path}: {len(bad)} bad records, so nothing was imported (first: {first}); "
+            "fix them, or import the rest with --skip-bad"
+        )
+    with path.open(encoding="utf-8") as handle:
+        handle.readline()
         with bank.bulk_import():
-            return bank.put_points(_records(path, handle))
+            cases, visits = bank.put_points(_records(handle, bank.dim, set(bad), trusted=trusted))
+    return ImportReport(cases, visits, [f"line {n}: {why}" for n, why in bad.items()])
 
 
 SPACE_PER_EXPORT_BYTE = 1.5
@@ -89,16 +120,44 @@ def _header(path: Path, line: str) -> dict:
     return header
 
 
-def _records(path: Path, lines: Iterator[str]) -> Iterator[tuple[str, StoredPoint]]:
+def _problems(lines: Iterator[str], dim: int) -> Iterator[tuple[int, str]]:
+    """(line number, why) for every line that is not a record this bank can hold."""
     for number, line in enumerate(lines, start=2):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            kind = record["kind"]
-            if kind not in ("cases", "visits"):
-                raise ValueError(f"unknown kind {kind!r}")
-            point = StoredPoint(str(record["id"]), dict(record["payload"]), list(record["vector"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CaseBankError(f"{path}: line {number} is not a bank record: {exc}") from exc
-        yield kind, point
+        if line.strip():
+            try:
+                _parse(line, dim)
+            except ValueError as exc:
+                yield number, str(exc)
+
+
+def _records(
+    lines: Iterator[str], dim: int, skip: set[int], *, trusted: bool
+) -> Iterator[tuple[str, StoredPoint]]:
+    for number, line in enumerate(lines, start=2):
+        if line.strip() and number not in skip:
+            kind, point = _parse(line, dim)
+            if kind == "cases" and not trusted and point.payload.get("provenance") != "quarantined":
+                point.payload["provenance"] = "imported"
+            yield kind, point
+
+
+def _parse(line: str, dim: int) -> tuple[str, StoredPoint]:
+    """One export line as a record; ValueError says what is wrong with it."""
+    try:
+        record = json.loads(line)
+        kind = record["kind"]
+        point = StoredPoint(str(record["id"]), dict(record["payload"]), list(record["vector"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not a bank record: {exc}") from None
+    if kind not in _MODELS:
+        raise ValueError(f"unknown kind {kind!r}")
+    vector = point.vector or []
+    if len(vector) != dim or not all(
+        isinstance(x, int | float) and math.isfinite(x) for x in vector
+    ):
+        raise ValueError(f"the vector is not {dim} finite numbers")
+    if error := record_error(_MODELS[kind], point.payload):
+        raise ValueError(error)
+    if not is_valid_namespace(point.payload.get("namespace")):
+        raise ValueError(f"namespace {point.payload.get('namespace')!r} is not allowed")
+    return kind, point

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
+from memory.case_limits import SHOWN_PLAN_STEPS, shown
+from memory.provenance import is_verified
 from nodes import prompts
 from nodes.deps import MementoDeps, Node
 from nodes.plan_parsing import request_final_answer, request_plan
@@ -79,20 +81,34 @@ def planner_messages(state: State, ctx: MementoContext, deps: MementoDeps) -> li
 
 
 def format_cases(cases: list[RetrievedCase]) -> str:
-    """Retrieved cases split into successes and failures, as the paper's planner sees them."""
+    """Retrieved cases as the planner reads them: verified successes and failures (the paper's
+    split), then unverified cases apart, every text cut short and all of it marked as data
+    (`memory.provenance` says why)."""
 
-    def lines(group: list[RetrievedCase]) -> str:
+    def lines(group: list[RetrievedCase], *, outcome: bool = False) -> str:
         if not group:
             return prompts.NO_CASES
-        return "\n".join(
-            f"- Q: {c.question}\n  plan: {'; '.join(c.plan) or '(answered directly)'}\n"
-            f"  answer: {c.answer}"
-            for c in group
-        )
+        return "\n".join(_case_lines(c, outcome=outcome) for c in group)
 
-    successes = [c for c in cases if c.reward >= 0.5]
-    failures = [c for c in cases if c.reward < 0.5]
-    return (
-        f"{prompts.CASES_SUCCESS_HEADER}\n{lines(successes)}\n"
-        f"{prompts.CASES_FAILURE_HEADER}\n{lines(failures)}"
+    verified = [c for c in cases if is_verified(c.provenance)]
+    unverified = [c for c in cases if not is_verified(c.provenance)]
+    parts = [
+        prompts.CASES_PREAMBLE,
+        f"{prompts.CASES_SUCCESS_HEADER}\n{lines([c for c in verified if c.reward >= 0.5])}",
+        f"{prompts.CASES_FAILURE_HEADER}\n{lines([c for c in verified if c.reward < 0.5])}",
+    ]
+    if unverified:
+        parts.append(f"{prompts.CASES_UNVERIFIED_HEADER}\n{lines(unverified, outcome=True)}")
+    return "\n".join(parts)
+
+
+def _case_lines(case: RetrievedCase, *, outcome: bool) -> str:
+    steps = [shown(step) for step in case.plan[:SHOWN_PLAN_STEPS]]
+    text = (
+        f"- Q: {shown(case.question)}\n  plan: {'; '.join(steps) or '(answered directly)'}\n"
+        f"  answer: {shown(case.answer)}"
     )
+    if outcome:
+        judged = "succeeded" if case.reward >= 0.5 else "failed"
+        text += f"\n  outcome: {judged} by its own account ({case.provenance.replace('_', '-')})"
+    return text

@@ -36,6 +36,7 @@ def make_retrieve(deps: MementoDeps) -> Node:
             limit=ctx.num_candidates,
             alpha=ctx.alpha,
             exclude_question=task if ctx.exclude_same_question else None,
+            min_similarity=ctx.min_similarity,
         )
         # The similarity baseline is plain top-K in both modes (the paper's non-parametric CBR).
         mode = "eval" if ctx.retrieval == "similarity" else ctx.mode

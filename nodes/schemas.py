@@ -79,6 +79,7 @@ class RetrievedCase(BaseModel):
     q: float
     probability: float
     plan: list[str] = Field(default_factory=list)
+    provenance: str = "unknown"
 
     @classmethod
     def from_ranked(cls, ranked: RankedCase) -> RetrievedCase:
@@ -93,6 +94,7 @@ class RetrievedCase(BaseModel):
             q=ranked.q,
             probability=ranked.probability,
             plan=case.plan,
+            provenance=case.provenance,
         )
 
 

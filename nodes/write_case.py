@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from memory import Case
+from memory.provenance import provenance_for
 from nodes.deps import MementoDeps, Node
 from nodes.models import model_name, truncate
 from nodes.schemas import StepResult
@@ -31,13 +32,15 @@ def make_write_case(deps: MementoDeps) -> Node:
         if ctx.mode == "eval" or state.judgement is None or state.judgement.reward is None:
             return {}
         now = time.time()
+        trajectory = [_compact(r) for r in state.step_results]
+        answer = state.final_answer or ""
         case = Case(
             id="",
             namespace=ctx.namespace,
             question=state.task.strip(),
             plan=[_step_line(s.description, s.tool) for p in state.plans for s in p.steps],
-            trajectory=[_compact(r) for r in state.step_results],
-            answer=state.final_answer or "",
+            trajectory=trajectory,
+            answer=answer,
             reward=state.judgement.reward,
             judge_rationale=state.judgement.rationale,
             error=state.error,
@@ -45,12 +48,20 @@ def make_write_case(deps: MementoDeps) -> Node:
             run_id=state.run_id,
             created_at=now,
             updated_at=now,
+            provenance=provenance_for(
+                against_truth=bool((state.truth or "").strip()),
+                tool_texts=[answer, *(r.output for r in state.step_results), *_tool_results(state)],
+            ),
         )
         stored = await asyncio.to_thread(deps.bank.add, case, state.task_vector)
         runtime.stream_writer({"event": "case_written", "case_id": stored.id})
         return {"case_id": stored.id}
 
     return write_case
+
+
+def _tool_results(state: State) -> list[str]:
+    return [call.result for result in state.step_results for call in result.tool_calls]
 
 
 def _step_line(description: str, tool: str | None) -> str:

@@ -35,6 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load = actions.add_parser("import", help="store an exported JSONL file in the bank")
     add_settings_options(load)
     load.add_argument("file", type=Path)
+    load.add_argument(
+        "--trusted",
+        action="store_true",
+        help="a backup of your own: cases keep their provenance (default: marked 'imported', "
+        "shown to the planner as unverified)",
+    )
+    load.add_argument(
+        "--skip-bad", action="store_true", help="import the valid records, list the bad lines"
+    )
     load.set_defaults(func=import_command)
     show = actions.add_parser("show", help="one case in full, with its visits")
     add_settings_options(show)
@@ -59,7 +68,10 @@ def list_command(args: argparse.Namespace) -> int:
     for case in cases:
         when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
         question = printable(" ".join(case.question.split()))[:70]
-        print(f"{case.id[:8]}  r={case.reward:.2f}  x{case.attempts}  {when}  {question}")
+        source = case.provenance.replace("_", "-")
+        print(
+            f"{case.id[:8]}  r={case.reward:.2f}  x{case.attempts}  {when}  {source:<12} {question}"
+        )
     return 0
 
 
@@ -89,8 +101,10 @@ def import_command(args: argparse.Namespace) -> int:
         print(f"memento cases import: {args.file} is not a bank export", file=sys.stderr)
         return 1
     with CaseBank(settings_from_args(args).context.store, dim=dim) as bank:
-        cases, visits = import_jsonl(bank, args.file)
-    print(f"imported {cases} cases and {visits} visits from {args.file}")
+        report = import_jsonl(bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad)
+    print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
+    for line in report.skipped:
+        print(f"skipped {line}")
     return 0
 
 

@@ -59,7 +59,8 @@ def test_export_then_import_into_another_engine_is_exact(tmp_path: Path) -> None
         assert export_jsonl(source, path) == (source.count(), source.count_visits())
         before = _snapshot(source)
     with CaseBank(f"local://{tmp_path / 'b'}", dim=4) as target:
-        assert import_jsonl(target, path) == (4, 6)
+        report = import_jsonl(target, path, trusted=True)
+        assert (report.cases, report.visits, report.skipped) == (4, 6, [])
         assert _snapshot(target) == before
         attempts = sorted(c.attempts for c in target.list_cases())
         assert attempts == [1, 1, 2, 2]

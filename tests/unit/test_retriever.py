@@ -90,8 +90,9 @@ def test_train_mode_samples_k_distinct_cases_reproducibly(
 ) -> None:
     for i in range(6):
         _add(bank, embedder, f"What is {i} + {i}?", 1.0)
-    first = bank.as_retriever(embedder, k=3, mode="train", alpha=1.0, seed=7).invoke("2 + 2?")
-    again = bank.as_retriever(embedder, k=3, mode="train", alpha=1.0, seed=7).invoke("2 + 2?")
+    options = {"k": 3, "mode": "train", "alpha": 1.0, "seed": 7, "min_similarity": -1.0}
+    first = bank.as_retriever(embedder, **options).invoke("2 + 2?")
+    again = bank.as_retriever(embedder, **options).invoke("2 + 2?")
     assert len({d.id for d in first}) == 3
     assert [d.id for d in first] == [d.id for d in again]
 

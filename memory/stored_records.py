@@ -1,0 +1,66 @@
+"""Reading stored records back into typed ones, where one bad record must not break the rest.
+
+A record can be malformed in the store (written by an old version, edited by hand, imported
+before imports were checked). Reading it returns None instead of raising, after one warning, so
+the namespace still lists, runs and exports; `memento cases check` reports it by id
+(`record_error`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from memory.records import Case, Visit, VisitMatch
+
+_log = logging.getLogger(__name__)
+_warned: set[str] = set()
+
+
+def record_error(model: type[BaseModel], payload: dict[str, Any] | None) -> str | None:
+    """Why a stored payload is not a valid record of `model` (one line), or None if it is."""
+    try:
+        model.model_validate(_fields(payload))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "record"
+        return f"field {where!r}: {first['msg']} (got {first.get('input')!r:.60})"
+    return None
+
+
+def case_from_payload(point_id: str, payload: dict[str, Any] | None) -> Case | None:
+    """The case a stored payload holds, or None (warned once) if it does not parse."""
+    return _read(Case, point_id, payload)
+
+
+def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit | None:
+    """The visit a stored payload holds, or None (warned once) if it does not parse."""
+    return _read(Visit, point_id, payload)
+
+
+def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitMatch | None:
+    """What kernel Q needs of a stored visit near a state, or None if it does not parse."""
+    fields = {
+        "case_id": payload.get("case_id"),
+        "target": payload.get("target"),
+        "cosine": cosine,
+        "retrieved": payload.get("retrieved", True),
+    }
+    return _read(VisitMatch, point_id, fields)
+
+
+def _read(model: type[Any], point_id: str, payload: dict[str, Any] | None) -> Any:
+    try:
+        return model.model_validate(_fields(payload))
+    except ValidationError:
+        if point_id not in _warned:
+            _warned.add(point_id)
+            error = record_error(model, payload)
+            _log.warning("skipping stored record %s, which does not parse: %s", point_id, error)
+        return None
+
+
+def _fields(payload: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (payload or {}).items() if k != "question_key"}
