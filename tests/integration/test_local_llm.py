@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
     pytest.mark.skipif(
         not local_llm_available(),
-        reason='llama-cpp-python[server] is not installed: pip install -e ".[local]"',
+        reason="the local LLM is not installed: make setup (see docs/offline.md)",
     ),
 ]
 

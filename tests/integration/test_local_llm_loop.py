@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.local_llm,
     pytest.mark.skipif(
         not local_llm_available(),
-        reason="llama-cpp-python[server] is not installed (extra 'local')",
+        reason="the local LLM is not installed: make setup (see docs/offline.md)",
     ),
 ]
 
