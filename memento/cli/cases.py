@@ -7,11 +7,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
-from memory import Case, CaseBank
-from memory.integrity import check_bank
-from memory.transfer import export_jsonl, import_jsonl
+
+if TYPE_CHECKING:
+    from memory.casebank import CaseBank
+    from memory.records import Case
+
+# The bank (Qdrant) is imported by the commands that open it, not at start-up.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open_bank(args: argparse.Namespace) -> CaseBank:
+    from memory.casebank import CaseBank
+
     return CaseBank(settings_from_args(args).context.store, dim=None)
 
 
@@ -62,6 +68,8 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from memory.integrity import check_bank
+
     namespace = None if args.all_namespaces else settings_from_args(args).context.namespace
     with _open_bank(args) as bank:
         report = check_bank(bank, namespace=namespace)
@@ -74,6 +82,8 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from memory.transfer import export_jsonl
+
     with _open_bank(args) as bank:
         cases, visits = export_jsonl(bank, args.file)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
@@ -81,6 +91,9 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
+    from memory.casebank import CaseBank
+    from memory.transfer import import_jsonl
+
     with args.file.open(encoding="utf-8") as handle:
         dim = json.loads(handle.readline() or "{}").get("dim")
     if not isinstance(dim, int):
