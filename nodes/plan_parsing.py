@@ -1,9 +1,10 @@
 """Getting a plan out of a planner reply: structured output first, JSON in text as fallback.
 
-`with_structured_output(method="function_calling")` works on OpenAI and llama.cpp alike
-(llama.cpp rejects json_schema and its json_object mode can stall, so neither is used).
-Small models still answer in prose or malformed JSON, so a reply's text is searched for a JSON
-object, and one plain re-ask is made before the plan is declared unparseable.
+`with_structured_output(method="function_calling")` works on OpenAI, vLLM and the embedded
+llama.cpp server alike (which forces the function, see `memento.forced_tools`); its schema names
+the available tools (`plan_schema`). Small models still answer in prose or malformed JSON, so a
+reply's text is searched for a JSON object, and one plain re-ask is made before the plan is
+declared unparseable.
 """
 
 from __future__ import annotations
