@@ -1,4 +1,4 @@
-"""How fast the default local LLM (SmolLM2-135M-Instruct Q4_1 on llama.cpp) generates here.
+"""How fast the default local LLM (SmolLM2-135M-Instruct Q4_1, llama.cpp via xllamacpp) runs here.
 
     python benchmarks/local_llm_speed.py [--threads 1 2] [--requests 3] [--max-tokens 128]
 
@@ -63,7 +63,9 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
     if not local_llm_available():
-        sys.exit('llama-cpp-python[server] is not installed: pip install "memento-agent[local]"')
+        from memento.local_llm import INSTALL_HINT
+
+        sys.exit(f"the local LLM is not installed: {INSTALL_HINT}")
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
     for threads in args.threads:

@@ -1,7 +1,39 @@
-"""The Memento StateGraph: state and context schemas, and `build_graph()`."""
+"""The Memento StateGraph: state and context schemas, and `build_graph()`.
 
-from graphs.context import MementoContext
-from graphs.graph import build_graph, route_after_plan
-from graphs.state import InputState, State
+Names are imported on first use (PEP 562), so that importing one module of this package
+does not import all the others (`memento --help` and `memento cases list` stay quick).
+"""
 
-__all__ = ["InputState", "MementoContext", "State", "build_graph", "route_after_plan"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+    from graphs.graph import build_graph, route_after_plan
+    from graphs.state import InputState, State
+
+_LAZY = {
+    "InputState": "graphs.state",
+    "MementoContext": "graphs.context",
+    "State": "graphs.state",
+    "build_graph": "graphs.graph",
+    "route_after_plan": "graphs.graph",
+}
+
+__all__ = [
+    "InputState",
+    "MementoContext",
+    "State",
+    "build_graph",
+    "route_after_plan",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

@@ -14,27 +14,30 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-
-from nodes.schemas import Judgement, Plan, PlanStep, RetrievedCase, StepResult, ToolCallRecord
-
 if TYPE_CHECKING:
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+# LangGraph and the node records are imported inside the functions: `memento run --help` names
+# CHECKPOINTS_ENV and must not wait for them.
 CHECKPOINTS_ENV = "MEMENTO_CHECKPOINTS"
-STATE_RECORD_TYPES = (Plan, PlanStep, StepResult, ToolCallRecord, RetrievedCase, Judgement)
 
 
 def checkpoint_serializer() -> JsonPlusSerializer:
     """LangGraph's serializer, allowed to read back the records in Memento's state."""
-    return JsonPlusSerializer(
-        allowed_msgpack_modules=[(t.__module__, t.__name__) for t in STATE_RECORD_TYPES]
-    )
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from nodes.schemas import Judgement, Plan, PlanStep, RetrievedCase, StepResult, ToolCallRecord
+
+    records = (Plan, PlanStep, StepResult, ToolCallRecord, RetrievedCase, Judgement)
+    return JsonPlusSerializer(allowed_msgpack_modules=[(t.__module__, t.__name__) for t in records])
 
 
 def memory_checkpointer() -> InMemorySaver:
     """Checkpoints in this process's memory (tests, notebooks)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
     return InMemorySaver(serde=checkpoint_serializer())
 
 

@@ -11,7 +11,8 @@ from langchain_core.embeddings import Embeddings
 from graphs.context import MementoContext
 from graphs.settings import ConfigError, MementoSettings
 from memory import CaseBank, embedding_dim
-from memory.embeddings import openai_embeddings
+from memory.embedding_cache import CachedEmbedder
+from memory.embeddings import openai_embeddings, warm_up
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
 from tools import ToolSessions
 
@@ -46,14 +47,20 @@ async def open_resources(
     """The bank, embedder and tool sessions of a run; all closed when the block ends."""
     ctx = settings.context
     # Loading an embedding model reads files: off the event loop (an ASGI server shares it).
-    embedder = embedder or await asyncio.to_thread(default_embedder, ctx)
+    # The default embedder embeds a text once per run (an evaluation repeats its questions).
+    embedder = embedder or CachedEmbedder(await asyncio.to_thread(default_embedder, ctx))
     dim = await asyncio.to_thread(embedding_dim, embedder)
     connections = settings.connections()
     bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)
+    # The embedder's model loads while the MCP servers start, not at the first retrieve.
+    loading = asyncio.create_task(asyncio.to_thread(warm_up, embedder))
     try:
         async with ToolSessions(connections, ctx.tool_startup_timeout_s) as sessions:
+            await loading
             yield MementoDeps(
                 bank=bank, embedder=embedder, tools=sessions.tools, chat_model=chat_model
             )
     finally:
+        if not loading.done():
+            loading.cancel()
         bank.close()

@@ -19,12 +19,13 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from langchain_mcp_adapters.sessions import Connection
+from typing import TYPE_CHECKING, Any
 
 from graphs.context import MementoContext
 from tools.config import build_connections, servers_from_config
+
+if TYPE_CHECKING:
+    from langchain_mcp_adapters.sessions import Connection
 
 CONFIG_ENV = "MEMENTO_CONFIG"
 _SECTIONS = {"context", "mcp_servers", "mcpServers", "tools"}

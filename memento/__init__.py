@@ -5,14 +5,45 @@ settings in their own app.
 
     from memento import MementoContext, build_graph, open_resources, load_settings
     from memento import CaseBankRetriever, MementoMiddleware   # LangChain surfaces
+
+Names are imported on first use (PEP 562): `memento --help`, `memento cases list` and the local
+model server (`python -m memento.llama_server`) load this package too, and must not wait for
+LangGraph, LangChain, OpenAI and Qdrant when they do not use them.
 """
 
-from graphs import InputState, MementoContext, State, build_graph
-from graphs.resources import default_embedder, open_resources
-from graphs.settings import ConfigError, MementoSettings, load_settings
-from memento.middleware import MementoMiddleware
-from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
-from nodes import MementoDeps, ModelEndpointError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphs import InputState, MementoContext, State, build_graph
+    from graphs.resources import default_embedder, open_resources
+    from graphs.settings import ConfigError, MementoSettings, load_settings
+    from memento.middleware import MementoMiddleware
+    from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
+    from nodes import MementoDeps, ModelEndpointError
+
+_LAZY = {
+    "Case": "memory",
+    "CaseBank": "memory",
+    "CaseBankRetriever": "memory",
+    "ConfigError": "graphs.settings",
+    "InputState": "graphs",
+    "KernelQ": "memory",
+    "MementoContext": "graphs",
+    "MementoDeps": "nodes",
+    "MementoMiddleware": "memento.middleware",
+    "MementoSettings": "graphs.settings",
+    "ModelEndpointError": "nodes",
+    "ParametricQ": "memory",
+    "SimilarityQ": "memory",
+    "State": "graphs",
+    "build_graph": "graphs",
+    "default_embedder": "graphs.resources",
+    "load_settings": "graphs.settings",
+    "open_resources": "graphs.resources",
+}
 
 __all__ = [
     "Case",
@@ -34,3 +65,11 @@ __all__ = [
     "load_settings",
     "open_resources",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'memento' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

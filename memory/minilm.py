@@ -118,6 +118,10 @@ class MiniLMEmbedder(Embeddings):
         self._lock = threading.Lock()
         self._runtime: _Runtime | None = None
 
+    def load(self) -> None:
+        """Load the model now (it loads on first use otherwise): a caller can overlap it."""
+        self._loaded()
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One unit vector per text, in order; an empty list gives an empty list."""
         return self.embed_array(texts).tolist()

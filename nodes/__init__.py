@@ -2,23 +2,50 @@
 
 Each `make_<node>(deps)` returns an async LangGraph node bound to the live resources in
 `MementoDeps`; per-run settings come from `runtime.context`. Nodes know nothing of each other.
+
+Names are imported on first use (PEP 562), so that importing one module of this package
+does not import all the others (`memento --help` and `memento cases list` stay quick).
 """
 
-from nodes.deps import MementoDeps
-from nodes.execute import make_execute
-from nodes.judge import make_judge
-from nodes.models import (
-    ChatModelFactory,
-    ModelCallError,
-    ModelEndpointError,
-    chat_model_from_context,
-)
-from nodes.plan import make_plan
-from nodes.redacted import redacted
-from nodes.retrieve import make_retrieve
-from nodes.schemas import TaskInputError, checked_task
-from nodes.update_q import make_update_q
-from nodes.write_case import make_write_case
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nodes.deps import MementoDeps
+    from nodes.execute import make_execute
+    from nodes.judge import make_judge
+    from nodes.models import (
+        ChatModelFactory,
+        ModelCallError,
+        ModelEndpointError,
+        chat_model_from_context,
+    )
+    from nodes.plan import make_plan
+    from nodes.redacted import redacted
+    from nodes.retrieve import make_retrieve
+    from nodes.schemas import TaskInputError, checked_task
+    from nodes.update_q import make_update_q
+    from nodes.write_case import make_write_case
+
+_LAZY = {
+    "ChatModelFactory": "nodes.models",
+    "MementoDeps": "nodes.deps",
+    "ModelCallError": "nodes.models",
+    "ModelEndpointError": "nodes.models",
+    "TaskInputError": "nodes.schemas",
+    "chat_model_from_context": "nodes.models",
+    "checked_task": "nodes.schemas",
+    "make_execute": "nodes.execute",
+    "make_judge": "nodes.judge",
+    "make_plan": "nodes.plan",
+    "make_retrieve": "nodes.retrieve",
+    "make_update_q": "nodes.update_q",
+    "make_write_case": "nodes.write_case",
+    "redacted": "nodes.redacted",
+}
+
 
 __all__ = [
     "ChatModelFactory",
@@ -36,3 +63,11 @@ __all__ = [
     "make_write_case",
     "redacted",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

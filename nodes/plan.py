@@ -32,7 +32,8 @@ def make_plan(deps: MementoDeps) -> Node:
         messages = planner_messages(state, ctx, deps)
         if state.cycle >= ctx.max_cycles:
             return {"final_answer": await _forced_answer(model, messages, state, ctx)}
-        result = await request_plan(model, messages, ctx=ctx)
+        tool_names = [t.name for t in deps.tools]
+        result = await request_plan(model, messages, ctx=ctx, tool_names=tool_names)
         if result.plan is None:
             runtime.stream_writer({"event": "plan_failed", "error": result.error})
             return {"error": f"the planner's reply could not be parsed: {result.error}"}

@@ -1,24 +1,27 @@
 """Getting a plan out of a planner reply: structured output first, JSON in text as fallback.
 
-`with_structured_output(method="function_calling")` works on OpenAI and llama.cpp alike
-(llama.cpp rejects json_schema and its json_object mode can stall, so neither is used).
-Small models still answer in prose or malformed JSON, so a reply's text is searched for a JSON
-object, and one plain re-ask is made before the plan is declared unparseable.
+`with_structured_output(method="function_calling")` works on OpenAI, vLLM and the embedded
+llama.cpp server alike (which forces the function, see `memento.forced_tools`); its schema names
+the available tools (`plan_schema`). Small models still answer in prose or malformed JSON, so a
+reply's text is searched for a JSON object, and one plain re-ask is made before the plan is
+declared unparseable.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, create_model
 
 from nodes import prompts
 from nodes.models import ModelRequestError, call_model, message_text
-from nodes.schemas import FinalAnswer, Plan
+from nodes.schemas import FinalAnswer, Plan, PlanStep
 
 if TYPE_CHECKING:
     from graphs.context import MementoContext
@@ -77,13 +80,46 @@ async def _structured(
     return out.get("parsed"), out.get("raw"), (str(error) if error else None)
 
 
+def plan_schema(tool_names: Sequence[str]) -> type[Plan]:
+    """`Plan` whose steps may name only these tools (or none).
+
+    The names become an enum in the schema the model is given: an endpoint that constrains
+    output to the schema (llama.cpp, OpenAI strict mode) cannot invent a tool, and a small model
+    cannot put prose where the executor looks for a tool to force.
+    """
+    return _plan_schema(tuple(sorted(set(tool_names)))) if tool_names else Plan
+
+
+@lru_cache(maxsize=32)
+def _plan_schema(names: tuple[str, ...]) -> type[Plan]:
+    tool = PlanStep.model_fields["tool"]
+    step = create_model(
+        "PlanStep",
+        __base__=PlanStep,
+        tool=(Literal[names] | None, Field(default=None, description=tool.description)),  # type: ignore[valid-type]
+    )
+    steps = Plan.model_fields["steps"]
+    return create_model(
+        "Plan",
+        __base__=Plan,
+        steps=(list[step], Field(default_factory=list, description=steps.description)),  # type: ignore[valid-type]
+    )
+
+
 async def request_plan(
-    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    *,
+    ctx: MementoContext,
+    tool_names: Sequence[str] = (),
 ) -> PlanResult:
-    """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask."""
-    parsed, raw, error = await _structured(model, Plan, messages, ctx)
+    """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask.
+
+    With `tool_names`, a step's tool must be one of them (see `plan_schema`).
+    """
+    parsed, raw, error = await _structured(model, plan_schema(tool_names), messages, ctx)
     if isinstance(parsed, Plan):
-        return PlanResult(parsed)
+        return PlanResult(Plan.model_validate(parsed.model_dump()))
     if raw is not None and (plan := plan_from_text(message_text(raw))):
         return PlanResult(plan)
     reply = await call_model(

@@ -34,11 +34,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
-
-from langchain_mcp_adapters.sessions import StdioConnection
+from typing import TYPE_CHECKING, Any
 
 from tools.errors import ToolConfigError
+
+if TYPE_CHECKING:
+    from langchain_mcp_adapters.sessions import StdioConnection
 
 _PYTHON_LIMITS = (
     "timeout_s",

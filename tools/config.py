@@ -9,12 +9,13 @@ set to ``null`` switches a bundled server off. An optional ``tools`` section hol
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-from langchain_mcp_adapters.sessions import Connection
+from typing import TYPE_CHECKING, Any
 
 from tools.bundled import bundled_connections
 from tools.errors import ToolConfigError
+
+if TYPE_CHECKING:
+    from langchain_mcp_adapters.sessions import Connection
 
 _REQUIRED_FIELDS = {
     "stdio": ("command",),

@@ -1,4 +1,10 @@
-"""The `memento` command line: one module per subcommand, each with `register(subparsers)`."""
+"""The `memento` command line: one module per subcommand, each with `register(subparsers)`.
+
+Start-up matters here: a subcommand module imports at its top only what its options need, and
+the work (LangGraph, LangChain, OpenAI, Qdrant, MCP) is imported inside the command that uses
+it, so `memento --help` and `memento cases list` do not wait for what they never touch
+(`benchmarks/cli_startup.py` measures it).
+"""
 
 from __future__ import annotations
 
@@ -10,30 +16,33 @@ import threading
 import traceback
 from collections.abc import Sequence
 
-from graphs.settings import ConfigError
 from memento.cli import cases, run
 from memento.cli import eval as eval_command
 from memento.cli import local_llm as local_llm_command
 from memento.cli import tools as tools_command
-from memento.local_llm import LocalLLMError
-from memory import CaseBankError
-from memory.redaction import redact_text, secrets_in
-from nodes import ModelCallError, ModelEndpointError, TaskInputError
-from tools import ToolConfigError, ToolServerError
 
 SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command)
 
-# Failures a user can fix from the message alone: shown without a traceback.
-USER_ERRORS = (
-    ConfigError,
-    CaseBankError,
-    LocalLLMError,
-    ModelCallError,
-    ModelEndpointError,
-    TaskInputError,
-    ToolConfigError,
-    ToolServerError,
-)
+# Failures a user can fix from the message alone: shown without a traceback. By module, since
+# an error class can only have been raised if its module was imported.
+USER_ERRORS = {
+    "graphs.settings": ("ConfigError",),
+    "memory.errors": ("CaseBankError",),
+    "memento.local_llm": ("LocalLLMError",),
+    "nodes.models": ("ModelCallError", "ModelEndpointError"),
+    "nodes.schemas": ("TaskInputError",),
+    "tools.errors": ("ToolConfigError", "ToolServerError"),
+}
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The user-fixable error classes of the modules imported so far."""
+    return tuple(
+        getattr(sys.modules[module], name)
+        for module, names in USER_ERRORS.items()
+        if module in sys.modules
+        for name in names
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,22 +89,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     try:
         return int(args.func(args) or 0)
-    except USER_ERRORS as exc:
-        print(redact_text(f"memento: error: {exc}", secrets_in()), file=sys.stderr)
-        return 1
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
         sys.stderr.close()
         return 0
-    except Exception as exc:  # a bug, not the user's: its traceback, with secrets redacted
-        trace = "".join(traceback.format_exception(exc))
-        print(redact_text(trace, secrets_in()), file=sys.stderr, end="")
-        return 1
     except KeyboardInterrupt:
         main_thread = threading.main_thread()
         if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
             _exit_now()  # a worker thread still waits on a call: do not wait for it at exit
         print("memento: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from memory.redaction import redact_text, secrets_in
+
+        if isinstance(exc, user_errors()):
+            print(redact_text(f"memento: error: {exc}", secrets_in()), file=sys.stderr)
+        else:  # a bug, not the user's: its traceback, with secrets redacted
+            trace = "".join(traceback.format_exception(exc))
+            print(redact_text(trace, secrets_in()), file=sys.stderr, end="")
+        return 1
 
 
 if __name__ == "__main__":

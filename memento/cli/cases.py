@@ -8,12 +8,16 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
-from memory import Case, CaseBank
-from memory.integrity import check_bank
-from memory.transfer import export_jsonl, import_jsonl
+
+if TYPE_CHECKING:
+    from memory.casebank import CaseBank
+    from memory.records import Case
+
+# The bank (Qdrant) is imported by the commands that open it, not at start-up.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _open_bank(args: argparse.Namespace) -> CaseBank:
+    from memory.casebank import CaseBank
+
     return CaseBank(settings_from_args(args).context.store, dim=None)
 
 
@@ -76,6 +82,8 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from memory.integrity import check_bank
+
     namespace = None if args.all_namespaces else settings_from_args(args).context.namespace
     with _open_bank(args) as bank:
         report = check_bank(bank, namespace=namespace)
@@ -88,6 +96,8 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from memory.transfer import export_jsonl
+
     with _open_bank(args) as bank:
         cases, visits = export_jsonl(bank, args.file)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
@@ -95,6 +105,9 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def import_command(args: argparse.Namespace) -> int:
+    from memory.casebank import CaseBank
+    from memory.transfer import import_jsonl
+
     with args.file.open(encoding="utf-8") as handle:
         dim = json.loads(handle.readline() or "{}").get("dim")
     if not isinstance(dim, int):

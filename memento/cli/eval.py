@@ -8,6 +8,7 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evals.datasets import (
     SHARED_DATASETS,
@@ -16,14 +17,13 @@ from evals.datasets import (
     hotpotqa_corpus_path,
     load_dataset,
 )
-from evals.report import format_table, plot_curve, summarize
-from evals.results import ResultsLog, dump
-from evals.runner import EvalPlan, EvalRunner
-from graphs import build_graph
-from graphs.resources import open_resources
-from graphs.settings import MementoSettings
-from memento.cli.endpoint import model_endpoint
 from memento.cli.options import settings_from_args
+
+if TYPE_CHECKING:
+    from evals.runner import EvalPlan
+    from graphs.settings import MementoSettings
+
+# The runner and the loop are imported when an evaluation runs, not at start-up.
 
 MEMORY_MODES = ("none", "similarity", "kernel", "parametric")
 
@@ -101,6 +101,8 @@ def eval_command(args: argparse.Namespace) -> int:
         executor_model=model,
         judge_model=model,
     )
+    from evals.runner import EvalPlan
+
     if args.dataset.startswith("hotpotqa100") and "corpus" not in settings.tool_options:
         settings.tool_options["corpus"] = str(hotpotqa_corpus_path())
     plan = EvalPlan(
@@ -122,6 +124,13 @@ def eval_command(args: argparse.Namespace) -> int:
 
 async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, label: str) -> None:
     """Run (or resume) the plan, then write summary.json, summary.md and learning_curve.png."""
+    from evals.report import format_table, plot_curve, summarize
+    from evals.results import ResultsLog, dump
+    from evals.runner import EvalRunner
+    from graphs.graph import build_graph
+    from graphs.resources import open_resources
+    from memento.cli.endpoint import model_endpoint
+
     log = ResultsLog(out / "results.jsonl")
     if len(log):
         print(f"resuming: {len(log)} results already in {out / 'results.jsonl'}", file=sys.stderr)

@@ -7,18 +7,19 @@ import asyncio
 import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from langgraph.graph.state import CompiledStateGraph
-
-from graphs import build_graph
-from graphs.checkpoints import CHECKPOINTS_ENV, sqlite_checkpointer
-from graphs.resources import open_resources
+from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
-from memento.cli.endpoint import model_endpoint
 from memento.cli.options import add_settings_options, settings_from_args
-from memento.cli.progress import ProgressPrinter
-from nodes import checked_task
+
+if TYPE_CHECKING:
+    from langgraph.graph.state import CompiledStateGraph
+
+    from memento.cli.progress import ProgressPrinter
+
+# The loop (LangGraph, LangChain, OpenAI, Qdrant, MCP) is imported when a task runs, so that
+# `memento --help` does not wait for it.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,6 +55,9 @@ def run_command(args: argparse.Namespace) -> int:
     )
     if args.tools:
         settings.enabled_servers = [name.strip() for name in args.tools.split(",") if name.strip()]
+    from memento.cli.progress import ProgressPrinter
+    from nodes.schemas import checked_task
+
     checked_task(args.task, settings.context.max_task_chars)  # fail before starting servers
     task = {"task": args.task, "ground_truth": args.ground_truth}
     try:
@@ -87,6 +91,11 @@ async def run_task(
     $MEMENTO_CHECKPOINTS) and an unfinished task on that thread resumes where it stopped.
     `resource_options` go to `open_resources` (an embedder or chat-model factory).
     """
+    from graphs.checkpoints import sqlite_checkpointer
+    from graphs.graph import build_graph
+    from graphs.resources import open_resources
+    from memento.cli.endpoint import model_endpoint
+
     async with AsyncExitStack() as stack:
         settings = await stack.enter_async_context(model_endpoint(settings))
         ctx = settings.context

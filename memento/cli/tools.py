@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
-
-from langchain_mcp_adapters.sessions import Connection
+from typing import TYPE_CHECKING, Any
 
 from graphs.settings import CONFIG_ENV, load_settings
-from tools import ToolSessions
+
+if TYPE_CHECKING:
+    from langchain_mcp_adapters.sessions import Connection
 
 
 @dataclass
@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--config", help=f"JSON config file with mcp_servers and tools (default: ${CONFIG_ENV})"
     )
     listing.add_argument("--json", action="store_true", help="a JSON list instead of text")
+    listing.add_argument(
+        "--names", action="store_true", help="only SERVER/TOOL, one a line (for scripts)"
+    )
     listing.set_defaults(func=list_command)
 
 
@@ -41,6 +44,8 @@ async def describe_tools(
     connections: dict[str, Connection], startup_timeout_s: float = 60.0
 ) -> list[ToolInfo]:
     """Open every server once and describe its tools, in server order."""
+    from tools.sessions import ToolSessions
+
     async with ToolSessions(connections, startup_timeout_s) as sessions:
         return [
             ToolInfo(
@@ -65,6 +70,9 @@ def list_command(args: argparse.Namespace) -> int:
     infos = asyncio.run(describe_tools(connections, settings.context.tool_startup_timeout_s))
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))
+        return 0
+    if args.names:
+        print("\n".join(f"{info.server}/{info.name}" for info in infos))
         return 0
     for info in infos:
         print(f"{info.server} / {info.name}")

@@ -1,4 +1,4 @@
-"""The real default LLM: llama.cpp's server with SmolLM2, driven through ChatOpenAI.
+"""The real default LLM: llama.cpp's server (xllamacpp) with SmolLM2, driven through ChatOpenAI.
 
 SmolLM2-135M is tiny: these tests check the plumbing (the server starts, answers, honours token
 limits, and a forced tool choice yields a tool call), not the quality of its answers.
@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ pytestmark = [
     pytest.mark.asyncio(loop_scope="module"),
     pytest.mark.skipif(
         not local_llm_available(),
-        reason='llama-cpp-python[server] is not installed: pip install -e ".[local]"',
+        reason="the local LLM is not installed: make setup (see docs/offline.md)",
     ),
 ]
 
@@ -37,6 +38,12 @@ class CityAnswer(BaseModel):
 def calculate(expression: str) -> str:
     """Evaluate an arithmetic expression such as 17 * 23 + 4."""
     return expression
+
+
+@tool
+def search(query: str) -> str:
+    """Search the documents for a query."""
+    return query
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -72,13 +79,28 @@ async def test_token_limit_set_on_chat_openai_applies(server: LocalServer) -> No
 
 
 async def test_forced_tool_choice_yields_a_tool_call(server: LocalServer) -> None:
-    llm = chat_model(server, 48).bind_tools([calculate], tool_choice="calculate")
+    llm = chat_model(server, 64).bind_tools([calculate, search], tool_choice="calculate")
     reply = await llm.ainvoke("What is 17 * 23 + 4?")
-    # The server always answers a forced choice with a call; whether SmolLM2 closes the JSON of
-    # its arguments within the limit is up to the model (LangChain then calls it invalid).
-    calls = [*reply.tool_calls, *reply.invalid_tool_calls]
-    assert [call["name"] for call in calls] == ["calculate"]
-    assert "expression" in str(calls[0]["args"])
+    # llama.cpp serves a named tool_choice as "auto"; memento.llama_server asks it as JSON-schema
+    # output, so the reply is a call of that tool with arguments that parse.
+    assert [call["name"] for call in reply.tool_calls] == ["calculate"]
+    assert isinstance(reply.tool_calls[0]["args"]["expression"], str)
+
+
+async def test_a_conversation_with_a_tool_call_and_its_result_gets_an_answer(
+    server: LocalServer,
+) -> None:
+    """The chat template renders earlier calls and tool results (SmolLM2's own has no tools)."""
+    call = {"name": "calculate", "args": {"expression": "17 * 23 + 4"}, "id": "call_1"}
+    messages = [
+        HumanMessage("What is 17 * 23 + 4?"),
+        AIMessage(content="", tool_calls=[call]),
+        ToolMessage(content="395", tool_call_id="call_1"),
+    ]
+    reply = (
+        await chat_model(server, 32).bind_tools([calculate], tool_choice="auto").ainvoke(messages)
+    )
+    assert reply.content or reply.tool_calls
 
 
 async def test_structured_output_by_function_calling(server: LocalServer) -> None:
@@ -86,3 +108,9 @@ async def test_structured_output_by_function_calling(server: LocalServer) -> Non
     result = await llm.ainvoke("What is the capital of France?")
     assert isinstance(result, CityAnswer)
     assert result.answer.strip()
+
+
+async def test_structured_output_by_json_schema(server: LocalServer) -> None:
+    llm = chat_model(server, 48).with_structured_output(CityAnswer, method="json_schema")
+    result = await llm.ainvoke("What is the capital of France?")
+    assert isinstance(result, CityAnswer)

@@ -21,7 +21,7 @@ pytestmark = [
     pytest.mark.local_llm,
     pytest.mark.skipif(
         not local_llm_available(),
-        reason="llama-cpp-python[server] is not installed (extra 'local')",
+        reason="the local LLM is not installed: make setup (see docs/offline.md)",
     ),
 ]
 
@@ -32,7 +32,7 @@ async def test_two_real_tasks_write_cases_and_the_second_records_visits(
     for name in ("OPENAI_API_KEY", "MEMENTO_BASE_URL", "OPENAI_BASE_URL", "MEMENTO_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     store = str(tmp_path / "bank")
-    settings = load_settings(store=store, max_cycles=2, llm_timeout_s=120, llm_max_retries=0)
+    settings = load_settings(store=store, max_cycles=1, llm_timeout_s=120, llm_max_retries=0)
     settings.enabled_servers = ["calculator"]
     states = []
     async with model_endpoint(settings) as local, open_resources(local) as deps:

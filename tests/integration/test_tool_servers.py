@@ -155,6 +155,13 @@ def test_memento_tools_list_prints_every_tool_with_its_schema(
     ]
     assert listed[0]["args_schema"]["required"] == ["expression"]
 
+    assert main(["tools", "list", "--config", str(config), "--names"]) == 0
+    assert capsys.readouterr().out.split() == [
+        "calculator/calculate",
+        "files/list_files",
+        "files/read_file",
+    ]
+
 
 def test_memento_tools_list_reports_a_bad_config_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

