@@ -3,7 +3,8 @@
 Knows nothing about graphs or nodes; usable on its own (e.g. as a LangChain retriever).
 """
 
-from memory.casebank import CaseBank, case_id_for, normalize_question
+from memory.case_identity import case_id_for, normalize_question, outcome_key
+from memory.casebank import CaseBank
 from memory.embeddings import embedding_dim
 from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
 from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder
@@ -45,6 +46,7 @@ __all__ = [
     "embedding_dim",
     "kernel_q",
     "normalize_question",
+    "outcome_key",
     "select_cases",
     "soft_policy",
     "soft_q_targets",
