@@ -14,6 +14,7 @@ import numpy as np
 
 from memory.casebank import CaseBank
 from memory.parametric_model import LogisticQModel
+from memory.q_params import QParams
 from memory.records import ScoredCase
 
 Retrieval = Literal["similarity", "kernel", "parametric"]
@@ -113,24 +114,62 @@ class KernelQ:
 
 @dataclass
 class ParametricQ:
-    """A logistic model over features of (s, e_c), trained online by cross-entropy (Eq. 15)."""
+    """A logistic model with a bias per case, trained online by cross-entropy (Eq. 15).
+
+    Its parameters are records of the bank (`bank.q_params`), read on every call, so every
+    process and engine sharing the bank shares the model; when they are missing (a bank
+    imported or copied without them, or written before they existed) they are rebuilt from the
+    namespace's stored visits on first use.
+    """
 
     bank: CaseBank
     model: LogisticQModel
+    namespace: str
     name: str = "parametric"
 
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
         if not candidates:
             return np.empty(0)
-        vectors = self.bank.case_vectors([c.case.id for c in candidates])
-        case_matrix = np.array([vectors[c.case.id] for c in candidates])
-        return self.model.predict(state, case_matrix)
+        ids = [c.case.id for c in candidates]
+        vectors = self.bank.case_vectors(ids)
+        params = self.bank.q_params.read(self.namespace, ids) or self._rebuilt(ids)
+        case_matrix = np.array([vectors[i] for i in ids])
+        return self.model.predict(params, state, case_matrix, ids)
 
     def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
         vectors = self.bank.case_vectors(case_ids)
         known = [i for i, cid in enumerate(case_ids) if cid in vectors]
         if not known:
             return
-        case_matrix = np.array([vectors[case_ids[i]] for i in known])
-        self.model.fit_step(state, case_matrix, np.array([targets[i] for i in known]))
-        self.model.save()
+        ids = [case_ids[i] for i in known]
+        case_matrix = np.array([vectors[i] for i in ids])
+        y = np.array([targets[i] for i in known], dtype=np.float64)
+        self.bank.q_params.update(
+            self.namespace, ids, lambda p: self.model.fit_step(p, state, case_matrix, ids, y)
+        )
+
+    def _rebuilt(self, case_ids: Sequence[str]) -> QParams:
+        """Replay the namespace's visits (oldest first) into a model and store it."""
+        visits = sorted(
+            (v for v in self.bank.visit_states(self.namespace) if v[0].retrieved),
+            key=lambda v: (v[0].created_at, v[0].cycle),
+        )
+        if not visits:
+            return self.model.initial()
+        vectors = self.bank.case_vectors(list({v.case_id for v, _ in visits}))
+        params: QParams | None = None
+        for visit, state in visits:
+            if visit.case_id in vectors:
+                params = self.model.fit_step(
+                    params,
+                    np.asarray(state),
+                    np.array([vectors[visit.case_id]]),
+                    [visit.case_id],
+                    np.array([visit.target]),
+                )
+        if params is None:
+            return self.model.initial()
+        stored = self.bank.q_params.update(
+            self.namespace, list(params.biases), lambda held: held or params
+        )
+        return QParams(stored.weights, {i: stored.biases.get(i, 0.0) for i in case_ids})
