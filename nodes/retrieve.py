@@ -1,4 +1,10 @@
-"""retrieve: embed the task (state s), find N candidate cases, score Q(s, c), read K by mu(c|s)."""
+"""retrieve: embed the state s, find N candidate cases, score Q(s, c), read K by mu(c|s).
+
+The first cycle's state is the task. With gamma > 0 every later cycle is a state of its own (the
+task and the results so far, paper Eq. 8): the graph comes back here after each execute, and the
+cases read for that state replace the earlier ones in the planner's prompt. Each call appends
+its state vector and the ids it read, so update_q credits each cycle's cases with its target.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +28,9 @@ def make_retrieve(deps: MementoDeps) -> Node:
 
     async def retrieve(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
+        first = state.cycle == 0
         task = checked_task(state.task, ctx.max_task_chars)
-        vector = await deps.embedder.aembed_query(task)
-        # A parametric estimator loads its weights from disk on first use: off the event loop.
+        vector = await deps.embedder.aembed_query(task if first else state.cycle_states[-1])
         estimator = await asyncio.to_thread(deps.estimator, ctx)
         ranked = await asyncio.to_thread(
             rank_cases,
@@ -52,12 +58,18 @@ def make_retrieve(deps: MementoDeps) -> Node:
                     "probability": case.probability,
                 }
             )
-        return {
-            "run_id": uuid.uuid4().hex,
-            "task_vector": [float(x) for x in vector],
+        update: dict[str, Any] = {
             "candidates": candidates,
             "retrieved": retrieved,
-            "cycle_states": [task],
+            "state_vectors": [[float(x) for x in vector]],
+            "shown": [[case.case_id for case in retrieved]],
         }
+        if first:
+            update |= {
+                "run_id": uuid.uuid4().hex,
+                "task_vector": update["state_vectors"][0],
+                "cycle_states": [task],
+            }
+        return update
 
     return retrieve
