@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -57,6 +59,7 @@ class ResultsLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._results: dict[tuple[str, int, str, str], TaskResult] = {}
+        self._lock = threading.Lock()  # tasks append from worker threads
         self._load()
 
     def _load(self) -> None:
@@ -93,14 +96,15 @@ class ResultsLog:
         """Record a result durably (one write + fsync); a repeat of a done task is ignored.
 
         Secrets from the environment are redacted from it first (memory.redaction)."""
-        if result.key in self:
-            return
         line = (json.dumps(redact(result.model_dump(mode="json"))) + "\n").encode()
-        with self.path.open("ab") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._results[result.key] = result
+        with self._lock:
+            if result.key in self:
+                return
+            with self.path.open("ab") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._results[result.key] = result
 
     def of(self, memory: str, phase: Phase) -> list[TaskResult]:
         return [r for r in self._results.values() if r.memory == memory and r.phase == phase]
@@ -113,6 +117,42 @@ def accuracy(results: list[TaskResult]) -> tuple[float | None, int, int]:
     if not judged:
         return None, 0, unjudged
     return sum(r.correct for r in judged) / len(judged), len(judged), unjudged
+
+
+@dataclass
+class Tally:
+    """Running counts of one phase's results, updated per task (not recounted from the log)."""
+
+    done: int = 0
+    correct: int = 0
+    judged: int = 0
+    unjudged: int = 0
+    failed: int = 0
+
+    @classmethod
+    def of(cls, results: Iterable[TaskResult]) -> Tally:
+        tally = cls()
+        for result in results:
+            tally.add(result)
+        return tally
+
+    def add(self, result: TaskResult) -> None:
+        self.done += 1
+        if result.failed_to_run:
+            self.failed += 1
+        elif result.correct is None:
+            self.unjudged += 1
+        else:
+            self.judged += 1
+            self.correct += int(result.correct)
+
+    def describe(self) -> str:
+        """'accuracy 0.625 (8 judged, 1 unjudged, 0 failed)'."""
+        shown = f"{self.correct / self.judged:.3f}" if self.judged else "n/a"
+        return (
+            f"accuracy {shown} ({self.judged} judged, {self.unjudged} unjudged, "
+            f"{self.failed} failed)"
+        )
 
 
 def dump(path: Path, data: object) -> None:

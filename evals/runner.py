@@ -24,7 +24,7 @@ from typing import Any, Literal, Protocol
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langgraph.graph.state import CompiledStateGraph
 
-from evals.results import Phase, ResultsLog, TaskResult, accuracy
+from evals.results import Phase, ResultsLog, Tally, TaskResult
 from graphs import MementoContext
 from nodes import ModelEndpointError
 from nodes.scorers import ALIAS_SEPARATOR
@@ -120,19 +120,18 @@ class EvalRunner:
             self.on_progress(f"{label}: all {len(tasks)} done earlier")
             return
         semaphore = asyncio.Semaphore(plan.concurrency)
-        done = len(tasks) - len(todo)
+        tally = Tally.of(  # the tasks done earlier (one that failed to run is run again)
+            r
+            for r in self.log
+            if (r.memory, r.round, r.phase) == (memory, round_, phase) and not r.failed_to_run
+        )
 
         async def one(task: EvalTask) -> None:
-            nonlocal done
             async with semaphore:
                 result = await self.run_task(task, ctx, memory, round_, phase)
-            self.log.append(result)
-            done += 1
-            acc, judged, _ = accuracy(
-                [r for r in self.log if (r.memory, r.round, r.phase) == (memory, round_, phase)]
-            )
-            shown = "n/a" if acc is None else f"{acc:.3f}"
-            self.on_progress(f"{label}: {done}/{len(tasks)}  accuracy {shown} ({judged} judged)")
+            await asyncio.to_thread(self.log.append, result)  # an fsync: off the event loop
+            tally.add(result)
+            self.on_progress(f"{label}: {tally.done}/{len(tasks)}  {tally.describe()}")
 
         try:  # a TaskGroup cancels the tasks in flight when one fails or the run is interrupted
             async with asyncio.TaskGroup() as group:

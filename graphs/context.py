@@ -1,37 +1,52 @@
 """Everything a user may tune for one run, shown in LangGraph Studio's configuration panel.
 
-Defaults live here, with environment-variable fallbacks applied in `__post_init__` (a value
-passed explicitly always wins). `store`, `embedding_model` and the tool settings are read when a
-graph's resources are opened (CLI, `make_graph`, `open_resources`); the rest applies per run.
+Defaults live here. A few fields fall back to environment variables (named in their
+description) when they are not given: a value passed explicitly always wins, even one equal to
+the default. Every value is checked when a context is made (in code, from a config file, or
+from a run's context in Studio or the API): a wrong type, an unknown field or a value that
+cannot work raises `ContextError` naming the field. `store`, `embedding_model` and the tool
+settings are read when a graph's resources are opened (CLI, `make_graph`, `open_resources`);
+the rest applies per run.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import MISSING, dataclass, field, fields
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
 CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
-_ENV_FALLBACKS = {
-    "planner_model": ("MEMENTO_PLANNER_MODEL", "MEMENTO_MODEL"),
-    "executor_model": ("MEMENTO_EXECUTOR_MODEL", "MEMENTO_MODEL"),
-    "judge_model": ("MEMENTO_JUDGE_MODEL", "MEMENTO_MODEL"),
-    "base_url": ("MEMENTO_BASE_URL", "OPENAI_BASE_URL"),
-    "store": ("MEMENTO_STORE",),
-    "namespace": ("MEMENTO_NAMESPACE",),
-    "embedding_model": ("MEMENTO_EMBEDDING_MODEL",),
-}
+NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_@:-][A-Za-z0-9_.@:-]{0,127}")
+"""A namespace: 1-128 letters, digits and `_ . @ : -`, not starting with a dot (so never a path)."""
+
+
+class ContextError(ValueError):
+    """A context value that cannot work: the message names the field and what it must be."""
 
 
 def default_store() -> str:
     """The embedded bank's folder under the user's data directory (XDG on Linux)."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return str(Path(data_home) / "memento" / "bank")
+
+
+def _from_env(default: str | None, *env_names: str) -> Callable[[], str | None]:
+    """A default factory: the first of these variables that is set, else `default`."""
+
+    def factory() -> str | None:
+        return next((os.environ[n] for n in env_names if os.environ.get(n)), default)
+
+    return factory
 
 
 def _describe(text: str) -> dict[str, str]:
@@ -43,18 +58,32 @@ class MementoContext:
     """Run configuration for the Memento graph (its `context_schema`)."""
 
     planner_model: str = field(
-        default="gpt-4.1", metadata=_describe("Chat model that plans and gives the final answer.")
+        default_factory=_from_env("gpt-4.1", "MEMENTO_PLANNER_MODEL", "MEMENTO_MODEL"),
+        metadata=_describe(
+            "Chat model that plans and gives the final answer (default gpt-4.1; "
+            "$MEMENTO_PLANNER_MODEL or $MEMENTO_MODEL when not given)."
+        ),
     )
     executor_model: str = field(
-        default="gpt-4.1", metadata=_describe("Chat model that runs each plan step with tools.")
+        default_factory=_from_env("gpt-4.1", "MEMENTO_EXECUTOR_MODEL", "MEMENTO_MODEL"),
+        metadata=_describe(
+            "Chat model that runs each plan step with tools (default gpt-4.1; "
+            "$MEMENTO_EXECUTOR_MODEL or $MEMENTO_MODEL when not given)."
+        ),
     )
     judge_model: str = field(
-        default="gpt-4.1",
-        metadata=_describe("Chat model that judges answers (scorer 'llm', or no ground truth)."),
+        default_factory=_from_env("gpt-4.1", "MEMENTO_JUDGE_MODEL", "MEMENTO_MODEL"),
+        metadata=_describe(
+            "Chat model that judges answers (scorer 'llm', or no ground truth; default "
+            "gpt-4.1; $MEMENTO_JUDGE_MODEL or $MEMENTO_MODEL when not given)."
+        ),
     )
     base_url: str | None = field(
-        default=None,
-        metadata=_describe("OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM)."),
+        default_factory=_from_env(None, "MEMENTO_BASE_URL", "OPENAI_BASE_URL"),
+        metadata=_describe(
+            "OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM); "
+            "$MEMENTO_BASE_URL or $OPENAI_BASE_URL when not given, else OpenAI."
+        ),
     )
     api_key_env: str = field(
         default="OPENAI_API_KEY",
@@ -66,9 +95,10 @@ class MementoContext:
         metadata=_describe("Most tokens one model reply may have (empty: the endpoint's limit)."),
     )
     embedding_model: str | None = field(
-        default=None,
+        default_factory=_from_env(None, "MEMENTO_EMBEDDING_MODEL"),
         metadata=_describe(
-            "Embeddings model at base_url; empty means the embedded offline embedder."
+            "Embeddings model at base_url; empty means the embedded offline embedder "
+            "($MEMENTO_EMBEDDING_MODEL when not given)."
         ),
     )
     top_k: int = field(default=4, metadata=_describe("K: cases shown to the planner (paper: 4)."))
@@ -80,7 +110,8 @@ class MementoContext:
     )
     tau: float = field(default=0.3, metadata=_describe("Kernel width: k = exp((cos - 1) / tau)."))
     lam: float = field(
-        default=0.01, metadata=_describe("Kernel prior weight lambda (on the kernel's scale).")
+        default=0.01,
+        metadata=_describe("Kernel prior weight lambda (on the kernel's scale; must be > 0)."),
     )
     q0: float = field(default=0.5, metadata=_describe("Prior Q of a case with no visits."))
     gamma: float = field(
@@ -115,11 +146,26 @@ class MementoContext:
     max_tool_calls_per_step: int = field(
         default=4, metadata=_describe("Tool calls the executor may make for one plan step.")
     )
-    llm_timeout_s: float = field(default=120.0, metadata=_describe("Timeout of one LLM call."))
+    llm_timeout_s: float = field(
+        default=120.0, metadata=_describe("Timeout of one LLM or embeddings call.")
+    )
     llm_max_retries: int = field(
         default=2, metadata=_describe("Retries (with backoff) of a failed LLM call.")
     )
     tool_timeout_s: float = field(default=60.0, metadata=_describe("Timeout of one tool call."))
+    tool_startup_timeout_s: float = field(
+        default=60.0,
+        metadata=_describe(
+            "Longest wait for an MCP server to start, answer its handshake and list its tools."
+        ),
+    )
+    step_timeout_s: float = field(
+        default=300.0,
+        metadata=_describe(
+            "Wall-clock limit of one plan step (its model and tool calls together); a step "
+            "that runs out reports so to the planner."
+        ),
+    )
     max_result_chars: int = field(
         default=4000, metadata=_describe("Tool results and step outputs are cut to this length.")
     )
@@ -128,55 +174,71 @@ class MementoContext:
         metadata=_describe("Reward against a ground truth: auto, exact, numeric, f1 or llm."),
     )
     store: str = field(
-        default_factory=default_store,
-        metadata=_describe("Case bank: ':memory:', a folder (embedded Qdrant) or a server URL."),
+        default_factory=lambda: os.environ.get("MEMENTO_STORE") or default_store(),
+        metadata=_describe(
+            "Case bank: ':memory:', a folder (embedded Qdrant) or a server URL "
+            "($MEMENTO_STORE when not given, else ~/.local/share/memento/bank)."
+        ),
     )
     namespace: str = field(
-        default="default", metadata=_describe("Tenant / agent whose cases are read and written.")
+        default_factory=_from_env("default", "MEMENTO_NAMESPACE"),
+        metadata=_describe(
+            "Tenant / agent whose cases are read and written: 1-128 letters, digits and "
+            "_ . @ : - (default 'default'; $MEMENTO_NAMESPACE when not given)."
+        ),
     )
     seed: int | None = field(
         default=None, metadata=_describe("Seed of the case sampling (train mode).")
     )
 
     def __post_init__(self) -> None:
-        for name, env_names in _ENV_FALLBACKS.items():
-            if getattr(self, name) != _default_of(name):
-                continue
-            for env_name in env_names:
-                if os.environ.get(env_name):
-                    setattr(self, name, os.environ[env_name])
-                    break
         self.validate()
 
     def validate(self) -> None:
-        """Raise ValueError naming the first field whose value cannot work."""
-        positive = (
+        """Raise ContextError naming the first field whose value cannot work."""
+        hints = _field_types()
+        for spec in fields(self):
+            _check_type(spec.name, getattr(self, spec.name), hints[spec.name])
+        for name in (
             "top_k",
             "num_candidates",
             "max_cycles",
             "visits_per_case",
             "max_result_chars",
             "max_task_chars",
-        )
-        for name in positive:
-            if (value := getattr(self, name)) < 1:
-                raise ValueError(f"context field {name!r} must be at least 1, got {value}")
-        for name in ("alpha", "tau", "llm_timeout_s", "tool_timeout_s"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"context field {name!r} must be > 0, got {getattr(self, name)}")
-        if self.lam < 0 or not 0.0 <= self.gamma < 1.0:
-            raise ValueError("context fields 'lam' must be >= 0 and 'gamma' in [0, 1)")
+            "max_tool_calls_per_step",
+        ):
+            _check_range(name, getattr(self, name), low=1)
+        for name in (
+            "alpha",
+            "tau",
+            "lam",
+            "llm_timeout_s",
+            "tool_timeout_s",
+            "tool_startup_timeout_s",
+            "step_timeout_s",
+        ):
+            _check_range(name, getattr(self, name), above=0)
+        _check_range("q0", self.q0, low=0, high=1)
+        _check_range("gamma", self.gamma, low=0, below=1)
+        _check_range("temperature", self.temperature, low=0)
+        _check_range("llm_max_retries", self.llm_max_retries, low=0)
+        if self.max_tokens is not None:
+            _check_range("max_tokens", self.max_tokens, low=1)
+        if self.seed is not None:
+            _check_range("seed", self.seed, low=0)
+        if not NAMESPACE_PATTERN.fullmatch(self.namespace):
+            raise ContextError(
+                f"context field 'namespace' must be 1-128 letters, digits and _ . @ : - "
+                f"(not starting with a dot); got {self.namespace!r}"
+            )
         if self.top_k > self.num_candidates:
-            raise ValueError(
+            raise ContextError(
                 f"context field 'top_k' ({self.top_k}) exceeds 'num_candidates' "
                 f"({self.num_candidates})"
             )
-        _check_choice("mode", self.mode, ("train", "eval"))
-        _check_choice("retrieval", self.retrieval, ("similarity", "kernel", "parametric"))
-        _check_choice("scorer", self.scorer, ("auto", "exact", "numeric", "f1", "llm"))
-        _check_choice("credit", self.credit, ("shared", "contrastive"))
         if self.credit == "contrastive" and (self.retrieval != "kernel" or self.gamma > 0):
-            raise ValueError(
+            raise ContextError(
                 "context field 'credit' = 'contrastive' needs retrieval 'kernel' and gamma 0 "
                 "(contrastive Q is a difference, not a value to bootstrap from)"
             )
@@ -185,15 +247,71 @@ class MementoContext:
     def field_names(cls) -> set[str]:
         return {f.name for f in fields(cls)}
 
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> MementoContext:
+        """A context from a mapping (a config file, a run's context); unknown keys are refused."""
+        unknown = set(values) - cls.field_names()
+        if unknown:
+            names = ", ".join(map(repr, sorted(unknown)))
+            known = ", ".join(sorted(cls.field_names()))
+            raise ContextError(f"unknown context field {names}; the fields are: {known}")
+        return cls(**values)
 
-def _default_of(name: str) -> object:
-    spec = MementoContext.__dataclass_fields__[name]
-    if spec.default_factory is not MISSING:  # e.g. `store`, whose default is computed
-        return spec.default_factory()
-    return spec.default
+
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(MementoContext)
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        choices = ", ".join(allowed)
-        raise ValueError(f"context field {name!r} must be one of {choices}; got {value!r}")
+def _check_type(name: str, value: Any, hint: Any) -> None:
+    """Refuse a value whose type is not the field's (bools are not numbers, floats not ints)."""
+    options = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if value is None and type(None) in options:
+        return
+    for option in options:
+        if get_origin(option) is Literal:
+            if value in get_args(option):
+                return
+            choices = ", ".join(map(str, get_args(option)))
+            raise ContextError(f"context field {name!r} must be one of {choices}; got {value!r}")
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ContextError(f"context field {name!r} must be a finite number, got {value}")
+            return
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if option is bool and isinstance(value, bool):
+            return
+        if option is str and isinstance(value, str):
+            return
+    wanted = " or ".join(_type_word(o) for o in options)
+    raise ContextError(f"context field {name!r} must be {wanted}; got {value!r}")
+
+
+def _type_word(option: Any) -> str:
+    words = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
+    return words.get(option, "null" if option is type(None) else str(option))
+
+
+def _check_range(
+    name: str,
+    value: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+) -> None:
+    if (
+        (low is not None and value < low)
+        or (high is not None and value > high)
+        or (above is not None and value <= above)
+        or (below is not None and value >= below)
+    ):
+        bounds = [
+            f"at least {low}" if low is not None else "",
+            f"> {above}" if above is not None else "",
+            f"at most {high}" if high is not None else "",
+            f"< {below}" if below is not None else "",
+        ]
+        wanted = " and ".join(b for b in bounds if b)
+        raise ContextError(f"context field {name!r} must be {wanted}, got {value}")

@@ -1,7 +1,7 @@
 """Wiring only: the Memento loop as a LangGraph StateGraph.
 
 START -> retrieve -> plan -+-> execute -+-> plan             (another cycle: the plan has steps)
-                           |             +-> retrieve -> plan (the same, with gamma > 0)
+                           |             +-> retrieve_cycle -> plan (the same, with gamma > 0)
                            +-> judge -> write_case -> update_q -> END   (final answer, or failure)
 """
 
@@ -40,11 +40,11 @@ def route_after_plan(state: State) -> Literal["execute", "judge"]:
 
 def route_after_execute(
     state: State, runtime: Runtime[MementoContext]
-) -> Literal["retrieve", "plan"]:
+) -> Literal["retrieve_cycle", "plan"]:
     """With gamma > 0 each cycle is a state of its own that retrieves its own cases (Eq. 8);
     single-step learning (gamma = 0) keeps the first cycle's cases and goes straight to plan.
     """
-    return "retrieve" if runtime.context.gamma > 0 else "plan"
+    return "retrieve_cycle" if runtime.context.gamma > 0 else "plan"
 
 
 def build_graph(
@@ -53,6 +53,7 @@ def build_graph(
     """The compiled Memento graph over the given case bank, embedder, tools and models."""
     builder = StateGraph(State, input_schema=InputState, context_schema=MementoContext)
     builder.add_node("retrieve", make_retrieve(deps))
+    builder.add_node("retrieve_cycle", make_retrieve(deps, new_task=False))
     builder.add_node("plan", make_plan(deps))
     builder.add_node("execute", make_execute(deps))
     builder.add_node("judge", make_judge(deps))
@@ -60,6 +61,7 @@ def build_graph(
     builder.add_node("update_q", make_update_q(deps))
     builder.add_edge(START, "retrieve")
     builder.add_edge("retrieve", "plan")
+    builder.add_edge("retrieve_cycle", "plan")
     builder.add_conditional_edges("plan", route_after_plan)
     builder.add_conditional_edges("execute", route_after_execute)
     builder.add_edge("judge", "write_case")

@@ -20,7 +20,11 @@ def default_embedder(ctx: MementoContext) -> Embeddings:
     """An embeddings endpoint when `embedding_model` is set, else the embedded offline model."""
     if ctx.embedding_model:
         return openai_embeddings(
-            ctx.embedding_model, base_url=ctx.base_url, api_key_env=ctx.api_key_env
+            ctx.embedding_model,
+            base_url=ctx.base_url,
+            api_key_env=ctx.api_key_env,
+            timeout_s=ctx.llm_timeout_s,
+            max_retries=ctx.llm_max_retries,
         )
     try:
         from memory.minilm import MiniLMEmbedder
@@ -47,7 +51,7 @@ async def open_resources(
     connections = settings.connections()
     bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)
     try:
-        async with ToolSessions(connections) as sessions:
+        async with ToolSessions(connections, ctx.tool_startup_timeout_s) as sessions:
             yield MementoDeps(
                 bank=bank, embedder=embedder, tools=sessions.tools, chat_model=chat_model
             )

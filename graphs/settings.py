@@ -86,16 +86,10 @@ def load_settings(
     data = read_config_file(path) if path else {}
     where = f"config file {str(path)!r}" if path else "settings"
     context_values = _section(data, "context", where)
-    unknown = set(context_values) - MementoContext.field_names()
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown context field {', '.join(map(repr, sorted(unknown)))}; "
-            "see `MementoContext` for the fields"
-        )
     context_values.update({k: v for k, v in context_overrides.items() if v is not None})
     try:
-        context = MementoContext(**context_values)
-    except (TypeError, ValueError) as exc:
+        context = MementoContext.from_mapping(context_values)
+    except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
     tool_options = _section(data, "tools", where)
     enabled = tool_options.pop("enabled", None)

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langgraph.graph.state import CompiledStateGraph
 
+from graphs.context import MementoContext
 from graphs.graph import build_graph
 from graphs.resources import open_resources
 from graphs.settings import load_settings
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
+
+if TYPE_CHECKING:  # the server resolves this annotation by name (langgraph-api)
+    from langgraph_sdk.runtime import ServerRuntime
 
 ResourceOpener = Callable[[], AbstractAsyncContextManager[MementoDeps]]
 
@@ -103,7 +107,12 @@ class GraphFactory:
         self.resources = resources
         self._built: tuple[MementoDeps, CompiledStateGraph] | None = None
 
-    async def __call__(self) -> CompiledStateGraph:
+    async def __call__(self, runtime: Any = None) -> CompiledStateGraph:
+        """The graph. Given a run's server runtime, its context is checked first, unknown
+        fields included (the server itself drops fields the schema does not name, silently)."""
+        context = getattr(runtime, "context", None)
+        if isinstance(context, dict):
+            MementoContext.from_mapping(context)
         deps = await self.resources.get()
         if self._built is None or self._built[0] is not deps:
             self._built = (deps, build_graph(deps, name="memento"))
@@ -137,5 +146,19 @@ def graph_factory(
     return GraphFactory(SharedResources(open_from_settings))
 
 
-make_graph = graph_factory()
-"""The factory `langgraph.json` names: the graph over `$MEMENTO_CONFIG` / `MEMENTO_*` settings."""
+def served(factory: GraphFactory) -> Callable[[ServerRuntime], Awaitable[CompiledStateGraph]]:
+    """The factory as the LangGraph server calls it: with the request's runtime (the server
+    finds the parameter by its annotation), whose context for a run is the caller's as given,
+    so that unknown fields are refused instead of dropped."""
+
+    async def make_graph(runtime: ServerRuntime) -> CompiledStateGraph:
+        return await factory(runtime)
+
+    return make_graph
+
+
+studio_graphs = graph_factory()
+"""The graphs `langgraph dev` serves, over `$MEMENTO_CONFIG` / `MEMENTO_*` settings."""
+
+make_graph = served(studio_graphs)
+"""The factory `langgraph.json` names."""

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from graphs.studio import GraphFactory, make_graph
+from graphs.studio import GraphFactory, studio_graphs
 
 
 def lifespan_app(factory: GraphFactory) -> Starlette:
@@ -29,4 +29,4 @@ def lifespan_app(factory: GraphFactory) -> Starlette:
     return Starlette(lifespan=lifespan)
 
 
-app = lifespan_app(make_graph)
+app = lifespan_app(studio_graphs)

@@ -247,6 +247,7 @@ class EdgeCollection:
         self._builder_lock = threading.Lock()
         self._indexed_floor = self._unindexed()
         self._unflushed = 0
+        self._unflushed_lock = threading.Lock()  # writers and the index builder both count
         self.deferred = False
 
     # -- index building ------------------------------------------------------------------------
@@ -283,8 +284,9 @@ class EdgeCollection:
     def optimize(self) -> None:
         """Build pending indexes and flush, blocking until done."""
         self.shard.optimize()
-        self.shard.flush()
-        self._unflushed = 0
+        with self._unflushed_lock:
+            self.shard.flush()
+            self._unflushed = 0
         self._indexed_floor = self._unindexed()
 
     def wait_for_index(self) -> None:
@@ -294,15 +296,17 @@ class EdgeCollection:
             builder.join()
 
     def _written(self, points: int) -> None:
-        self._unflushed += points
-        if self._unflushed >= FLUSH_EVERY:
-            self.shard.flush()
-            self._unflushed = 0
+        with self._unflushed_lock:
+            self._unflushed += points
+            if self._unflushed >= FLUSH_EVERY:
+                self.shard.flush()
+                self._unflushed = 0
 
     def close(self) -> None:
         self.wait_for_index()
-        if self._unflushed:
-            self.shard.flush()
+        with self._unflushed_lock:
+            if self._unflushed:
+                self.shard.flush()
         self.shard.close()
 
     # -- Collection ----------------------------------------------------------------------------

@@ -23,8 +23,16 @@ def as_unit_vector(vector: list[float]) -> np.ndarray:
     return v / norm if norm > 0 else v
 
 
-def openai_embeddings(model: str, *, base_url: str | None, api_key_env: str) -> Embeddings:
-    """An OpenAI-compatible embeddings endpoint through langchain-openai."""
+def openai_embeddings(
+    model: str,
+    *,
+    base_url: str | None,
+    api_key_env: str,
+    timeout_s: float,
+    max_retries: int,
+) -> Embeddings:
+    """An OpenAI-compatible embeddings endpoint through langchain-openai, with a timeout per
+    call (an endpoint that hangs must not hold a run forever)."""
     from langchain_openai import OpenAIEmbeddings
 
     return OpenAIEmbeddings(
@@ -32,4 +40,6 @@ def openai_embeddings(model: str, *, base_url: str | None, api_key_env: str) -> 
         base_url=base_url,
         api_key=os.environ.get(api_key_env) or "not-needed",  # type: ignore[arg-type]
         check_embedding_ctx_length=False,
+        timeout=timeout_s,
+        max_retries=max_retries,
     )

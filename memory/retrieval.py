@@ -22,6 +22,8 @@ from memory.q_estimators import QEstimator
 from memory.records import Case, Visit
 from memory.soft_policy import Mode, select_cases, soft_policy
 
+_VISIT_ID_NAMESPACE = uuid.UUID("0b7d3c52-3f0e-4f55-a0f4-5b2f1f4f7c21")
+
 
 class RankedCase(BaseModel):
     """A candidate case as the policy sees it in one state: similarity, Q and mu(c|s)."""
@@ -73,6 +75,17 @@ def choose_cases(
     return [ranked[i] for i in select_cases(q_values, k, alpha, mode, rng, groups=questions)]
 
 
+def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
+    """The id of the visit a run's cycle gives a case: the same inputs always give the same id.
+
+    Storing visits is an upsert by id, so an `update_q` that is retried after its visits were
+    stored (a crash before training, a resumed checkpoint) rewrites them instead of counting
+    them twice.
+    """
+    key = f"{run_id}\x00{case_id}\x00{cycle}\x00{'read' if retrieved else 'unread'}"
+    return str(uuid.uuid5(_VISIT_ID_NAMESPACE, key))
+
+
 def record_visits(
     bank: CaseBank,
     estimator: QEstimator,
@@ -90,17 +103,20 @@ def record_visits(
     single-step task): each cycle's target goes to the cases read in that cycle's state (paper
     Eq. 8). `unread_ids` (contrastive credit, single-step only) are candidates that were
     scored but not read: each gets a visit with `retrieved=False` and the same target, the
-    reward earned without it. Returns the number of visits stored.
+    reward earned without it. Returns the number of visits stored. Visit ids derive from (run,
+    case, cycle, read or not), so calling this again for the same run stores nothing new;
+    without a `run_id` each call is a new run.
     """
     if not len(shown) == len(states) == len(targets):
         raise ValueError(f"{len(shown)} shown, {len(states)} states, {len(targets)} targets")
     if unread_ids and len(states) != 1:
         raise ValueError("unread candidates (contrastive credit) need a single-step task")
+    run_id = run_id or uuid.uuid4().hex
     now = time.time()
     visits = [
         (
             Visit(
-                id=str(uuid.uuid4()),
+                id=visit_id(run_id, case_id, cycle, retrieved=retrieved),
                 case_id=case_id,
                 namespace=namespace,
                 target=float(target),

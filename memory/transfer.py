@@ -23,20 +23,24 @@ def export_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
     """Write every case and visit to `path` (atomically); returns (cases, visits)."""
     counts = {"cases": 0, "visits": 0}
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(json.dumps({"format": FORMAT, "dim": bank.dim}) + "\n")
-        for kind, point in bank.stored_points():
-            record = {
-                "kind": kind,
-                "id": point.id,
-                "payload": point.payload,
-                "vector": point.vector,
-            }
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            counts[kind] += 1
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"format": FORMAT, "dim": bank.dim}) + "\n")
+            for kind, point in bank.stored_points():
+                record = {
+                    "kind": kind,
+                    "id": point.id,
+                    "payload": point.payload,
+                    "vector": point.vector,
+                }
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                counts[kind] += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed export leaves no partial file behind
+        raise
     return counts["cases"], counts["visits"]
 
 

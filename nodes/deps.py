@@ -35,6 +35,7 @@ class MementoDeps:
     tools: Sequence[BaseTool] = ()
     chat_model: ChatModelFactory = chat_model_from_context
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    _seeded: dict[int, np.random.Generator] = field(default_factory=dict, repr=False)
 
     def estimator(self, ctx: MementoContext) -> QEstimator:
         """The Q estimator the context asks for, over this bank."""
@@ -53,5 +54,11 @@ class MementoDeps:
         return ParametricQ(self.bank, model, ctx.namespace)
 
     def rng_for(self, ctx: MementoContext) -> np.random.Generator:
-        """A seeded generator when the context fixes a seed, else the shared one."""
-        return np.random.default_rng(ctx.seed) if ctx.seed is not None else self.rng
+        """The generator of the case sampling: with a seed, one generator per seed for the life
+        of these deps, so a run's tasks are reproducible and each gets its own draws; without
+        one, the shared unseeded generator."""
+        if ctx.seed is None:
+            return self.rng
+        if ctx.seed not in self._seeded:
+            self._seeded[ctx.seed] = np.random.default_rng(ctx.seed)
+        return self._seeded[ctx.seed]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from nodes import prompts
 from nodes.deps import MementoDeps, Node
-from nodes.models import call_model
+from nodes.models import ModelEndpointError, call_model
 from nodes.schemas import Judgement, describe_results
 from nodes.scorers import score_answer
 
@@ -36,7 +36,7 @@ def make_judge(deps: MementoDeps) -> Node:
     async def judge(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
         answer = (state.final_answer or "").strip()
-        truth = (state.ground_truth or "").strip()
+        truth = (state.truth or "").strip()
         judgement = measured_judgement(answer, truth, ctx.scorer, error=state.error)
         if judgement is None:
             prompt, method = judge_prompt(
@@ -74,12 +74,17 @@ def judge_prompt(task: str, answer: str, truth: str, results: str) -> tuple[str,
 async def llm_judgement(
     deps: MementoDeps, ctx: MementoContext, prompt: str, method: str
 ) -> Judgement:
-    """Ask the judge model; any failure gives an unjudged result instead of a wrong reward."""
+    """Ask the judge model. A judge that cannot work as configured (unreachable endpoint,
+    unknown model, refused key: `ModelEndpointError`) fails the task loudly, as the planner
+    would; a transient failure (rate limit, server error or timeout after the retries, a reply
+    that cannot be parsed) gives an unjudged result instead of a wrong reward."""
+    model = deps.chat_model(ctx, "judge")
+    chain = model.with_structured_output(Verdict, method="function_calling")
     try:
-        model = deps.chat_model(ctx, "judge")
-        chain = model.with_structured_output(Verdict, method="function_calling")
         verdict = await call_model(chain, [HumanMessage(prompt)], ctx=ctx, role="judge")
-    except Exception as exc:  # judging failed: record it as unjudged, learn nothing from it
+    except ModelEndpointError:
+        raise
+    except Exception as exc:  # judging failed for now: unjudged, nothing is learned from it
         return Judgement(reward=None, method=method, rationale=f"unjudged: {exc}")
     return verdict_judgement(verdict, method)
 

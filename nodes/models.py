@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import weakref
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
+import httpx
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
@@ -34,7 +36,13 @@ def model_name(ctx: MementoContext, role: Role) -> str:
     return str(getattr(ctx, f"{role}_model"))
 
 
-@lru_cache(maxsize=32)
+_SYNC_MODELS: dict[tuple[Any, ...], ChatOpenAI] = {}
+_LOOP_MODELS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[Any, ...], ChatOpenAI]
+]
+_LOOP_MODELS = weakref.WeakKeyDictionary()
+
+
 def _chat_openai(
     model: str,
     base_url: str | None,
@@ -44,22 +52,33 @@ def _chat_openai(
     max_retries: int,
     max_tokens: int | None,
 ) -> ChatOpenAI:
-    return ChatOpenAI(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,  # type: ignore[arg-type]
-        temperature=temperature,
-        timeout=timeout,
-        max_retries=max_retries,
-        max_tokens=max_tokens,  # type: ignore[call-arg]
-    )
+    """One `ChatOpenAI` per setting and event loop, so HTTP connections are reused across
+    calls and tasks, and a second event loop (a second `asyncio.run`) gets its own async
+    client: langchain-openai shares one per endpoint across loops, whose pooled connections
+    then fail with "Event loop is closed"."""
+    settings = (model, base_url, api_key, temperature, timeout, max_retries, max_tokens)
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    cache = _SYNC_MODELS if loop is None else _LOOP_MODELS.setdefault(loop, {})
+    if settings not in cache:
+        cache[settings] = ChatOpenAI(
+            model=model,
+            base_url=base_url,
+            api_key=api_key,  # type: ignore[arg-type]
+            temperature=temperature,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_tokens=max_tokens,  # type: ignore[call-arg]
+            http_async_client=httpx.AsyncClient(timeout=timeout) if loop else None,
+        )
+    return cache[settings]
 
 
 def chat_model_from_context(ctx: MementoContext, role: Role) -> BaseChatModel:
-    """`ChatOpenAI` for a role, against the context's OpenAI-compatible endpoint.
-
-    Instances are cached per setting so HTTP connections are reused across calls and tasks.
-    """
+    """`ChatOpenAI` for a role, against the context's OpenAI-compatible endpoint (one
+    instance per setting and event loop, see `_chat_openai`)."""
     api_key = os.environ.get(ctx.api_key_env, "")
     if not api_key and ctx.base_url is None:
         raise ModelEndpointError(

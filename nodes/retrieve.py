@@ -1,9 +1,10 @@
 """retrieve: embed the state s, find N candidate cases, score Q(s, c), read K by mu(c|s).
 
-The first cycle's state is the task. With gamma > 0 every later cycle is a state of its own (the
-task and the results so far, paper Eq. 8): the graph comes back here after each execute, and the
-cases read for that state replace the earlier ones in the planner's prompt. Each call appends
-its state vector and the ids it read, so update_q credits each cycle's cases with its target.
+The node runs when a task starts (its state is the task) and, with gamma > 0, again after each
+execute as `retrieve_cycle`: every later cycle is a state of its own (the task and the results
+so far, paper Eq. 8) whose cases replace the earlier ones in the planner's prompt. Each run
+appends its state vector and the ids it read, so update_q credits each cycle's cases with that
+cycle's target.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 from memory.retrieval import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
@@ -23,14 +25,17 @@ if TYPE_CHECKING:
     from graphs.state import State
 
 
-def make_retrieve(deps: MementoDeps) -> Node:
-    """The retrieve node, bound to a case bank and embedder."""
+def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
+    """The retrieve node, bound to a case bank and embedder.
+
+    `new_task=True` (the graph's first node) starts the task afresh; `False` retrieves for the
+    state of a later cycle of the same task.
+    """
 
     async def retrieve(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
-        first = state.cycle == 0
         task = checked_task(state.task, ctx.max_task_chars)
-        vector = await deps.embedder.aembed_query(task if first else state.cycle_states[-1])
+        vector = await deps.embedder.aembed_query(task if new_task else state.cycle_states[-1])
         estimator = await asyncio.to_thread(deps.estimator, ctx)
         ranked = await asyncio.to_thread(
             rank_cases,
@@ -58,18 +63,47 @@ def make_retrieve(deps: MementoDeps) -> Node:
                     "probability": case.probability,
                 }
             )
-        update: dict[str, Any] = {
+        state_vector = [float(x) for x in vector]
+        shown = [case.case_id for case in retrieved]
+        if not new_task:
+            return {
+                "candidates": candidates,
+                "retrieved": retrieved,
+                "state_vectors": [state_vector],
+                "shown": [shown],
+            }
+        return {
+            **fresh_task_state(task, state.ground_truth),
+            "task_vector": state_vector,
             "candidates": candidates,
             "retrieved": retrieved,
-            "state_vectors": [[float(x) for x in vector]],
-            "shown": [[case.case_id for case in retrieved]],
+            "state_vectors": Overwrite([state_vector]),
+            "shown": Overwrite([shown]),
         }
-        if first:
-            update |= {
-                "run_id": uuid.uuid4().hex,
-                "task_vector": update["state_vectors"][0],
-                "cycle_states": [task],
-            }
-        return update
 
     return retrieve
+
+
+def fresh_task_state(task: str, ground_truth: str | None) -> dict[str, Any]:
+    """Every per-task field of the state at its start, so nothing of a thread's earlier task
+    (its truth, plans, step results, answer, judgement) reaches this one; lists with an
+    appending reducer are overwritten."""
+    return {
+        "truth": ground_truth,
+        "run_id": uuid.uuid4().hex,
+        "task_vector": [],
+        "candidates": [],
+        "retrieved": [],
+        "plan": None,
+        "plans": Overwrite([]),
+        "cycle": 0,
+        "cycle_states": Overwrite([task]),
+        "state_vectors": Overwrite([]),
+        "shown": Overwrite([]),
+        "step_results": Overwrite([]),
+        "final_answer": None,
+        "error": None,
+        "judgement": None,
+        "case_id": None,
+        "visits_recorded": 0,
+    }

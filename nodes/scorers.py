@@ -2,6 +2,12 @@
 
 A ground truth may hold several accepted answers joined by `<|answer_split|>`; a GSM8K-style
 solution ending in `#### N` counts as the answer N.
+
+The numeric scorer reads one number from a predicted answer, the answer's own, not the working
+shown beside it (`answer_number`): text in brackets is set aside as working; then a number the
+answer starts with wins when no operator follows it ("395 (17*23+4)", "395, since 17*23 = 391");
+else the first number after the last `=`, `####` or "answer is"/"answer:" ("17*23+4 = 395");
+else the last number ("so we get 395").
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from fractions import Fraction
 ALIAS_SEPARATOR = "<|answer_split|>"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+")
+_WORKING = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_ANSWER_MARKER = re.compile(r"=|####|answer(?: is|:)", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"\s*(" + _NUMBER.pattern + r")(?!\s*[-+*/×÷^%\d])")
 
 
 def split_aliases(truth: str) -> list[str]:
@@ -33,11 +42,27 @@ def normalize_answer(text: str) -> str:
 def parse_number(text: str) -> Fraction | None:
     """The last number in a text ("1,000" and "1000.0" both give 1000), or None."""
     matches = _NUMBER.findall(text.replace("$", ""))
-    if not matches:
-        return None
-    token = matches[-1].replace(",", "")
+    return _fraction(matches[-1]) if matches else None
+
+
+def answer_number(answer: str) -> Fraction | None:
+    """The number a predicted answer gives, not its working (rule in the module docstring)."""
+    text = answer.replace("$", "")
+    while (stripped := _WORKING.sub(" ", text)) != text:  # nested brackets, innermost first
+        text = stripped
+    if not _NUMBER.search(text):
+        text = answer.replace("$", "")  # the whole answer was in brackets, e.g. "(395)"
+    if leading := _LEADING_NUMBER.match(text):
+        return _fraction(leading.group(1))
+    markers = list(_ANSWER_MARKER.finditer(text))
+    if markers and (after := _NUMBER.search(text, markers[-1].end())):
+        return _fraction(after.group())
+    return parse_number(text)
+
+
+def _fraction(token: str) -> Fraction | None:
     try:
-        return Fraction(token)
+        return Fraction(token.replace(",", ""))
     except (ValueError, ZeroDivisionError):
         return None
 
@@ -49,8 +74,8 @@ def exact_match(prediction: str, truth: str) -> float:
 
 
 def numeric_match(prediction: str, truth: str, *, rel_tol: float = 1e-6) -> float:
-    """1.0 when the prediction's last number equals an alias's number (within rel_tol)."""
-    predicted = parse_number(prediction)
+    """1.0 when the prediction's answer number equals an alias's number (within rel_tol)."""
+    predicted = answer_number(prediction)
     if predicted is None:
         return 0.0
     for alias in split_aliases(truth):

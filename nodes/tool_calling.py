@@ -23,7 +23,7 @@ from langchain_core.messages import (
     SystemMessage,
     ToolMessage,
 )
-from langchain_core.messages.tool import ToolCall
+from langchain_core.messages.tool import ToolCall, tool_call
 from langchain_core.tools import BaseTool
 
 from memory.redaction import redact_text, secrets_in
@@ -91,12 +91,44 @@ async def run_step(
     ctx: MementoContext,
     write_event: EventWriter,
 ) -> StepResult:
-    """Carry out one plan step with the executor model and tools; returns its result."""
+    """Carry out one plan step with the executor model and tools; returns its result.
+
+    The whole step (model and tool calls) is bounded by `step_timeout_s`: a step that runs out
+    keeps the tool calls it made and tells the planner, as a tool error would.
+    """
+    records: list[ToolCallRecord] = []
+    try:
+        async with asyncio.timeout(ctx.step_timeout_s):
+            return await _step_loop(
+                model, tools, step, task, previous, cycle, ctx, write_event, records
+            )
+    except TimeoutError:
+        return StepResult(
+            cycle=cycle,
+            description=step.description,
+            tool=step.tool,
+            tool_calls=records,
+            error=f"the step ran out of time after {ctx.step_timeout_s:g} s "
+            "(context field step_timeout_s)",
+        )
+
+
+async def _step_loop(
+    model: BaseChatModel,
+    tools: Mapping[str, BaseTool],
+    step: PlanStep,
+    task: str,
+    previous: str,
+    cycle: int,
+    ctx: MementoContext,
+    write_event: EventWriter,
+    records: list[ToolCallRecord],
+) -> StepResult:
+    """The executor's calls for one step; each finished tool call is added to `records`."""
     messages: list[BaseMessage] = [
         SystemMessage(prompts.EXECUTOR_SYSTEM.format(task=task)),
         HumanMessage(prompts.EXECUTOR_STEP.format(step=step.description, previous=previous)),
     ]
-    records: list[ToolCallRecord] = []
     forced = step.tool if step.tool in tools else None
     while True:
         budget = ctx.max_tool_calls_per_step - len(records)
@@ -149,7 +181,7 @@ def requested_calls(reply: BaseMessage) -> list[ToolCall]:
     for number, invalid in enumerate(getattr(reply, "invalid_tool_calls", None) or []):
         args = repair_arguments(invalid.get("args"))
         calls.append(
-            ToolCall(
+            tool_call(
                 name=invalid.get("name") or "",
                 args=args if args is not None else {"__invalid__": invalid.get("args") or ""},
                 id=invalid.get("id") or f"invalid_{number}",

@@ -3,36 +3,41 @@
 The server test writes a langgraph.json naming `tests.studio_graph:make_graph`, so the real
 factory (`graphs.studio.graph_factory`: shared resources, the bundled calculator over MCP
 stdio, the settings from MEMENTO_* variables) runs inside the real server, with only the
-chat model and the embedder swapped for the scripted model and the hashing embedder. The
+chat model and the embedder swapped for a rule-based model and the hashing embedder. The
 product's `graphs/studio.py:make_graph` has no such seam: it never falls back to a fake.
 """
 
 from __future__ import annotations
 
-import itertools
+from typing import Any
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from graphs.studio import graph_factory
+from graphs.studio import graph_factory, served
 from graphs.studio_app import lifespan_app
-from tests.fakes import HashingEmbedder, ScriptedChatModel, final_plan_reply, plan_reply, tool_call
+from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply, tool_call
 
 TASK = "What is 17 * 23 + 4?"
 
 
-def _script() -> list[AIMessage]:
-    """Planner plans one calculator step, executor calls it, planner answers (one task)."""
-    return [
-        plan_reply(("compute the expression", "calculate")),
-        tool_call("calculate", expression="17 * 23 + 4"),
-        AIMessage(content="The result is 395."),
-        final_plan_reply("395"),
-    ]
+def _reply(messages: list[BaseMessage], kwargs: dict[str, Any]) -> AIMessage:
+    """Whatever the task: plan one calculator step, compute 17 * 23 + 4, answer 395; a judge
+    without a reference answer says it cannot verify the answer."""
+    first = str(messages[0].content)
+    if first.startswith("You are the planner"):
+        if any("Results of the steps run so far" in str(m.content) for m in messages):
+            return final_plan_reply("395")
+        return plan_reply(("compute the expression", "calculate"))
+    if first.startswith("You are the executor"):
+        if any(isinstance(m, ToolMessage) for m in messages):
+            return AIMessage(content="The result is 395.")
+        return tool_call("calculate", expression="17 * 23 + 4")
+    return tool_call("Verdict", correct=False, rationale="cannot verify the answer")
 
 
-# The script repeats, so every run of TASK through this server gets the same replies.
-MODEL = ScriptedChatModel(messages=itertools.cycle(_script()), calls=[])
+MODEL = RuleChatModel(messages=iter(()), calls=[], rule=_reply)
 
-make_graph = graph_factory(embedder=HashingEmbedder(dim=64), chat_model=lambda ctx, role: MODEL)
+studio_graphs = graph_factory(embedder=HashingEmbedder(dim=64), chat_model=lambda ctx, role: MODEL)
+make_graph = served(studio_graphs)
 
-app = lifespan_app(make_graph)  # opens the resources at server start, closes them at stop
+app = lifespan_app(studio_graphs)  # opens the resources at server start, closes them at stop

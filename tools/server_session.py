@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import IO, Any
 
 import anyio
@@ -53,8 +53,11 @@ class ServerSession:
     side effects before the crash may therefore run twice.
     """
 
-    def __init__(self, name: str, client: MultiServerMCPClient) -> None:
+    def __init__(
+        self, name: str, client: MultiServerMCPClient, startup_timeout_s: float = 60.0
+    ) -> None:
         self.name = name
+        self.startup_timeout_s = startup_timeout_s
         self.restarts = 0
         self._client = client
         self._session: ClientSession | None = None
@@ -63,11 +66,22 @@ class ServerSession:
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
-        """Start the server and open its session; ToolServerError says why it failed."""
+        """Start the server and open its session; ToolServerError says why it failed, or that
+        it did not answer its handshake within `startup_timeout_s` (it is then stopped)."""
         ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
         self._stop = asyncio.Event()
         self._holder = asyncio.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
-        self._session = await ready
+        try:
+            self._session = await asyncio.wait_for(asyncio.shield(ready), self.startup_timeout_s)
+        except TimeoutError:
+            holder, self._holder = self._holder, None
+            ready.cancel()  # the holder then just stops the server as it unwinds
+            holder.cancel()
+            await asyncio.gather(holder, return_exceptions=True)
+            raise ToolServerError(
+                f"MCP server {self.name!r} did not start within {self.startup_timeout_s:g} s "
+                "(no answer to its handshake; context field tool_startup_timeout_s)"
+            ) from None
 
     async def _hold(self, ready: asyncio.Future[ClientSession], stop: asyncio.Event) -> None:
         try:
@@ -86,8 +100,8 @@ class ServerSession:
     def _open_session(self) -> AbstractAsyncContextManager[ClientSession]:
         """The adapter's session, except for a stdio server where stderr is not a real file."""
         connection = self._client.connections[self.name]
-        errlog = _usable_stderr()
-        if connection.get("transport") == "stdio" and errlog is not sys.stderr:
+        if connection.get("transport") == "stdio" and not _has_descriptor(sys.stderr):
+            errlog = sys.__stderr__ if _has_descriptor(sys.__stderr__) else None
             return _stdio_session(dict(connection), errlog)
         return self._client.session(self.name)
 
@@ -140,25 +154,25 @@ class ServerSession:
                 ) from exc
 
 
-def _usable_stderr() -> IO[str]:
-    """sys.stderr if a child process can write to it, else the process's own stderr.
+def _has_descriptor(stream: IO[str] | None) -> bool:
+    """Whether a child process can be handed this stream as its stderr.
 
     MCP's stdio client hands its stderr to the server process, and a Jupyter kernel's
     sys.stderr has no file descriptor (modelcontextprotocol/python-sdk#1103).
     """
     try:
-        sys.stderr.fileno()
-        return sys.stderr
+        return stream is not None and stream.fileno() >= 0
     except (AttributeError, OSError, ValueError):
-        return sys.__stderr__ or open(os.devnull, "w")
+        return False
 
 
 @asynccontextmanager
 async def _stdio_session(
-    connection: dict[str, Any], errlog: IO[str]
+    connection: dict[str, Any], errlog: IO[str] | None
 ) -> AsyncIterator[ClientSession]:
-    """A stdio server's session as langchain-mcp-adapters opens it, with a usable errlog
-    (the adapter's `${VAR}` expansion of env values is not done on this path)."""
+    """A stdio server's session as langchain-mcp-adapters opens it, with a usable errlog (the
+    null device, closed with the session, when there is none); the adapter's `${VAR}`
+    expansion of env values is not done on this path."""
     params = StdioServerParameters(
         command=connection["command"],
         args=connection.get("args", []),
@@ -167,9 +181,12 @@ async def _stdio_session(
         encoding=connection.get("encoding", "utf-8"),
         encoding_error_handler=connection.get("encoding_error_handler", "strict"),
     )
-    async with (
-        stdio_client(params, errlog=errlog) as (read, write),
-        ClientSession(read, write, **(connection.get("session_kwargs") or {})) as session,
-    ):
+    async with AsyncExitStack() as stack:
+        if errlog is None:
+            errlog = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115 (closed by stack)
+        read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+        session = await stack.enter_async_context(
+            ClientSession(read, write, **(connection.get("session_kwargs") or {}))
+        )
         await session.initialize()
         yield session

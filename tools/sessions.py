@@ -6,6 +6,7 @@ holding a session open and loading its tools once costs ~3 ms a call.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import cast
@@ -29,6 +30,8 @@ class ToolSessions:
     """
 
     connections: dict[str, Connection]
+    startup_timeout_s: float = 60.0
+    """Longest wait for one server to start, answer its handshake and list its tools."""
     tools: list[BaseTool] = field(default_factory=list, init=False)
     server_of: dict[str, str] = field(default_factory=dict, init=False)
     servers: dict[str, ServerSession] = field(default_factory=dict, init=False, repr=False)
@@ -44,10 +47,16 @@ class ToolSessions:
         return self
 
     async def _open(self, client: MultiServerMCPClient, name: str) -> None:
-        server = self.servers[name] = ServerSession(name, client)
+        server = self.servers[name] = ServerSession(name, client, self.startup_timeout_s)
         await server.start()
+        listing = load_mcp_tools(cast(ClientSession, server), server_name=name)
         try:
-            tools = await load_mcp_tools(cast(ClientSession, server), server_name=name)
+            tools = await asyncio.wait_for(listing, self.startup_timeout_s)
+        except TimeoutError:
+            raise ToolServerError(
+                f"MCP server {name!r} did not list its tools within "
+                f"{self.startup_timeout_s:g} s (context field tool_startup_timeout_s)"
+            ) from None
         except Exception as exc:
             raise ToolServerError(f"MCP server {name!r} failed to start: {describe(exc)}") from exc
         for tool in tools:

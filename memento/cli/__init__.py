@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from graphs.settings import ConfigError
@@ -43,8 +45,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CLEANUP_GRACE_S = 10.0
+_interrupted = False
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    """The first SIGTERM or Ctrl-C unwinds (servers stopped, files closed); a second one, or
+    a cleanup still waiting on a hung call after CLEANUP_GRACE_S, ends the process at once."""
+    global _interrupted
+    if _interrupted:
+        _exit_now()
+    _interrupted = True
+    watchdog = threading.Timer(CLEANUP_GRACE_S, _exit_now)
+    watchdog.daemon = True
+    watchdog.start()
     raise KeyboardInterrupt
+
+
+def _exit_now() -> None:
+    print("memento: interrupted", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM (e.g. `kill`, a CI timeout) takes the Ctrl-C path, so every `async with` unwinds:
     # the local model server is stopped and MCP servers are closed instead of left behind.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:
@@ -62,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
+        main_thread = threading.main_thread()
+        if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+            _exit_now()  # a worker thread still waits on a call: do not wait for it at exit
         print("memento: interrupted", file=sys.stderr)
         return 130
 

@@ -37,9 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(func=list_command)
 
 
-async def describe_tools(connections: dict[str, Connection]) -> list[ToolInfo]:
+async def describe_tools(
+    connections: dict[str, Connection], startup_timeout_s: float = 60.0
+) -> list[ToolInfo]:
     """Open every server once and describe its tools, in server order."""
-    async with ToolSessions(connections) as sessions:
+    async with ToolSessions(connections, startup_timeout_s) as sessions:
         return [
             ToolInfo(
                 server=sessions.server_of[tool.name],
@@ -58,8 +60,9 @@ def _schema(args_schema: Any) -> dict[str, Any]:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    connections = load_settings(args.config).connections()
-    infos = asyncio.run(describe_tools(connections))
+    settings = load_settings(args.config)
+    connections = settings.connections()
+    infos = asyncio.run(describe_tools(connections, settings.context.tool_startup_timeout_s))
     if args.json:
         print(json.dumps([asdict(info) for info in infos], indent=2))
         return 0

@@ -7,7 +7,6 @@ limits, and a forced tool choice yields a tool call), not the quality of its ans
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -73,7 +72,6 @@ async def test_token_limit_set_on_chat_openai_applies(server: LocalServer) -> No
 
 
 async def test_forced_tool_choice_yields_a_tool_call(server: LocalServer) -> None:
-    started = time.monotonic()
     llm = chat_model(server, 48).bind_tools([calculate], tool_choice="calculate")
     reply = await llm.ainvoke("What is 17 * 23 + 4?")
     # The server always answers a forced choice with a call; whether SmolLM2 closes the JSON of
@@ -81,7 +79,6 @@ async def test_forced_tool_choice_yields_a_tool_call(server: LocalServer) -> Non
     calls = [*reply.tool_calls, *reply.invalid_tool_calls]
     assert [call["name"] for call in calls] == ["calculate"]
     assert "expression" in str(calls[0]["args"])
-    assert time.monotonic() - started < 60
 
 
 async def test_structured_output_by_function_calling(server: LocalServer) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -63,25 +62,22 @@ async def test_two_servers_get_different_ports(tmp_path: Path) -> None:
 
 async def test_a_server_never_ready_times_out_and_is_killed(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    started = time.monotonic()
     with pytest.raises(LocalLLMError, match=r"not ready within 1\.5 s"):
         async with local_llm_server(
             command=fake_server(pid_file, "--never-ready"), startup_timeout_s=1.5
         ):
             pytest.fail("the body must not run")
-    assert time.monotonic() - started < 10
     assert not is_running(pid_in(pid_file))
 
 
 async def test_a_server_that_exits_fails_fast_with_its_log(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    started = time.monotonic()
+    # the exit is what is reported, not a startup timeout (an hour here)
     with pytest.raises(LocalLLMError, match=r"exited with code 3(.|\n)*failing on purpose"):
         async with local_llm_server(
-            command=fake_server(pid_file, "--exit-with", "3"), startup_timeout_s=60
+            command=fake_server(pid_file, "--exit-with", "3"), startup_timeout_s=3600
         ):
             pytest.fail("the body must not run")
-    assert time.monotonic() - started < 10, "an exit is noticed before the timeout"
 
 
 async def test_stops_the_server_when_the_body_raises(tmp_path: Path) -> None:
@@ -113,13 +109,11 @@ async def test_stops_the_server_when_cancelled(tmp_path: Path) -> None:
 
 async def test_kills_a_server_that_ignores_sigterm(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    started = time.monotonic()
     async with local_llm_server(
         command=fake_server(pid_file, "--ignore-sigterm"), stop_timeout_s=0.5
     ):
         pass
     assert not is_running(pid_in(pid_file))
-    assert time.monotonic() - started < 10
 
 
 async def test_keeps_a_log_file_the_caller_named(tmp_path: Path) -> None:

@@ -145,3 +145,38 @@ async def test_a_run_through_the_sdk_streams_every_node_and_completes(server: st
     assert values["final_answer"] == "395" and values["judgement"]["reward"] == 1.0
     assert values["step_results"][0]["tool_calls"][0]["result"] == "395"  # the real MCP server
     assert values["case_id"]
+
+
+async def test_a_second_task_on_the_thread_starts_clean(server: str) -> None:
+    """Task 2 on task 1's thread, with no ground truth, is self-judged: never against task 1's
+    truth ("395", which its answer would match), and it sees none of task 1's steps."""
+    client = langgraph_sdk.get_client(url=server)
+    thread = await client.threads.create()
+    context = {"namespace": "studio-thread"}
+    first = {"task": "What is 17 * 23 + 4?", "ground_truth": "395"}
+    await client.runs.wait(thread["thread_id"], "memento", input=first, context=context)
+    await client.runs.wait(
+        thread["thread_id"], "memento", input={"task": "Name a colour."}, context=context
+    )
+    values = (await client.threads.get_state(thread["thread_id"]))["values"]
+    assert values["task"] == "Name a colour." and values["truth"] is None
+    assert values["judgement"]["method"] == "self"
+    assert values["judgement"]["reward"] == 0.0 and "395" not in values["judgement"]["rationale"]
+    assert len(values["step_results"]) == 1 and len(values["plans"]) == 2
+
+
+async def test_an_unknown_context_field_fails_the_run_naming_it(server: str) -> None:
+    client = langgraph_sdk.get_client(url=server)
+    thread = await client.threads.create()
+    errors = []
+    async for part in client.runs.stream(
+        thread["thread_id"],
+        "memento",
+        input={"task": "What is 17 * 23 + 4?"},
+        context={"topk": 2},
+        stream_mode=["updates"],
+    ):
+        if part.event == "error":
+            errors.append(str(part.data))
+        assert part.event != "updates", "the run started despite an unknown context field"
+    assert errors and "'topk'" in errors[0], errors

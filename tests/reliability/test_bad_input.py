@@ -76,11 +76,44 @@ def test_a_bundled_server_can_be_switched_off() -> None:
         ("mode", "training", "'mode' must be one of train, eval"),
         ("retrieval", "bm25", "'retrieval' must be one of"),
         ("top_k", 64, "'top_k' .* exceeds 'num_candidates'"),
+        ("lam", 0.0, "'lam' must be > 0"),  # lam 0 made an unvisited case's Q 0/0
+        ("alpha", float("nan"), "'alpha' must be a finite number"),
+        ("tau", float("inf"), "'tau' must be a finite number"),
+        ("q0", "high", "'q0' must be a number; got 'high'"),
+        ("q0", 1.5, "'q0' must be at least 0 and at most 1"),
+        ("top_k", 2.5, "'top_k' must be an integer; got 2.5"),
+        ("top_k", True, "'top_k' must be an integer; got True"),
+        ("seed", "abc", "'seed' must be an integer or null; got 'abc'"),
+        ("seed", -1, "'seed' must be at least 0"),
+        ("namespace", 123, "'namespace' must be a string; got 123"),
+        ("namespace", "../../escaped", "'namespace' must be 1-128 letters"),
+        ("namespace", "", "'namespace' must be 1-128 letters"),
+        ("temperature", "hot", "'temperature' must be a number; got 'hot'"),
+        ("llm_max_retries", -1, "'llm_max_retries' must be at least 0"),
+        ("step_timeout_s", 0, "'step_timeout_s' must be > 0"),
+        ("gamma", 1.0, "'gamma' must be at least 0 and < 1"),
     ],
 )
 def test_bad_context_values_name_the_field(field: str, value: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         MementoContext(store=":memory:", **{field: value})
+
+
+async def test_bad_context_values_fail_before_any_model_call(graph_for, bank: CaseBank) -> None:
+    """A run's context is checked when the run starts (LangGraph builds it from the dict),
+    so a wrong value or an unknown field costs no paid model call."""
+    model = scripted(final_plan_reply("4"))
+    graph = graph_for(model)
+    with pytest.raises(ValueError, match="'q0' must be a number"):
+        await graph.ainvoke({"task": "2+2?"}, context={"store": ":memory:", "q0": "high"})
+    with pytest.raises(TypeError, match="'topk'"):
+        await graph.ainvoke({"task": "2+2?"}, context={"store": ":memory:", "topk": 2})
+    assert model.calls == [] and bank.count() == 0
+
+
+def test_an_unknown_context_field_in_a_mapping_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown context field 'topk'; the fields are: "):
+        MementoContext.from_mapping({"topk": 2})
 
 
 @pytest.mark.parametrize("scheme", ["", "local://", "edge://"])
@@ -191,3 +224,46 @@ async def test_an_empty_bank_serves_a_task_and_reads_back_empty(
     assert main(["cases", "check", "--store", str(tmp_path / "empty")]) == 0
     assert main(["cases", "list", "--store", str(tmp_path / "empty")]) == 0
     assert "0 cases" in capsys.readouterr().out
+
+
+async def test_a_judge_that_cannot_work_fails_the_task_loudly(graph_for, bank: CaseBank) -> None:
+    """A typo in judge_model (HTTP 404) must not turn every task into 'unjudged'."""
+    from nodes import chat_model_from_context
+
+    hits: list[str] = []
+    error = {"message": "The model `gpt-4.1-mini-typo` does not exist", "code": "model_not_found"}
+    planner = scripted(final_plan_reply("Paris"))
+    with _model_server(404, error, hits) as url:
+        deps = MementoDeps(
+            bank=bank,
+            embedder=HashingEmbedder(),
+            chat_model=lambda ctx, role: (
+                chat_model_from_context(ctx, role) if role == "judge" else planner
+            ),
+        )
+        context = make_context(base_url=url, judge_model="gpt-4.1-mini-typo")
+        with pytest.raises(ModelEndpointError, match="the judge model 'gpt-4.1-mini-typo'"):
+            await build_graph(deps).ainvoke({"task": "Capital of France?"}, context=context)
+    assert bank.count() == 0
+
+
+async def test_a_judge_that_fails_for_now_leaves_the_task_unjudged(bank: CaseBank) -> None:
+    from nodes import chat_model_from_context
+
+    hits: list[str] = []
+    planner = scripted(final_plan_reply("Paris"))
+    with _model_server(503, {"message": "overloaded"}, hits) as url:
+        deps = MementoDeps(
+            bank=bank,
+            embedder=HashingEmbedder(),
+            chat_model=lambda ctx, role: (
+                chat_model_from_context(ctx, role) if role == "judge" else planner
+            ),
+        )
+        context = make_context(base_url=url, llm_max_retries=1)
+        result = await build_graph(deps).ainvoke({"task": "Capital of France?"}, context=context)
+    assert result["judgement"].reward is None
+    assert "unjudged" in result["judgement"].rationale and "failed after 1" in (
+        result["judgement"].rationale
+    )
+    assert bank.count() == 0 and len(hits) == 2

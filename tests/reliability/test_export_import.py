@@ -76,3 +76,21 @@ def test_a_broken_line_or_another_size_is_refused(tmp_path: Path) -> None:
     path.write_text("\n".join([*lines[:3], '{"kind": "cases", "id": "x"', *lines[3:]]) + "\n")
     with CaseBank(":memory:", dim=4) as target, pytest.raises(CaseBankError, match="line 4"):
         import_jsonl(target, path)
+
+
+def test_a_failed_export_leaves_no_file_behind(tmp_path: Path, monkeypatch) -> None:
+    with CaseBank(":memory:", dim=4) as bank:
+        _fill(bank)
+        points = bank.stored_points
+
+        def failing():
+            for number, point in enumerate(points()):
+                if number == 3:
+                    raise OSError("disk full")
+                yield point
+
+        monkeypatch.setattr(bank, "stored_points", failing)
+        target = tmp_path / "bank.jsonl"
+        with pytest.raises(OSError, match="disk full"):
+            export_jsonl(bank, target)
+    assert list(tmp_path.iterdir()) == []  # neither the export nor its temporary file

@@ -90,3 +90,21 @@ async def test_a_server_that_cannot_be_restarted_fails_with_its_name(tmp_path: P
         sessions.connections["crashing"]["args"][0] = str(missing)  # the restart will fail
         with pytest.raises(ToolServerCrashedError, match="could not be restarted"):
             await _call(sessions, "crash_always")
+
+
+async def test_a_session_without_a_usable_stderr_leaks_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where neither sys.stderr nor sys.__stderr__ has a descriptor (some embedders), the
+    server's stderr goes to the null device, which is closed with the session."""
+    import io
+    import os
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.setattr(sys, "__stderr__", io.StringIO())
+    open_files = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        async with ToolSessions(_connections(tmp_path)) as sessions:
+            assert int(await _call(sessions, "server_pid")) > 0
+    await asyncio.sleep(0.1)  # the transport's pipes close as their tasks end
+    assert len(os.listdir("/proc/self/fd")) <= open_files

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from memento.cli.eval import load_tasks
+from tests.conftest import write_lines
 
 
 def test_a_user_jsonl_is_cut_to_the_limit(tmp_path: Path) -> None:
@@ -24,12 +25,24 @@ def test_an_empty_file_is_refused(tmp_path: Path) -> None:
         load_tasks(str(path), None, None, skip_bad=False)
 
 
-def test_gsm8k_name_and_split() -> None:
-    try:
-        train = load_tasks("gsm8k:train", "test", 2, skip_bad=False)
-    except FileNotFoundError:
-        pytest.skip("../shared/data is not beside this checkout")
+def test_gsm8k_name_and_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`gsm8k:train` and `gsm8k` with `--split test` read their own files (a copy in the
+    real format under $MEMENTO_DATA_DIR, so the test never depends on shared data)."""
+    for split in ("train", "test"):
+        lines = [
+            f'{{"question": "{split} question {i}?", "answer": "work...\\n#### {i}"}}\n'
+            for i in range(3)
+        ]
+        write_lines(tmp_path / "gsm8k" / f"{split}.jsonl", [line.strip() for line in lines])
+    monkeypatch.setenv("MEMENTO_DATA_DIR", str(tmp_path))
+    train = load_tasks("gsm8k:train", "test", 2, skip_bad=False)
     test = load_tasks("gsm8k", "test", 2, skip_bad=False)
-    assert len(train) == len(test) == 2
-    assert train[0].question != test[0].question
-    assert train[0].answers and train[0].answers[0].replace(",", "").lstrip("-").isdigit()
+    assert [t.question for t in train] == ["train question 0?", "train question 1?"]
+    assert [t.question for t in test] == ["test question 0?", "test question 1?"]
+    assert train[1].answers == ["1"]
+
+
+def test_a_missing_data_set_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMENTO_DATA_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="gsm8k"):
+        load_tasks("gsm8k", "test", 2, skip_bad=False)

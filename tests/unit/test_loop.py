@@ -154,22 +154,38 @@ async def test_a_hallucinated_tool_name_is_answered_with_the_available_tools(gra
     assert call.error and "unknown tool 'wolfram'" in call.result and "calculate" in call.result
 
 
-async def test_eval_mode_writes_nothing(graph_for, bank: CaseBank) -> None:
-    model = scripted(final_plan_reply("395"))
-    result = await graph_for(model).ainvoke(
-        {"task": TASK, "ground_truth": "395"}, context=make_context(mode="eval")
+async def _bank_with_one_case(graph_for, bank: CaseBank) -> str:
+    """Train one task so that later tasks retrieve its case; returns the case id."""
+    await graph_for(scripted(final_plan_reply("395"))).ainvoke(
+        {"task": TASK, "ground_truth": "395"}, context=make_context()
     )
+    assert bank.count() == 1
+    return bank.list_cases()[0].id
+
+
+async def test_eval_mode_writes_nothing(graph_for, bank: CaseBank) -> None:
+    case_id = await _bank_with_one_case(graph_for, bank)
+    model = scripted(final_plan_reply("396"))
+    result = await graph_for(model).ainvoke(
+        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"}, context=make_context(mode="eval")
+    )
+    assert [c.case_id for c in result["retrieved"]] == [case_id]  # a visit could be written
     assert result["judgement"].reward == 1.0
-    assert bank.count() == 0 and bank.count_visits() == 0
+    assert bank.count() == 1 and bank.count_visits() == 0
+    assert result["case_id"] is None and result["visits_recorded"] == 0
 
 
 async def test_unjudged_task_updates_nothing(graph_for, bank: CaseBank) -> None:
+    case_id = await _bank_with_one_case(graph_for, bank)
     # No ground truth: the judge model is asked, and its reply cannot be parsed.
     model = scripted(final_plan_reply("maybe"), AIMessage(content="no idea"))
-    result = await graph_for(model).ainvoke({"task": "Is it?"}, context=make_context())
+    result = await graph_for(model).ainvoke(
+        {"task": "What is 17 * 23 + 5?"}, context=make_context()
+    )
+    assert [c.case_id for c in result["retrieved"]] == [case_id]
     assert result["judgement"].reward is None
     assert "unjudged" in result["judgement"].rationale
-    assert bank.count() == 0
+    assert bank.count() == 1 and bank.count_visits() == 0
 
 
 async def test_self_judgement_without_ground_truth(graph_for, bank: CaseBank) -> None:
@@ -182,21 +198,34 @@ async def test_self_judgement_without_ground_truth(graph_for, bank: CaseBank) ->
 
 
 def test_cut_short_tool_arguments_are_repaired_or_reported() -> None:
-    from nodes.tool_calling import repair_arguments, requested_calls
+    from nodes.tool_calling import repair_arguments
 
     assert repair_arguments('{ "expression": "17 * 23 + 4 }') == {"expression": "17 * 23 + 4"}
     assert repair_arguments('{"expression": "2+2"') == {"expression": "2+2"}
     assert repair_arguments("calculate 2+2") is None
-    reply = AIMessage(
+
+
+async def test_a_repaired_call_runs_and_its_result_reaches_the_model(graph_for) -> None:
+    cut_short = AIMessage(
         content="",
         invalid_tool_calls=[
-            {"name": "calculate", "args": '{"expression": "1+1', "id": "a", "error": "bad"},
-            {"name": "calculate", "args": "nonsense", "id": "b", "error": "bad"},
+            {"name": "calculate", "args": '{"expression": "17*23+4', "id": "a", "error": "bad"}
         ],
     )
-    repaired, broken = requested_calls(reply)
-    assert repaired["args"] == {"expression": "1+1"}
-    assert broken["args"] == {"__invalid__": "nonsense"}
+    model = scripted(
+        plan_reply(("compute", "calculate")),
+        cut_short,
+        AIMessage(content="395"),
+        final_plan_reply("395"),
+    )
+    result = await graph_for(model).ainvoke(
+        {"task": TASK, "ground_truth": "395"}, context=make_context()
+    )
+    (call,) = result["step_results"][0].tool_calls
+    assert call.args == {"expression": "17*23+4"}
+    assert not call.error and call.result == "395"
+    tool_messages = [m for m in model.calls[2]["messages"] if m.type == "tool"]
+    assert [m.content for m in tool_messages] == ["395"]
 
 
 async def test_an_unrepairable_call_is_reported_to_the_model(graph_for) -> None:
