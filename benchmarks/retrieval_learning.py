@@ -216,10 +216,13 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--cycles", type=int, default=1, help="planning cycles per task (2: compare gamma)"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/retrieval_learning"))
     args = parser.parse_args(argv)
     embedder = MiniLMEmbedder()
-    config = WorldConfig()
+    config = WorldConfig(cycles=args.cycles)
     runs: dict[str, list[dict[str, list[float]]]] = {}
     started = time.perf_counter()
     for label, overrides in [parse_method(spec) for spec in args.methods]:

@@ -15,6 +15,11 @@ phrased exactly like the family's tasks, and fewer useful cases (the right appro
 differently, so plain similarity shows mostly decoys. Tasks are the paper's repeated training
 questions and held-out questions of the same families. Every random draw is a hash of (seed,
 question, pass), so two retrieval methods on one seed face the same draws.
+
+With `cycles=2` a task takes two planning cycles: the planner first asks for one step (the
+executor reports the figures gathered), then decides on the second cycle from the cases in its
+prompt at that time. That is the world in which gamma > 0 (each cycle retrieving its own cases)
+can be compared with single-step learning.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ class WorldConfig:
     p_guess: float = 0.25
     p_right: float = 0.9
     p_luck: float = 0.15
+    cycles: int = 1
 
 
 @dataclass(frozen=True)
@@ -208,14 +214,18 @@ class WorldPlanner(BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if not messages[0].text.startswith("You are the planner"):
+            return _reply(AIMessage(content="The figures of the task are gathered."))
         task = self.world.by_question[_task_text(messages)]
+        if self.world.config.cycles > 1 and not _has_progress(messages):
+            step = {"description": "Gather the figures of the task", "tool": None}
+            return _reply(_plan_call({"steps": [step], "final_answer": None}))
         right = self.chooses_right(task, _successful_plans(messages[0].text))
         succeeded = self.world.succeeds(task, right, self.pass_key)
         answer = task.answer if succeeded else str(int(task.answer) + (1 if right else 7))
         approach = task.family.right if right else task.family.wrong
         args = {"steps": [{"description": approach, "tool": None}], "final_answer": answer}
-        reply = AIMessage(content="", tool_calls=[{"name": "Plan", "args": args, "id": "plan"}])
-        return ChatResult(generations=[ChatGeneration(message=reply)])
+        return _reply(_plan_call(args))
 
     def chooses_right(self, task: Task, plans: str) -> bool:
         """The majority approach among the successful cases shown; a guess without any."""
@@ -224,6 +234,20 @@ class WorldPlanner(BaseChatModel):
             return right > wrong
         chance = 0.5 if right else self.world.config.p_guess
         return self.world.draw("choice", task.question, self.pass_key) < chance
+
+
+def _plan_call(args: dict[str, Any]) -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": "Plan", "args": args, "id": "plan"}])
+
+
+def _reply(message: AIMessage) -> ChatResult:
+    return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _has_progress(messages: list[BaseMessage]) -> bool:
+    """Whether the planner is shown results of earlier steps (a later cycle)."""
+    marker = prompts.PLANNER_PROGRESS.split("{results}")[0]
+    return any(m.type == "human" and m.text.startswith(marker) for m in messages)
 
 
 def _task_text(messages: list[BaseMessage]) -> str:

@@ -15,6 +15,8 @@ from memory import (
     CaseBank,
     CaseBankError,
     EmbeddingSizeMismatchError,
+    LogisticQModel,
+    ParametricQ,
     Visit,
     case_id_for,
     normalize_question,
@@ -315,3 +317,36 @@ def test_edge_bulk_import_builds_the_index_once_at_the_end(
             assert shard.info().indexed_vectors_count == 0  # deferred, searches stay exact
             assert bank.search(list(vectors[7]), namespace="n", limit=1)[0].case.question == "q7"
         assert shard.info().indexed_vectors_count == 600
+
+
+def test_cases_show_lists_every_attempt_of_the_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from memento.cli import main
+
+    store = str(tmp_path / "bank")
+    with CaseBank(store, dim=DIM) as bank:
+        right = bank.add(_case("What is 2+2?", answer="4"), _vec(1.0))
+        wrong = bank.add(_case("what is 2+2?", answer="5", reward=0.0), _vec(1.0))
+        bank.add(_case("What is 3+3?", answer="6"), _vec(0.0, 1.0))
+    assert main(["cases", "show", wrong.id[:8], "--store", store, "--namespace", "n"]) == 0
+    out = capsys.readouterr().out
+    assert "attempts of this question: 2 cases" in out
+    assert f" {right.id[:8]}  r=1.00" in out and f"*{wrong.id[:8]}  r=0.00" in out
+    assert "What is 3+3?" not in out.split("attempts of this question")[1]
+
+
+def test_parametric_weights_never_become_a_file_named_after_the_namespace(
+    folder: Path,
+) -> None:
+    """Issue 15 item 3: the weights were saved to a path built from the namespace."""
+    namespace = "..%2e%2e-escaped-owned"
+    with CaseBank(str(folder / "bank"), dim=DIM) as bank:
+        case = bank.add(_case("q", namespace=namespace), _vec(1.0))
+        before = {p for p in folder.rglob("*")}
+        ParametricQ(bank, LogisticQModel(DIM), namespace).learn(
+            np.array(_vec(1.0)), [case.id], [1.0]
+        )
+        assert bank.q_params.read(namespace, [case.id]) is not None
+    created = {p for p in folder.rglob("*")} - before
+    assert not [p for p in created if "escaped" in str(p) or p.suffix == ".npz"]
