@@ -85,8 +85,10 @@ async def test_after_training_eval_shows_the_case_whose_reads_succeeded_and_writ
     assert [s.case.question for s in found] == [X, Y]  # similarity alone would show X
     graph = graph_for(model, tools=[])
     await _train(graph, "a")
-    targets = {q: {v.target for v in bank.list_visits(case_id=i)} for q, i in ids.items()}
-    assert targets == {X: {0.0}, Y: {1.0}}  # both were read in training, with those outcomes
+    read = {
+        q: {v.target for v in bank.list_visits(case_id=i) if v.retrieved} for q, i in ids.items()
+    }
+    assert read == {X: {0.0}, Y: {1.0}}  # both were read in training, with those outcomes
     cases, visits = bank.count(namespace="a"), bank.count_visits(namespace="a")
     assert await _shown_in_eval(graph, "a") == [Y]
     assert (bank.count(namespace="a"), bank.count_visits(namespace="a")) == (cases, visits)
@@ -134,7 +136,9 @@ async def test_gamma_targets_go_to_the_cases_shown_at_each_cycle(
         ]
     )
     task = f"{TASK}, in two cycles"
-    context = _context(namespace="a", gamma=0.5, alpha=0.05, lam=1e-9, q0=0.5, seed=0)
+    context = _context(
+        namespace="a", gamma=0.5, alpha=0.05, lam=1e-9, q0=0.5, credit="shared", seed=0
+    )
     out = await graph_for(model, tools=[]).ainvoke(
         {"task": task, "ground_truth": TRUTH}, context=context
     )
