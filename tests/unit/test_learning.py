@@ -149,3 +149,34 @@ async def test_gamma_targets_go_to_the_cases_shown_at_each_cycle(
     assert [(c, i) for c, i, _ in visits] == [(0, ids[Y]), (1, ids[Y])]
     assert visits[0][2] == pytest.approx(0.5000011, abs=1e-6)
     assert visits[1][2] == 1.0
+
+
+async def test_where_most_reads_fail_a_case_that_led_to_success_beats_an_untried_one(
+    graph_for, bank: CaseBank, embedder: HashingEmbedder, model: RuleChatModel
+) -> None:
+    """With the default credit: Y was read 3 times and helped once; steps without Y all failed.
+
+    X, nearer, was never tried. Y's reads did better than the steps without it, so eval mode
+    must show Y (contrastive Q: 1/3 - 0 > 0, X's 0). Under shared credit with q0 = 0.5, Y's
+    Q of 1/3 would lose to the untried X: the fresh-failures trap of issue 13.
+    """
+    ids = _seed(bank, embedder, "a")
+    s = embedder.embed_query(TASK)
+    targets = [(True, 1.0), (True, 0.0), (True, 0.0), *[(False, 0.0)] * 5]
+    bank.add_visits(
+        [
+            (
+                Visit(
+                    id=f"00000000-0000-4000-8000-0000000000{i:02d}",
+                    case_id=ids[Y],
+                    namespace="a",
+                    target=target,
+                    retrieved=read,
+                    created_at=0.0,
+                ),
+                s,
+            )
+            for i, (read, target) in enumerate(targets)
+        ]
+    )
+    assert await _shown_in_eval(graph_for(model, tools=[]), "a") == [Y]
