@@ -34,7 +34,7 @@ class LogisticQModel:
     dim: int
     q0: float = 0.5
     learning_rate: float = 0.5
-    case_learning_rate: float = 2.0
+    case_learning_rate: float = 1.0
     l2: float = 1e-4
 
     def initial(self) -> QParams:
