@@ -137,6 +137,9 @@ def record_visits(
     for case_ids, state, target in zip(shown, states, targets, strict=True):
         if case_ids:
             estimator.learn(
-                np.asarray(state, dtype=np.float64), list(case_ids), [float(target)] * len(case_ids)
+                np.asarray(state, dtype=np.float64),
+                list(case_ids),
+                [float(target)] * len(case_ids),
+                unread_ids,
             )
     return len(visits)

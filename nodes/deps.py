@@ -51,7 +51,7 @@ class MementoDeps:
                 credit=ctx.credit,
             )
         model = LogisticQModel(self.bank.dim, q0=ctx.q0)
-        return ParametricQ(self.bank, model, ctx.namespace)
+        return ParametricQ(self.bank, model, ctx.namespace, credit=ctx.credit)
 
     def rng_for(self, ctx: MementoContext) -> np.random.Generator:
         """The generator of the case sampling: with a seed, one generator per seed for the life
