@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import types
 import typing
 from collections.abc import Callable
@@ -21,13 +20,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
+from memory.redaction import mark_secret_variable
+
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
 CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
-
-NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_@:-][A-Za-z0-9_.@:-]{0,127}")
-"""A namespace: 1-128 letters, digits and `_ . @ : -`, not starting with a dot (so never a path)."""
 
 
 class ContextError(ValueError):
@@ -198,6 +197,7 @@ class MementoContext:
 
     def __post_init__(self) -> None:
         self.validate()
+        mark_secret_variable(self.api_key_env)  # the key we send is a secret, whatever its name
 
     def validate(self) -> None:
         """Raise ContextError naming the first field whose value cannot work."""
@@ -232,10 +232,9 @@ class MementoContext:
             _check_range("max_tokens", self.max_tokens, low=1)
         if self.seed is not None:
             _check_range("seed", self.seed, low=0)
-        if not NAMESPACE_PATTERN.fullmatch(self.namespace):
+        if not is_valid_namespace(self.namespace):
             raise ContextError(
-                f"context field 'namespace' must be 1-128 letters, digits and _ . @ : - "
-                f"(not starting with a dot); got {self.namespace!r}"
+                f"context field 'namespace' must be {NAMESPACE_RULE}; got {self.namespace!r}"
             )
         if self.top_k > self.num_candidates:
             raise ContextError(

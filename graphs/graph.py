@@ -24,6 +24,7 @@ from nodes import (
     make_retrieve,
     make_update_q,
     make_write_case,
+    redacted,
 )
 
 
@@ -52,13 +53,13 @@ def build_graph(
 ) -> CompiledStateGraph:
     """The compiled Memento graph over the given case bank, embedder, tools and models."""
     builder = StateGraph(State, input_schema=InputState, context_schema=MementoContext)
-    builder.add_node("retrieve", make_retrieve(deps))
-    builder.add_node("retrieve_cycle", make_retrieve(deps, new_task=False))
-    builder.add_node("plan", make_plan(deps))
-    builder.add_node("execute", make_execute(deps))
-    builder.add_node("judge", make_judge(deps))
-    builder.add_node("write_case", make_write_case(deps))
-    builder.add_node("update_q", make_update_q(deps))
+    builder.add_node("retrieve", redacted(make_retrieve(deps)))
+    builder.add_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False)))
+    builder.add_node("plan", redacted(make_plan(deps)))
+    builder.add_node("execute", redacted(make_execute(deps)))
+    builder.add_node("judge", redacted(make_judge(deps)))
+    builder.add_node("write_case", redacted(make_write_case(deps)))
+    builder.add_node("update_q", redacted(make_update_q(deps)))
     builder.add_edge(START, "retrieve")
     builder.add_edge("retrieve", "plan")
     builder.add_edge("retrieve_cycle", "plan")

@@ -23,6 +23,7 @@ from qdrant_client import QdrantClient
 from memory import q_params
 from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.qdrant_store import QdrantStore, is_embedded, open_qdrant
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.redaction import redact, secrets_in
@@ -177,8 +178,9 @@ class CaseBank:
         Secrets from the environment (API keys, tokens) are redacted from every text of a case
         before it is stored (and before its outcome is fingerprinted).
         """
-        for _, vector in items:
+        for case, vector in items:
             self._check_vector(vector)
+            check_namespace(case.namespace)
         secrets = secrets_in()
         if secrets:
             items = [(Case.model_validate(redact(c.model_dump(), secrets)), v) for c, v in items]
@@ -235,6 +237,7 @@ class CaseBank:
         `exclude_question` drops every attempt of that question (leakage control).
         """
         self._check_vector(vector)
+        check_namespace(namespace)
         must_not = ()
         if exclude_question is not None:
             must_not = (match("question_key", normalize_question(exclude_question)),)
@@ -268,8 +271,9 @@ class CaseBank:
         """Record visits (each with its state vector s_j) in one write."""
         if not visits:
             return
-        for _, vector in visits:
+        for visit, vector in visits:
             self._check_vector(vector)
+            check_namespace(visit.namespace)
         points = [(_visit_point(visit), vector) for visit, vector in visits]
         with self._lock:
             self._visits.upsert(points)
@@ -421,7 +425,16 @@ def _client_engine(client: QdrantClient, location: str) -> Engine:
 
 
 def _namespace_where(namespace: str | None) -> Where:
-    return Where(must=(match("namespace", namespace),)) if namespace is not None else Where()
+    if namespace is None:
+        return Where()
+    check_namespace(namespace)
+    return Where(must=(match("namespace", namespace),))
+
+
+def check_namespace(namespace: str) -> None:
+    """Refuse a namespace that breaks the rule (`memory.namespaces`), naming it."""
+    if not is_valid_namespace(namespace):
+        raise CaseBankError(f"namespace {namespace!r} is not allowed: use {NAMESPACE_RULE}")
 
 
 def _case_point(case: Case) -> StoredPoint:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -103,8 +105,9 @@ class EdgeStore:
             self._existing.append(path)
         else:
             path.mkdir(parents=True, exist_ok=True)
+            ensure_free_space(self.folder, NEW_SHARD_BYTES, "create a collection")
             shard = _create(path, dim, keyword_fields, vector_index=vector_index)
-        collection = EdgeCollection(shard, optimize_after=self.optimize_after)
+        collection = EdgeCollection(shard, self.folder, optimize_after=self.optimize_after)
         self._collections.append(collection)
         return collection
 
@@ -190,12 +193,37 @@ def _available_memory() -> int:
     return 0
 
 
+NEW_SHARD_BYTES = 160 << 20
+"""What a new shard may fill: its write-ahead log and payload files are mapped at ~110 MB."""
+WRITE_FLOOR_BYTES = 64 << 20
+"""Free space kept for a write: the engine maps its files, and writing to a mapped page on a
+full disk kills the process (SIGBUS) instead of raising an error."""
+
+
+def ensure_free_space(folder: Path, needed: int, doing: str) -> None:
+    """Raise CaseBankError, naming the folder and the figures, when the disk holding the bank
+    has less than `needed` bytes free."""
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CaseBankError(
+            f"the disk holding the bank at {folder} has {free >> 20} MB free; Qdrant Edge needs "
+            f"at least {needed >> 20} MB to {doing} safely: free some space or move the bank"
+        )
+
+
 def _load(path: Path) -> Any:
     try:
         return qe.EdgeShard.load(str(path))
     except Exception as exc:
         if "WouldBlock" in str(exc):
             raise BankInUseError(str(path.parent.parent)) from exc
+        if "Read-only file system" in str(exc) or not os.access(path, os.W_OK):
+            raise CaseBankError(
+                f"the bank at {path.parent.parent} cannot be written (a read-only mount, or no "
+                "write permission), and Qdrant Edge opens its files for writing even to read "
+                "them: copy the folder somewhere writable (cp -r), or import an export of it "
+                "into a Qdrant server"
+            ) from exc
         raise CaseBankError(f"cannot open the Qdrant Edge shard at {path}: {exc}") from exc
 
 
@@ -240,8 +268,9 @@ def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index
 class EdgeCollection:
     """One Edge shard behind the `Collection` interface, with its background index builder."""
 
-    def __init__(self, shard: Any, *, optimize_after: int | None) -> None:
+    def __init__(self, shard: Any, folder: Path, *, optimize_after: int | None) -> None:
         self.shard = shard
+        self.folder = folder
         self.optimize_after = optimize_after
         self._builder: threading.Thread | None = None
         self._builder_lock = threading.Lock()
@@ -311,6 +340,7 @@ class EdgeCollection:
 
     # -- Collection ----------------------------------------------------------------------------
     def upsert(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")
         self.shard.update(
             qe.UpdateOperation.upsert_points(
                 [qe.Point(p.id, list(vector), p.payload) for p, vector in points]

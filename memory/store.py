@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Protocol
 
+from memory.errors import CaseBankError
+
 Engine = Literal["memory", "local", "edge", "server"]
 
 EDGE_SCHEME = "edge://"
@@ -212,6 +214,14 @@ def open_store(location: str, *, create: bool) -> VectorStore:
 
 def _existing_or_new(folder: Path | None, create: bool) -> Path:
     assert folder is not None
+    if folder.exists() and not folder.is_dir():
+        raise CaseBankError(
+            f"the store {str(folder)!r} is a file, not a bank's folder: give a folder (new or "
+            "holding a bank), ':memory:' or a Qdrant server URL"
+        )
     if create:
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CaseBankError(f"cannot create the bank's folder {str(folder)!r}: {exc}") from None
     return folder

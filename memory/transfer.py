@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,12 +51,32 @@ def import_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
     A malformed line is an error naming the line; an export of another embedding size is
     refused with both sizes named. Records with the same id replace the bank's own.
     """
+    _check_free_space(bank, path)
     with path.open(encoding="utf-8") as handle:
         header = _header(path, handle.readline())
         if header["dim"] != bank.dim:
             raise EmbeddingSizeMismatchError(bank.cases_collection, bank.dim, header["dim"])
         with bank.bulk_import():
             return bank.put_points(_records(path, handle))
+
+
+SPACE_PER_EXPORT_BYTE = 1.5
+"""Disk an embedded bank needs per byte of export (vectors, payloads, index), with margin."""
+
+
+def _check_free_space(bank: CaseBank, path: Path) -> None:
+    """Refuse an import that would fill the bank's disk: an embedded engine maps its files
+    into memory, and a full disk then kills the process (SIGBUS) instead of raising."""
+    folder = bank.folder
+    if folder is None:
+        return
+    needed = int(path.stat().st_size * SPACE_PER_EXPORT_BYTE)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CaseBankError(
+            f"not enough disk space to import {path}: about {needed >> 20} MB needed, "
+            f"{free >> 20} MB free at {folder}"
+        )
 
 
 def _header(path: Path, line: str) -> dict:

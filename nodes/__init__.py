@@ -14,6 +14,7 @@ from nodes.models import (
     chat_model_from_context,
 )
 from nodes.plan import make_plan
+from nodes.redacted import redacted
 from nodes.retrieve import make_retrieve
 from nodes.schemas import TaskInputError, checked_task
 from nodes.update_q import make_update_q
@@ -33,4 +34,5 @@ __all__ = [
     "make_retrieve",
     "make_update_q",
     "make_write_case",
+    "redacted",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import weakref
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 
+from memory.redaction import redact_text, secrets_in
+
 if TYPE_CHECKING:
     from graphs.context import MementoContext
 
@@ -26,6 +29,10 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 class ModelEndpointError(RuntimeError):
     """The chat model's endpoint cannot be used: unreachable, unknown model, or no key."""
+
+
+class ModelRequestError(ModelEndpointError):
+    """The endpoint refused a request as malformed (HTTP 400): e.g. a model without tools."""
 
 
 class ModelCallError(RuntimeError):
@@ -103,21 +110,40 @@ async def call_model(
     ctx: MementoContext,
     role: Role,
 ) -> Any:
-    """Invoke a model (or a chain on it); endpoint failures name the URL and the model."""
+    """Invoke a model (or a chain on it); endpoint failures name the URL and the model.
+
+    The errors carry the endpoint's message with secrets redacted, and not the client's own
+    exception, whose text may repeat the key the endpoint was sent.
+    """
     where = f"the {role} model {model_name(ctx, role)!r} at {ctx.base_url or OPENAI_URL}"
     try:
         return await runnable.ainvoke(list(messages))
     except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
-        raise ModelCallError(
-            f"{where} failed after {ctx.llm_max_retries} retries with backoff: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+        error: RuntimeError = ModelCallError(
+            f"{where} failed after {ctx.llm_max_retries} retries with backoff: {_said(exc)}"
+        )
     except openai.APIConnectionError as exc:
-        raise ModelEndpointError(f"cannot reach {where}: {exc}") from exc
+        error = ModelEndpointError(f"cannot reach {where}: {_said(exc)}")
     except openai.NotFoundError as exc:
-        raise ModelEndpointError(f"{where} was not found: {exc}") from exc
-    except openai.AuthenticationError as exc:
-        raise ModelEndpointError(f"{where} refused the API key in {ctx.api_key_env}") from exc
+        error = ModelEndpointError(f"{where} was not found: {_said(exc)}")
+    except openai.AuthenticationError:
+        error = ModelEndpointError(f"{where} refused the API key in {ctx.api_key_env}")
+    except openai.PermissionDeniedError as exc:
+        error = ModelEndpointError(f"{where} denied the request (HTTP 403): {_said(exc)}")
+    except openai.BadRequestError as exc:
+        error = ModelRequestError(f"{where} rejected the request (HTTP 400): {_said(exc)}")
+    except json.JSONDecodeError as exc:
+        error = ModelEndpointError(f"{where} answered with a body that is not JSON: {exc}")
+    except ValueError as exc:
+        if not str(exc).startswith("Unexpected response type"):
+            raise
+        error = ModelEndpointError(f"{where} answered with no chat completion: {_said(exc)}")
+    raise error from None
+
+
+def _said(exc: BaseException) -> str:
+    """What an endpoint's error said, cut short, with secrets redacted."""
+    return truncate(redact_text(f"{type(exc).__name__}: {exc}", secrets_in()), 500)
 
 
 def message_text(message: BaseMessage) -> str:

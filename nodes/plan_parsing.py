@@ -12,13 +12,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import ValidationError
 
 from nodes import prompts
-from nodes.models import call_model, message_text
+from nodes.models import ModelRequestError, call_model, message_text
 from nodes.schemas import FinalAnswer, Plan
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ async def _structured(
         return None, None, "the model does not support function calling"
     try:
         out = await call_model(chain, messages, ctx=ctx, role="planner")
-    except (openai.BadRequestError, ValidationError, ValueError) as exc:
+    except (ModelRequestError, ValidationError, ValueError) as exc:
         return None, None, f"{type(exc).__name__}: {exc}"
     if not isinstance(out, dict):
         return out, None, None

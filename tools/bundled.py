@@ -17,9 +17,11 @@ Options (the ``tools`` section of a config file, less ``enabled``):
     searxng_timeout_s        seconds per web request (15)
     python_timeout_s         default wall time of a snippet (10)
     python_max_timeout_s     the most a snippet may ask for (60)
-    python_memory_mb         address-space limit (1024)
+    python_memory_mb         address-space limit of each process (1024)
     python_max_processes     processes/threads a snippet may add (32)
     python_max_file_mb       largest file a snippet may write (16)
+    python_total_memory_mb   memory of all a snippet's processes together (1024)
+    python_total_disk_mb     all a snippet may write, together (64)
     python_max_open_files    open files (256)
     python_max_output_bytes  kept of stdout and of stderr (20000)
 
@@ -46,6 +48,8 @@ _PYTHON_LIMITS = (
     "max_file_mb",
     "max_open_files",
     "max_output_bytes",
+    "total_memory_mb",
+    "total_disk_mb",
 )
 _PATH_OPTIONS = {"files_root", "corpus", "corpus_cache_dir"}
 _TEXT_OPTIONS = {"searxng_url"}

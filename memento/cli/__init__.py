@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Sequence
 
 from graphs.settings import ConfigError
@@ -16,6 +17,7 @@ from memento.cli import local_llm as local_llm_command
 from memento.cli import tools as tools_command
 from memento.local_llm import LocalLLMError
 from memory import CaseBankError
+from memory.redaction import redact_text, secrets_in
 from nodes import ModelCallError, ModelEndpointError, TaskInputError
 from tools import ToolConfigError, ToolServerError
 
@@ -79,11 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except USER_ERRORS as exc:
-        print(f"memento: error: {exc}", file=sys.stderr)
+        print(redact_text(f"memento: error: {exc}", secrets_in()), file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a bug, not the user's: its traceback, with secrets redacted
+        trace = "".join(traceback.format_exception(exc))
+        print(redact_text(trace, secrets_in()), file=sys.stderr, end="")
+        return 1
     except KeyboardInterrupt:
         main_thread = threading.main_thread()
         if any(t is not main_thread and not t.daemon for t in threading.enumerate()):

@@ -6,9 +6,11 @@ import argparse
 import datetime as dt
 import json
 import sys
+import uuid
 from pathlib import Path
 
 from memento.cli.options import add_settings_options, settings_from_args
+from memento.cli.terminal import printable
 from memory import Case, CaseBank
 from memory.integrity import check_bank
 from memory.transfer import export_jsonl, import_jsonl
@@ -58,7 +60,7 @@ def list_command(args: argparse.Namespace) -> int:
     print(f"{total} cases in namespace {namespace!r}; newest first")
     for case in cases:
         when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
-        question = " ".join(case.question.split())[:70]
+        question = printable(" ".join(case.question.split()))[:70]
         print(f"{case.id[:8]}  r={case.reward:.2f}  x{case.attempts}  {when}  {question}")
     return 0
 
@@ -97,7 +99,9 @@ def import_command(args: argparse.Namespace) -> int:
 def show_command(args: argparse.Namespace) -> int:
     namespace = settings_from_args(args).context.namespace
     with _open_bank(args) as bank:
-        case = bank.get(args.case_id) if len(args.case_id) == 36 else None
+        case = bank.get(args.case_id) if _is_uuid(args.case_id) else None
+        if case is not None and case.namespace != namespace:
+            case = None  # another namespace's case is not shown
         if case is None:
             matches = [
                 c for c in bank.list_cases(namespace=namespace) if c.id.startswith(args.case_id)
@@ -121,6 +125,13 @@ def show_command(args: argparse.Namespace) -> int:
         counts = f"r={attempt.reward:.2f}  x{attempt.attempts}"
         print(f" {mark}{attempt.id[:8]}  {counts}  {when}  {answer}")
     return 0
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
 
 
 def _print_case(case: Case) -> None:

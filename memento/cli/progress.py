@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from memento.cli.terminal import printable
 from memory.redaction import redact_text, secrets_in
 from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
 
@@ -25,7 +26,7 @@ class ProgressPrinter:
 
     def say(self, text: str = "") -> None:
         """Print a line, with any secret from the environment redacted."""
-        print(redact_text(text, self.secrets), file=self.out, flush=True)
+        print(printable(redact_text(text, self.secrets)), file=self.out, flush=True)
 
     def handle(self, mode: str, chunk: Any) -> None:
         if mode == "custom" and isinstance(chunk, dict):

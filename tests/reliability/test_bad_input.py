@@ -126,16 +126,24 @@ def test_a_bank_built_with_another_embedding_size_is_refused(tmp_path, scheme: s
 
 
 @contextmanager
-def _model_server(status: int, error: dict[str, str], hits: list[str]) -> Iterator[str]:
-    """A loopback endpoint that answers every chat request with one API error; yields its URL."""
-    body = json.dumps({"error": error}).encode()
+def _model_server(
+    status: int,
+    error: dict[str, str],
+    hits: list[str],
+    *,
+    body: bytes | None = None,
+    content_type: str = "application/json",
+) -> Iterator[str]:
+    """A loopback endpoint that answers every chat request with one API error (or `body`);
+    yields its URL."""
+    body = json.dumps({"error": error}).encode() if body is None else body
 
     class Failing(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             hits.append(self.path)
             self.send_response(status)
             self.send_header("Retry-After", "0")
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -267,3 +275,79 @@ async def test_a_judge_that_fails_for_now_leaves_the_task_unjudged(bank: CaseBan
         result["judgement"].rationale
     )
     assert bank.count() == 0 and len(hits) == 2
+
+
+@pytest.mark.parametrize("namespace", ["../../../escaped/owned", "a/b", ".hidden", "x" * 129])
+def test_a_namespace_that_could_be_a_path_is_refused_everywhere(
+    tmp_path, namespace: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the context (API, Studio, config), in the bank itself and on the command line;
+    nothing is written anywhere, in or outside the bank's folder."""
+    from memento.cli import main
+    from memory import Case, CaseBankError
+
+    with pytest.raises(ValueError, match="'namespace' must be 1-128 letters"):
+        MementoContext(store=":memory:", namespace=namespace, retrieval="parametric")
+    store = tmp_path / "deep" / "bank"
+    with CaseBank(str(store), dim=4) as bank:
+        case = Case(
+            id="", namespace=namespace, question="q", reward=1.0, created_at=0, updated_at=0
+        )
+        with pytest.raises(CaseBankError, match="is not allowed"):
+            bank.add(case, [1.0, 0.0, 0.0, 0.0])
+        with pytest.raises(CaseBankError, match="is not allowed"):
+            bank.search([1.0, 0.0, 0.0, 0.0], namespace=namespace, limit=4)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    code = main(["cases", "list", "--store", str(store), "--namespace", namespace])
+    assert code == 1 and "namespace" in capsys.readouterr().err
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_cli_mistakes_are_one_line_each(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A store that is a file, a malformed id, another namespace's case: a message, no
+    traceback; and a task's escape sequences are shown, not obeyed, by the terminal."""
+    from memento.cli import main
+    from memory import Case
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a bank")
+    store = str(tmp_path / "bank")
+    with CaseBank(store, dim=4) as bank:
+        question = "Clear the screen \x1b[2J\x1b]0;owned\x07 please"
+        case = Case(
+            id="", namespace="team-a", question=question, reward=1.0, created_at=0, updated_at=0
+        )
+        case_id = bank.add(case, [1.0, 0.0, 0.0, 0.0]).id
+    capsys.readouterr()
+    assert main(["cases", "list", "--store", str(a_file)]) == 1
+    assert "is a file, not a bank's folder" in capsys.readouterr().err
+    assert main(["cases", "show", "--store", store, "z" * 8 + "-zzzz-zzzz-zzzz-" + "z" * 12]) == 1
+    assert "no case with id" in capsys.readouterr().err
+    assert main(["cases", "show", "--store", store, "--namespace", "team-b", case_id]) == 1
+    assert "no case with id" in capsys.readouterr().err
+    assert main(["cases", "list", "--store", store, "--namespace", "team-a"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b"<html>proxy login</html>", "text/html", "answered with no chat completion"),
+        (b"<html>proxy login</html>", "application/json", "answered with a body that is not JSON"),
+        (b'{"error": {"message": "no tools here"}}', "application/json", "rejected .*HTTP 400"),
+    ],
+)
+async def test_an_endpoint_that_does_not_speak_openai_is_named(
+    graph_for, bank: CaseBank, body: bytes, content_type: str, message: str
+) -> None:
+    """A proxy's login page, a broken body, a refused request: an error naming the endpoint
+    and model, raised before anything is written."""
+    hits: list[str] = []
+    status = 400 if "400" in message else 200
+    with _model_server(status, {}, hits, body=body, content_type=content_type) as url:
+        graph = build_graph(MementoDeps(bank=bank, embedder=HashingEmbedder()))
+        context = make_context(base_url=url, llm_max_retries=0)
+        with pytest.raises(ModelEndpointError, match=f"planner model 'gpt-4.1' at {url} {message}"):
+            await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
+    assert bank.count() == 0

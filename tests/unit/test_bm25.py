@@ -55,7 +55,7 @@ def test_an_index_round_trips_through_npz_and_refuses_another_fingerprint(tmp_pa
     path = tmp_path / "index.npz"
     index.save(path, "fp-1")
     loaded = BM25Index.load(path, "fp-1")
-    assert loaded is not None and loaded.vocabulary == index.vocabulary
+    assert loaded is not None and list(loaded.vocabulary) == list(index.vocabulary)
     np.testing.assert_array_equal(loaded.scores(["y", "z"]), index.scores(["y", "z"]))
     assert BM25Index.load(path, "fp-2") is None
     assert BM25Index.load(tmp_path / "missing.npz", "fp-1") is None
@@ -144,3 +144,26 @@ def test_a_read_only_corpus_folder_caches_elsewhere(
         assert [p.name.startswith("c-") and p.name.endswith(".bm25.npz") for p in cached] == [True]
     finally:
         data.chmod(0o755)
+
+
+def test_terms_and_passages_are_found_exactly_in_the_compact_tables(tmp_path: Path) -> None:
+    index = BM25Index.build([["zeta", "alpha"], ["alph", "alphabet", "ärger"]])
+    assert list(index.vocabulary) == sorted(["zeta", "alpha", "alph", "alphabet", "ärger"])
+    assert [index.vocabulary.get(t) for t in ["alph", "alpha", "alphabet", "zz", "", "a"]] == [
+        0,
+        1,
+        2,
+        None,
+        None,
+        None,
+    ]
+    passages = [
+        {"id": "é1", "title": "Ça va", "text": "first"},
+        {"id": "2", "title": "ça va", "text": "second, same title"},
+        {"id": "", "title": "", "text": "an empty id is an id"},
+    ]
+    corpus = CorpusIndex.open(write_jsonl(tmp_path / "c.jsonl", passages))
+    assert corpus.passage("é1").text == "first"
+    assert corpus.passage("ÇA VA").id == "é1"  # the first passage with the title
+    assert corpus.passage("").text == "an empty id is an id"
+    assert [p.id for p in corpus.passages] == ["é1", "2", ""]

@@ -2,22 +2,25 @@
 
 The index is a term -> postings matrix in compressed sparse row form: for term row t, the
 passages `doc_ids[indptr[t]:indptr[t+1]]` hold it `tfs[...]` times. Scoring a query touches only
-the postings of its terms.
+the postings of its terms. The terms themselves are one sorted UTF-8 buffer (`TermTable`), so
+the whole index is a handful of flat arrays, in memory as on disk.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 # Bump when tokenisation or the stored layout changes: cached indexes then rebuild themselves.
-INDEX_VERSION = "bm25-v1"
+INDEX_VERSION = "bm25-v2"
 
 _STOPWORD_LIST = """
 a an the of in on at to for from by with as and or nor but not no is are was were be been being
@@ -37,11 +40,47 @@ def tokenize(text: str) -> list[str]:
     return [token for token in _TOKEN.findall(folded) if token not in STOPWORDS]
 
 
+class TermTable:
+    """The index's terms, sorted, in one UTF-8 buffer with offsets: a term costs its bytes and
+    8 more (a dict from str to row costs ~150 bytes a term). Looked up by binary search."""
+
+    def __init__(self, blob: bytes, ends: np.ndarray) -> None:
+        self._blob, self._ends = blob, ends
+
+    @classmethod
+    def from_sorted(cls, terms: Iterable[bytes]) -> TermTable:
+        """The table of these UTF-8 terms, given in sorted order."""
+        blob, ends = bytearray(), array("q")
+        for term in terms:
+            blob += term
+            ends.append(len(blob))
+        return cls(bytes(blob), np.frombuffer(ends, dtype=np.int64).copy())
+
+    def _bytes(self, row: int) -> bytes:
+        start = int(self._ends[row - 1]) if row else 0
+        return self._blob[start : int(self._ends[row])]
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._bytes(row).decode() for row in range(len(self)))
+
+    def get(self, term: str) -> int | None:
+        """The row of `term`, or None when no passage holds it."""
+        wanted = term.encode()
+        row = bisect.bisect_left(range(len(self)), wanted, key=self._bytes)
+        return row if row < len(self) and self._bytes(row) == wanted else None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"terms_blob": np.frombuffer(self._blob, dtype=np.uint8), "terms_ends": self._ends}
+
+
 @dataclass
 class BM25Index:
     """Postings of every term, passage lengths, and the BM25 parameters k1 and b."""
 
-    vocabulary: dict[str, int]
+    vocabulary: TermTable
     indptr: np.ndarray
     doc_ids: np.ndarray
     tfs: np.ndarray
@@ -53,25 +92,35 @@ class BM25Index:
     def build(
         cls, documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75
     ) -> BM25Index:
-        """Index tokenised documents; document i keeps id i."""
-        counts = [Counter(tokens) for tokens in documents]
-        terms = sorted({term for count in counts for term in count})
-        vocabulary = {term: row for row, term in enumerate(terms)}
-        rows, docs, tfs = [], [], []
-        for doc, count in enumerate(counts):
-            for term, tf in count.items():
-                rows.append(vocabulary[term])
-                docs.append(doc)
-                tfs.append(tf)
-        order = np.lexsort((np.asarray(docs), np.asarray(rows)))
-        rows_sorted = np.asarray(rows, dtype=np.int64)[order]
-        indptr = np.searchsorted(rows_sorted, np.arange(len(terms) + 1)).astype(np.int64)
+        """Index tokenised documents; document i keeps id i.
+
+        Streams: one document's term counts at a time, postings in compact typed arrays (12
+        bytes each), not a Counter per document and lists of Python ints.
+        """
+        ids: dict[str, int] = {}
+        rows, docs, tfs, doc_len = array("i"), array("i"), array("I"), array("f")
+        for doc, tokens in enumerate(documents):
+            count = Counter(ids.setdefault(token, len(ids)) for token in tokens)
+            rows.extend(count.keys())
+            tfs.extend(count.values())
+            docs.extend([doc] * len(count))
+            doc_len.append(len(tokens))
+        terms = [term.encode() for term in ids]  # UTF-8 sorts as the code points do
+        del ids
+        alphabetical = sorted(range(len(terms)), key=terms.__getitem__)
+        rank = np.empty(len(terms), dtype=np.int32)
+        rank[alphabetical] = np.arange(len(terms), dtype=np.int32)
+        term_rows = rank[np.frombuffer(rows, dtype=np.int32)]
+        del rows
+        order = np.argsort(term_rows, kind="stable")  # documents stay ascending within a term
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_rows, minlength=len(terms)), out=indptr[1:])
         return cls(
-            vocabulary=vocabulary,
+            vocabulary=TermTable.from_sorted(terms[i] for i in alphabetical),
             indptr=indptr,
-            doc_ids=np.asarray(docs, dtype=np.int32)[order],
-            tfs=np.asarray(tfs, dtype=np.float32)[order],
-            doc_len=np.asarray([sum(c.values()) for c in counts], dtype=np.float32),
+            doc_ids=np.frombuffer(docs, dtype=np.int32)[order],
+            tfs=np.frombuffer(tfs, dtype=np.uint32)[order].astype(np.float32),
+            doc_len=np.frombuffer(doc_len, dtype=np.float32).copy(),
             k1=k1,
             b=b,
         )
@@ -110,11 +159,10 @@ class BM25Index:
 
     def save(self, path: Path, fingerprint: str) -> None:
         """Write the index and the fingerprint of what it was built from."""
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         with path.open("wb") as file:
             np.savez(
                 file,
-                terms=np.asarray(terms, dtype=str),
+                **self.vocabulary.arrays(),
                 indptr=self.indptr,
                 doc_ids=self.doc_ids,
                 tfs=self.tfs,
@@ -130,10 +178,9 @@ class BM25Index:
             with np.load(path, allow_pickle=False) as data:
                 if str(data["fingerprint"]) != fingerprint:
                     return None
-                terms = data["terms"].tolist()
                 k1, b = data["params"].tolist()
                 return cls(
-                    vocabulary={term: row for row, term in enumerate(terms)},
+                    vocabulary=TermTable(data["terms_blob"].tobytes(), data["terms_ends"]),
                     indptr=data["indptr"],
                     doc_ids=data["doc_ids"],
                     tfs=data["tfs"],

@@ -21,12 +21,15 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tools.servers.bm25 import INDEX_VERSION, BM25Index, tokenize
+from tools.servers.passage_store import Passage, PassageStore
+
+__all__ = ["CorpusError", "CorpusIndex", "Passage", "SearchHit", "parse_corpus"]
 
 TEXT_FIELDS = ("text", "contents", "content", "passage", "body")
 ID_FIELDS = ("id", "_id", "docid", "doc_id")
@@ -35,15 +38,6 @@ SNIPPET_CHARS = 600
 
 class CorpusError(ValueError):
     """The corpus file is missing or not in a format we read; the message names the file."""
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One retrievable unit of the corpus."""
-
-    id: str
-    title: str
-    text: str
 
 
 @dataclass
@@ -57,9 +51,21 @@ class SearchHit:
     truncated: bool
 
 
-def _joined(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(part).strip() for part in value if str(part).strip())
+_SCALARS = (str, int, float)
+
+
+def _joined(value: Any, what: str) -> str:
+    """A text given as a string or a list of sentences; CorpusError (naming `what`) otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return " ".join(part.strip() for part in value if part.strip())
+    raise CorpusError(f"{what} is a {type(value).__name__}, not text or a list of sentences")
+
+
+def _scalar(value: Any, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise CorpusError(f"{what} is a {type(value).__name__}, not a string or a number")
     return str(value)
 
 
@@ -74,57 +80,102 @@ def _passage(item: Any, position: int, where: str) -> Passage:
             f"{where}: passage {position} has no text field (one of {', '.join(TEXT_FIELDS)})"
         )
     id_field = next((f for f in ID_FIELDS if item.get(f) is not None), None)
+    what = f"{where}: passage {position}'s"
     return Passage(
-        id=str(item[id_field]) if id_field else str(position),
-        title=str(item.get("title") or ""),
-        text=_joined(item[text_field]),
+        id=_scalar(item[id_field], f"{what} {id_field!r}") if id_field else str(position),
+        title=_scalar(item.get("title") or "", f"{what} 'title'"),
+        text=_joined(item[text_field], f"{what} {text_field!r}"),
     )
 
 
-def _parse_jsonl(text: str, where: str) -> list[Any]:
-    items = []
-    for lineno, line in enumerate(text.splitlines(), 1):
+def _jsonl_items(lines: Iterable[str | bytes], where: str) -> Iterator[Any]:
+    for lineno, line in enumerate(lines, 1):
         if line.strip():
             try:
-                items.append(json.loads(line))
+                yield json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(f"{where}: line {lineno} is not valid JSON: {exc.msg}") from None
-    return items
+            except UnicodeDecodeError as exc:
+                raise CorpusError(f"{where}: line {lineno} is not UTF-8 text: {exc}") from None
 
 
-def parse_corpus(text: str, where: str, *, jsonl: bool = False) -> list[Passage]:
-    """Passages from a corpus file's text; `where` names the file in errors."""
-    if jsonl:
-        data: Any = _parse_jsonl(text, where)
-    else:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if exc.msg != "Extra data":
-                raise CorpusError(
-                    f"{where}: not valid JSON or JSONL: {exc.msg} at line {exc.lineno}, "
-                    f"column {exc.colno}"
-                ) from None
-            data = _parse_jsonl(text, where)
+def _passages_of(data: Any, where: str) -> Iterator[Passage]:
+    """Passages from a parsed JSON document or from the items of a JSONL file."""
     if isinstance(data, dict) and all(isinstance(v, list | str) for v in data.values()):
-        passages = [Passage(id=str(t), title=str(t), text=_joined(v)) for t, v in data.items()]
-    elif isinstance(data, list):
-        passages = [_passage(item, position, where) for position, item in enumerate(data)]
+        for title, value in data.items():
+            yield Passage(id=title, title=title, text=_joined(value, f"{where}: {title!r}"))
+    elif isinstance(data, list | Iterator):
+        for position, item in enumerate(data):
+            yield _passage(item, position, where)
     else:
         raise CorpusError(
             f"{where}: unknown corpus format; expected JSONL passages, a JSON list of passages, "
             "or a {title: [sentences]} object"
         )
-    _check_unique_ids(passages, where)
-    return passages
 
 
-def _check_unique_ids(passages: Iterable[Passage], where: str) -> None:
-    seen: set[str] = set()
+def _parsed(text: str, where: str) -> Any:
+    """The whole text as one JSON document, or its items when it is JSONL after all."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            raise CorpusError(
+                f"{where}: not valid JSON or JSONL: {exc.msg} at line {exc.lineno}, "
+                f"column {exc.colno}"
+            ) from None
+        return _jsonl_items(text.splitlines(), where)
+    except RecursionError:
+        raise CorpusError(f"{where}: the JSON is nested too deeply to read") from None
+
+
+def parse_corpus(text: str, where: str, *, jsonl: bool = False) -> list[Passage]:
+    """Passages from a corpus file's text; `where` names the file in errors."""
+    data = _jsonl_items(text.splitlines(), where) if jsonl else _parsed(text, where)
+    store = _stored(_passages_of(data, where), where)
+    return list(store)
+
+
+def _stored(passages: Iterable[Passage], where: str) -> PassageStore:
+    """The passages in a compact store; CorpusError when two share an id."""
+    store = PassageStore()
     for passage in passages:
-        if passage.id in seen:
-            raise CorpusError(f"{where}: passage id {passage.id!r} occurs more than once")
-        seen.add(passage.id)
+        store.append(passage)
+    duplicate = store.seal()
+    if duplicate is not None:
+        raise CorpusError(f"{where}: passage id {duplicate!r} occurs more than once")
+    return store
+
+
+def _read(corpus: Path, where: str) -> tuple[PassageStore, str]:
+    """The corpus's passages and the SHA-256 of its bytes. A `.jsonl` file is read a line at a
+    time, so the whole file is never in memory twice (bytes and text) beside its passages."""
+    digest = hashlib.sha256()
+    try:
+        if corpus.suffix.lower() == ".jsonl":
+            with corpus.open("rb") as file:
+                lines = (digest.update(line) or line for line in file)
+                first = next(lines, b"")
+                if first.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark
+                    first = first[3:]
+                items = _jsonl_items(_chained(first, lines), where)
+                return _stored(_passages_of(items, where), where), digest.hexdigest()
+        raw = corpus.read_bytes()
+        digest.update(raw)
+        text = raw.decode("utf-8-sig")
+        del raw
+    except OSError as exc:
+        raise CorpusError(f"{where} cannot be read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{where} cannot be read as UTF-8 text: {exc}") from exc
+    data = _parsed(text, where)
+    del text  # the parsed passages are all that is needed now
+    return _stored(_passages_of(data, where), where), digest.hexdigest()
+
+
+def _chained(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
 
 
 def _writable_dir(folder: Path) -> bool:
@@ -168,13 +219,9 @@ def _save_atomically(index: BM25Index, path: Path, fingerprint: str) -> None:
 class CorpusIndex:
     """The passages of one corpus file and their BM25 index, loaded once."""
 
-    def __init__(self, passages: list[Passage], index: BM25Index) -> None:
+    def __init__(self, passages: PassageStore, index: BM25Index) -> None:
         self.passages = passages
         self.index = index
-        self._by_id = {p.id: i for i, p in enumerate(passages)}
-        self._by_title: dict[str, int] = {}
-        for i, p in enumerate(passages):
-            self._by_title.setdefault(p.title.casefold(), i)
 
     @classmethod
     def open(cls, path: str | Path, cache_dir: str | Path | None = None) -> CorpusIndex:
@@ -183,17 +230,13 @@ class CorpusIndex:
         where = f"corpus {str(corpus)!r}"
         if not corpus.is_file():
             raise CorpusError(f"{where} does not exist or is not a file")
-        try:
-            raw = corpus.read_bytes()
-            text = raw.decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CorpusError(f"{where} cannot be read as UTF-8 text: {exc}") from exc
-        passages = parse_corpus(text, where, jsonl=corpus.suffix.lower() == ".jsonl")
-        fingerprint = f"{INDEX_VERSION}:{hashlib.sha256(raw).hexdigest()}"
+        passages, sha256 = _read(corpus, where)
+        fingerprint = f"{INDEX_VERSION}:{sha256}"
         cache = index_cache_path(corpus, Path(cache_dir).expanduser() if cache_dir else None)
         index = BM25Index.load(cache, fingerprint)
         if index is None or index.size != len(passages):
-            index = BM25Index.build(tokenize(f"{p.title} {p.text}") for p in passages)
+            documents = (tokenize(passages.text_for_index(i)) for i in range(len(passages)))
+            index = BM25Index.build(documents)
             _save_atomically(index, cache, fingerprint)
         return cls(passages, index)
 
@@ -212,9 +255,7 @@ class CorpusIndex:
 
     def passage(self, passage_id: str) -> Passage:
         """The whole passage with this id (or, failing that, this exact title)."""
-        found = self._by_id.get(passage_id)
-        if found is None:
-            found = self._by_title.get(passage_id.casefold())
+        found = self.passages.find(passage_id)
         if found is None:
             raise CorpusError(f"no passage has id {passage_id!r}; use an id returned by search")
-        return self.passages[found]
+        return found

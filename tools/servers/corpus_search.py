@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from mcp.server.fastmcp import FastMCP
 
 from tools.servers.corpus import CorpusError, CorpusIndex, Passage, SearchHit
+from tools.servers.startup_error import serve_startup_error
 
 MAX_K = 50
 
@@ -66,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("no corpus: pass --corpus PATH or set MEMENTO_CORPUS")
     try:
         corpus = CorpusIndex.open(args.corpus, cache_dir=args.cache_dir)
-    except CorpusError as exc:
-        parser.error(str(exc))
+    except (CorpusError, MemoryError, RecursionError) as exc:
+        serve_startup_error("corpus_search", str(exc) or f"{type(exc).__name__} on {args.corpus}")
+        return
     build_server(corpus).run()
 
 
