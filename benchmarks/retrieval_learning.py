@@ -1,265 +1,270 @@
-"""Retrieval-learning benchmark: does Q-learning find the useful cases that similarity misses?
+"""Does the learned retrieval policy beat similarity through the product's own loop?
 
-No LLM: the synthetic environment of `evals.synthetic` knows which cases help, so every episode's
-reward is drawn from ground truth (Bernoulli 0.9 with a useful case read, 0.2 without, by
-default). Methods, all the product's own code (`evals.retrieval_sim`):
+Every task runs the compiled graph (`graphs.build_graph`: retrieve, plan, judge, write_case,
+update_q, the product's nodes) over a case bank in a temporary folder on the default engine
+(Qdrant Edge), embedded by the default embedder (MiniLM), with one scripted chat model: the
+planner of `evals.learning_world`, whose success depends only on the cases shown to it.
 
-- similarity          SimilarityQ, top K by cosine (the paper's non-parametric CBR)
-- kernel              KernelQ with the product's defaults (tau 0.3, lam 0.01, q0 0.5; alpha 0.1,
-                      K 4, N 32), train-mode Gumbel-top-K sampling from softmax(Q / alpha)
-- kernel-contrastive  the same with credit="contrastive" (an option this branch adds)
-- parametric          ParametricQ over LogisticQModel (learning rate 0.5, l2 1e-4)
-- oracle              reads the useful cases among the same N candidates
+Protocol, per method and seed, for `--rounds` rounds: a training pass over the repeated
+questions (train mode: the policy samples, cases and visits are written), then two evaluation
+passes in eval mode (top K by Q, nothing written): the same repeated questions, and held-out
+questions of the same families. Methods:
 
-Bank: by default `ArrayCaseBank`, a numpy stand-in for the `CaseBank` reads the estimators make
-(Qdrant's in-memory mode takes ~56 s for 1000 kernel episodes, too slow for 5 methods x 5 seeds
-in two minutes). `--bank qdrant` runs the real `CaseBank(":memory:")`; a unit test checks that
-both banks give identical runs.
+- off          eval mode on an empty bank: the floor
+- similarity   top K by cosine (the paper's non-parametric CBR); the bank still grows
+- kernel       the product's defaults (see `graphs.context`)
+- parametric   retrieval = parametric, otherwise the defaults
+- oracle       the world's success rate with the right approach on the same draws: a policy
+               that always shows a useful case
+- LABEL:k=v,.. any other context fields, e.g. `kernel-shared:credit=shared`
 
-Figures: success rate (realised 0/1 rewards) per block of episodes, mean and spread over seeds;
-cumulative pseudo-regret against the oracle (sum of E[r_oracle] - E[r_method], from ground
-truth); and evaluation-mode success (top K by Q, no exploration, nothing learned) on a fixed set
-of held-out tasks after every block. Printed as a table, saved as JSON and (with matplotlib, the
-`eval` extra) a PNG.
-
-    python -m benchmarks.retrieval_learning                 # from the repository root
-    python -m benchmarks.retrieval_learning --seeds 3 --episodes 500 --out-dir /tmp/rl
+    python -m benchmarks.retrieval_learning                       # the README's table
+    python -m benchmarks.retrieval_learning --seeds 2 --rounds 3 --methods kernel similarity
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shlex
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from evals.array_bank import ArrayCaseBank
-from evals.retrieval_sim import METHODS, LearnerConfig, RetrievalBank, RunResult, run_method
-from evals.synthetic import EnvConfig, SyntheticEnv
-from memory.casebank import CaseBank
+from evals.learning_world import Task, World, WorldConfig, WorldPlanner
+from graphs import MementoContext, build_graph
+from memory import CaseBank
+from memory.minilm import MiniLMEmbedder
+from nodes import MementoDeps
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "results"
-TARGET_LEARNED, TARGET_SIMILARITY, TARGET_BY = 0.9, 0.7, 500
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    env, learner = EnvConfig(), LearnerConfig()
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--episodes", type=int, default=1000)
-    p.add_argument("--block", type=int, default=100, help="episodes per block (and per eval)")
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
-    p.add_argument("--eval-tasks", type=int, default=100, help="held-out tasks per checkpoint")
-    p.add_argument("--bank", choices=("array", "qdrant"), default="array")
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--no-plot", action="store_true")
-    for name, value in asdict(env).items():
-        p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
-    for name, value in asdict(learner).items():
-        p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
-    args = p.parse_args(argv)
-    if args.episodes % args.block:
-        p.error("--episodes must be a multiple of --block")
-    return args
+DEFAULT_METHODS = ("off", "similarity", "kernel", "parametric", "oracle")
+PHASES = ("train", "repeated", "held_out")
+TARGET_ROUND = 3
+DEFAULT_FIELDS = ("credit", "q0", "lam", "tau", "alpha", "top_k", "num_candidates", "gamma")
+NAMESPACE = "bench"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    env_config = EnvConfig(**{k: getattr(args, k) for k in asdict(EnvConfig())})
-    learner = LearnerConfig(**{k: getattr(args, k) for k in asdict(LearnerConfig())})
-    given = sys.argv[1:] if argv is None else argv
-    command = " ".join(["python -m benchmarks.retrieval_learning", shlex.join(given)]).rstrip()
-    started = time.perf_counter()
-    runs: dict[str, list[RunResult]] = {m: [] for m in args.methods}
-    for seed in range(args.seeds):
-        env = SyntheticEnv.build(env_config, seed)
-        for method in args.methods:
-            runs[method].append(
-                run_method(
-                    method,
-                    env,
-                    _bank(args.bank, env_config.dim),
-                    episodes=args.episodes,
-                    seed=seed,
-                    config=learner,
-                    eval_every=args.block,
-                    eval_tasks=args.eval_tasks,
-                )
+def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
+    """'label' or 'label:field=value,...' -> (label, context overrides)."""
+    label, _, settings = spec.partition(":")
+    overrides: dict[str, Any] = {"similarity": {"retrieval": "similarity"}}.get(label, {})
+    if label == "parametric":
+        overrides = {"retrieval": "parametric"}
+    for item in filter(None, settings.split(",")):
+        key, _, value = item.partition("=")
+        if key not in MementoContext.field_names():
+            raise SystemExit(f"unknown context field {key!r} in method {spec!r}")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    MementoContext(store=":memory:", **overrides)  # a bad value fails before any run
+    return label, overrides
+
+
+async def run_method(
+    label: str, overrides: dict[str, Any], world: World, embedder: MiniLMEmbedder, rounds: int
+) -> dict[str, list[float]]:
+    """Success rate per phase and round for one method on one seed's world."""
+    if label == "oracle":
+        return {phase: [_oracle(world, phase, r) for r in range(1, rounds + 1)] for phase in PHASES}
+    with tempfile.TemporaryDirectory(prefix="memento-learning-") as folder:
+        bank = CaseBank(str(Path(folder) / "bank"), dim=embedder.dim)
+        try:
+            planner = WorldPlanner(world=world)
+            deps = MementoDeps(
+                bank=bank,
+                embedder=embedder,
+                chat_model=lambda ctx, role: planner,
+                rng=np.random.default_rng(world.seed),
             )
-    elapsed = time.perf_counter() - started
-    report = summarise(runs, args.block)
-    report.update(
-        command=command,
-        seconds=round(elapsed, 1),
-        bank=args.bank,
-        env=asdict(env_config),
-        learner=asdict(learner),
-    )
-    print(format_table(report))
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = args.out_dir / "retrieval_learning.json"
-    json_path.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"\nfigures: {json_path}")
-    if not args.no_plot:
-        png = plot(report, args.out_dir / "retrieval_learning.png")
-        print(f"plot:    {png}" if png else "plot:    skipped (pip install matplotlib)")
-    print(f"command: {command}")
-    print(f"summary: {report['summary']}")
-    return 0
+            graph = build_graph(deps)
+            context = {"store": folder, "base_url": "http://127.0.0.1:9/v1", **overrides}
+            if label != "off":
+                cases = world.seed_cases(NAMESPACE)
+                vectors = embedder.embed_documents([c.question for c in cases])
+                bank.add_many(list(zip(cases, vectors, strict=True)))
+            curves: dict[str, list[float]] = {phase: [] for phase in PHASES}
+            for round_ in range(1, rounds + 1):
+                for phase in PHASES:
+                    if label == "off" and phase == "train":
+                        curves[phase].append(float("nan"))
+                        continue
+                    mode = "train" if phase == "train" else "eval"
+                    ctx = MementoContext(namespace=NAMESPACE, mode=mode, **context)
+                    planner.pass_key = f"r{round_}-{phase}"
+                    tasks = _tasks(world, phase, round_)
+                    curves[phase].append(await _success(graph, ctx, tasks))
+            return curves
+        finally:
+            bank.close()
 
 
-def _bank(kind: str, dim: int) -> RetrievalBank:
-    return CaseBank(":memory:", dim=dim) if kind == "qdrant" else ArrayCaseBank(dim)  # type: ignore[return-value]
+def _tasks(world: World, phase: str, round_: int) -> list[Task]:
+    """The pass's questions; training order is shuffled each round (from the seed)."""
+    if phase == "held_out":
+        return world.held_out
+    if phase == "repeated":
+        return world.train
+    order = np.random.default_rng([world.seed, round_]).permutation(len(world.train))
+    return [world.train[i] for i in order]
 
 
-def summarise(runs: dict[str, list[RunResult]], block: int) -> dict:
-    """Per method: block success (per seed, mean, sd), regret, eval checkpoints; the verdict."""
-    methods = {}
-    for method, results in runs.items():
-        success = np.array([r.rewards.reshape(-1, block).mean(axis=1) for r in results])
-        expected = np.array([r.expected.reshape(-1, block).mean(axis=1) for r in results])
-        regret = np.array([r.regret for r in results])
-        evals = np.array([r.eval_success for r in results])
-        methods[method] = {
-            "seeds": [r.seed for r in results],
-            "success_per_block": _stats(success),
-            "expected_success_per_block": _stats(expected),
-            "cumulative_regret_at_block_end": _stats(regret[:, block - 1 :: block]),
-            "eval_checkpoints": results[0].checkpoints,
-            "eval_success": _stats(evals),
+async def _success(graph: Any, ctx: MementoContext, tasks: list[Task]) -> float:
+    rewards = []
+    for task in tasks:
+        out = await graph.ainvoke({"task": task.question, "ground_truth": task.answer}, context=ctx)
+        rewards.append(out["judgement"].reward or 0.0)
+    return float(np.mean(rewards))
+
+
+def _oracle(world: World, phase: str, round_: int) -> float:
+    tasks = _tasks(world, phase, round_)
+    return float(np.mean([world.succeeds(t, True, f"r{round_}-{phase}") for t in tasks]))
+
+
+def summarize(runs: dict[str, list[dict[str, list[float]]]]) -> dict[str, Any]:
+    """Mean and sd over seeds of every curve."""
+    out: dict[str, Any] = {}
+    for label, seeds in runs.items():
+        out[label] = {
+            phase: {
+                "mean": np.nanmean([s[phase] for s in seeds], axis=0).round(4).tolist(),
+                "sd": np.nanstd([s[phase] for s in seeds], axis=0).round(4).tolist(),
+            }
+            for phase in PHASES
+            if not all(np.isnan(s[phase]).all() for s in seeds)
         }
-    episodes = len(next(iter(runs.values()))[0].rewards)
-    report = {"block": block, "episodes": episodes, "methods": methods}
-    report["targets"] = verdict(methods, block)
-    report["summary"] = one_line(report)
-    return report
-
-
-def _stats(per_seed: np.ndarray) -> dict:
-    return {
-        "per_seed": np.round(per_seed, 4).tolist(),
-        "mean": np.round(per_seed.mean(axis=0), 4).tolist(),
-        "sd": np.round(per_seed.std(axis=0), 4).tolist(),
-    }
-
-
-def verdict(methods: dict, block: int) -> dict:
-    """Issue targets: kernel >= 90% of the oracle within 500 episodes; similarity <= 70%."""
-    if "oracle" not in methods:
-        return {}
-    oracle = np.array(methods["oracle"]["success_per_block"]["mean"])
-    oracle_eval = np.array(methods["oracle"]["eval_success"]["mean"])
-    out: dict = {}
-    for method, figures in methods.items():
-        ratio = np.array(figures["success_per_block"]["mean"]) / oracle
-        eval_ratio = np.array(figures["eval_success"]["mean"]) / oracle_eval
-        ends = np.arange(1, len(ratio) + 1) * block
-        reached = ends[ratio >= TARGET_LEARNED]
-        reached_eval = ends[eval_ratio >= TARGET_LEARNED]
-        sustained = next(
-            (int(ends[i]) for i in range(len(ratio)) if np.all(ratio[i:] >= TARGET_LEARNED)),
-            None,
-        )
-        out[method] = {
-            "ratio_to_oracle_per_block": np.round(ratio, 3).tolist(),
-            "eval_ratio_to_oracle": np.round(eval_ratio, 3).tolist(),
-            "first_block_end_at_90pct": int(reached[0]) if reached.size else None,
-            "first_eval_checkpoint_at_90pct": int(reached_eval[0]) if reached_eval.size else None,
-            "at_90pct_in_every_block_from": sustained,
-            "max_block_ratio": round(float(ratio.max()), 3),
-        }
-    for method in ("kernel", "kernel-contrastive"):
-        if method in out:
-            first = out[method]["first_block_end_at_90pct"]
-            out[method]["meets_90pct_by_500"] = first is not None and first <= TARGET_BY
-    if "similarity" in out:
-        out["similarity"]["stays_at_or_below_70pct"] = (
-            out["similarity"]["max_block_ratio"] <= TARGET_SIMILARITY
-        )
     return out
 
 
-def one_line(report: dict) -> str:
-    t, parts = report["targets"], []
-    for method in ("kernel", "kernel-contrastive"):
-        if method in t:
-            first = t[method]["first_block_end_at_90pct"]
-            f = t[method]
-            parts.append(
-                f"{method}: >= 90% of oracle success first at episode {_ep(first)} "
-                f"({'meets' if f['meets_90pct_by_500'] else 'misses'} the 500 target), "
-                f"in every later block from {_ep(f['at_90pct_in_every_block_from'])}, "
-                f"in eval mode from {_ep(f['first_eval_checkpoint_at_90pct'])}"
+def targets(summary: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Issue 13's targets at round 3 (kernel vs similarity and oracle), where measured."""
+    if not {"kernel", "similarity", "oracle"} <= summary.keys():
+        return []
+    checks = []
+    for phase in ("repeated", "held_out"):
+
+        def at(label: str, phase: str = phase) -> float:
+            return summary[label][phase]["mean"][TARGET_ROUND - 1]
+
+        kernel, similarity, oracle = at("kernel"), at("similarity"), at("oracle")
+        checks.append(
+            (
+                f"{phase}: kernel {kernel:.3f} >= similarity {similarity:.3f} + 0.15",
+                kernel >= similarity + 0.15,
             )
-    if "similarity" in t:
-        parts.append(f"similarity peaks at {t['similarity']['max_block_ratio']:.0%} of oracle")
-    return "; ".join(parts) or "no oracle run, no targets"
-
-
-def _ep(episode: int | None) -> str:
-    return "never" if episode is None else str(episode)
-
-
-def format_table(report: dict) -> str:
-    block, methods = report["block"], report["methods"]
-    n_blocks = report["episodes"] // block
-    seeds = len(next(iter(methods.values()))["seeds"])
-    head = f"{'method':<19}" + "".join(f"{(b + 1) * block:>8}" for b in range(n_blocks))
-    lines = [
-        f"success rate per block of {block} episodes (mean over {seeds} seeds; sd below)",
-        head + f"{'regret':>9}",
-    ]
-    for method, f in methods.items():
-        mean, sd = f["success_per_block"]["mean"], f["success_per_block"]["sd"]
-        regret = f["cumulative_regret_at_block_end"]
-        lines.append(
-            f"{method:<19}" + "".join(f"{m:>8.3f}" for m in mean) + f"{regret['mean'][-1]:>9.1f}"
         )
-        lines.append(f"{'':<19}" + "".join(f"{s:>8.3f}" for s in sd) + f"{regret['sd'][-1]:>9.1f}")
-    lines += ["", "evaluation mode (top K by Q, held-out tasks, E[r]) after each block", head]
-    for method, f in methods.items():
-        lines.append(f"{method:<19}" + "".join(f"{m:>8.3f}" for m in f["eval_success"]["mean"]))
-    lines.append(f"\n{report['seconds']} s for {seeds} seeds on the {report['bank']} bank")
-    return "\n".join(lines)
+        checks.append(
+            (f"{phase}: kernel {kernel:.3f} >= 0.9 x oracle {oracle:.3f}", kernel >= 0.9 * oracle)
+        )
+        if "parametric" in summary:
+            parametric = at("parametric")
+            checks.append(
+                (
+                    f"{phase}: parametric {parametric:.3f} within 0.05 of kernel",
+                    parametric >= kernel - 0.05,
+                )
+            )
+    return checks
 
 
-def plot(report: dict, path: Path) -> Path | None:
+def table(summary: dict[str, Any], rounds: int) -> str:
+    """A markdown table: one row per method and phase, mean ± sd per round."""
+    head = "| method | questions | " + " | ".join(f"round {r}" for r in range(1, rounds + 1)) + " |"
+    rows = [head, "|" + "---|" * (rounds + 2)]
+    for label, phases in summary.items():
+        for phase, curve in phases.items():
+            cells = [f"{m:.3f} ± {s:.3f}" for m, s in zip(curve["mean"], curve["sd"], strict=True)]
+            rows.append(f"| {label} | {phase} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def plot(summary: dict[str, Any], rounds: int, path: Path) -> None:
+    """Success per round, one panel per kind of question (needs the `eval` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = ("repeated", "held_out")
+    figure, axes = plt.subplots(1, len(panels), figsize=(10, 4), sharey=True)
+    x = np.arange(1, rounds + 1)
+    for axis, phase in zip(axes, panels, strict=True):
+        for label, phases in summary.items():
+            if phase in phases:
+                mean, sd = np.array(phases[phase]["mean"]), np.array(phases[phase]["sd"])
+                axis.plot(x, mean, marker="o", label=label)
+                axis.fill_between(x, mean - sd, mean + sd, alpha=0.15)
+        axis.set_title(f"{phase.replace('_', '-')} questions (eval mode)")
+        axis.set_xlabel("round")
+        axis.set_xticks(x)
+    axes[0].set_ylabel("success rate")
+    axes[0].legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--cycles", type=int, default=1, help="planning cycles per task (2: compare gamma)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/retrieval_learning"))
+    args = parser.parse_args(argv)
+    embedder = MiniLMEmbedder()
+    config = WorldConfig(cycles=args.cycles)
+    runs: dict[str, list[dict[str, list[float]]]] = {}
+    ms_per_task: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    for label, overrides in [parse_method(spec) for spec in args.methods]:
+        for seed in range(args.seeds):
+            world = World.build(config, seed)
+            begun = time.perf_counter()
+            curves = await run_method(label, overrides, world, embedder, args.rounds)
+            if label not in ("off", "oracle"):  # the methods that run every pass
+                tasks = args.rounds * (len(world.held_out) + 2 * len(world.train))
+                seconds = time.perf_counter() - begun
+                ms_per_task.setdefault(label, []).append(round(1000 * seconds / tasks, 2))
+            runs.setdefault(label, []).append(curves)
+            print(f"{label} seed {seed}: " + json.dumps(curves), file=sys.stderr, flush=True)
+    summary = summarize(runs)
+    given = sys.argv[1:] if argv is None else argv
+    command = f"python -m benchmarks.retrieval_learning {shlex.join(given)}".strip()
+    checks = targets(summary)
+    print(table(summary, args.rounds))
+    for text, ok in checks:
+        print(f"{'met' if ok else 'MISSED'}: {text}")
+    for label, times in ms_per_task.items():
+        print(f"{label}: {np.mean(times):.1f} ms per task (graph run, mean over seeds)")
+    print(f"{time.perf_counter() - started:.0f} s; reproduce with: {command}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    record = {
+        "command": command,
+        "world": asdict(config),
+        "defaults": {f: getattr(MementoContext(store=":memory:"), f) for f in DEFAULT_FIELDS},
+        "seeds": args.seeds,
+        "summary": summary,
+        "targets": [{"check": text, "met": ok} for text, ok in checks],
+        "ms_per_task": ms_per_task,
+        "runs": runs,
+    }
+    (args.out / "summary.json").write_text(json.dumps(record, indent=1) + "\n")
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plot(summary, args.rounds, args.out / "learning.png")
     except ImportError:
-        return None
-    block, methods = report["block"], report["methods"]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for method, f in methods.items():
-        x = np.arange(1, len(f["success_per_block"]["mean"]) + 1) * block
-        mean, sd = np.array(f["success_per_block"]["mean"]), np.array(f["success_per_block"]["sd"])
-        (line,) = axes[0].plot(x, mean, marker="o", label=method)
-        axes[0].fill_between(x, mean - sd, mean + sd, alpha=0.15, color=line.get_color())
-        axes[1].plot(f["eval_checkpoints"], f["eval_success"]["mean"], marker="o", label=method)
-        regret = np.array(f["cumulative_regret_at_block_end"]["mean"])
-        axes[2].plot(x, regret, marker="o", label=method)
-    axes[0].set(title="training success per block (± sd over seeds)", xlabel="episode")
-    axes[1].set(title="eval mode: top K by Q, held-out tasks", xlabel="episode")
-    axes[2].set(title="cumulative regret vs oracle", xlabel="episode")
-    for ax in axes:
-        ax.grid(alpha=0.3)
-    axes[0].set_ylim(0, 1)
-    axes[1].set_ylim(0, 1)
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.suptitle("\n".join(report["summary"].split("; ")), fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+        print("matplotlib is missing (the eval extra): no plot", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(asyncio.run(main()))

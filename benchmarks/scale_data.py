@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory import Case, Visit, case_id_for
+from memory import Case, Visit, case_id_for, outcome_key
 
 NAMESPACE = "default"
 CHUNK = 2_000
@@ -140,7 +140,7 @@ class SyntheticBank:
 
 
 class _CaseIds:
-    """Case ids by index, computed once each (uuid5 of the question)."""
+    """Case ids by index, computed once each (uuid5 of the question and its outcome)."""
 
     def __init__(self, bank: SyntheticBank) -> None:
         self.bank = bank
@@ -148,5 +148,6 @@ class _CaseIds:
 
     def __getitem__(self, index: int) -> str:
         if index not in self.cache:
-            self.cache[index] = case_id_for(NAMESPACE, self.bank.question(index))
+            case = self.bank.case(index)
+            self.cache[index] = case_id_for(NAMESPACE, case.question, outcome_key(case))
         return self.cache[index]

@@ -1,4 +1,4 @@
-"""Evaluation: data set loaders, the synthetic retrieval benchmark's environment and runner.
+"""Evaluation: data set loaders, the learning-curve runner, and the learning benchmark's world.
 
 `evals` drives the product from outside (DESIGN.md); nothing in `memory`, `nodes` or `graphs`
 imports from it.

@@ -105,7 +105,11 @@ class MementoContext:
         default=32, metadata=_describe("N: candidate cases found by vector search and scored.")
     )
     alpha: float = field(
-        default=0.05, metadata=_describe("Soft-policy temperature: mu = softmax(Q / alpha).")
+        default=0.1,
+        metadata=_describe(
+            "Soft-policy temperature: mu = softmax(Q / alpha) (0.1: measured best, "
+            "benchmarks/README.md)."
+        ),
     )
     tau: float = field(default=0.3, metadata=_describe("Kernel width: k = exp((cos - 1) / tau)."))
     lam: float = field(
@@ -120,10 +124,11 @@ class MementoContext:
         default=32, metadata=_describe("Visits read per candidate when scoring Q (bounds cost).")
     )
     credit: CreditMode = field(
-        default="shared",
+        default="contrastive",
         metadata=_describe(
-            "Kernel credit: shared (paper: read cases share the reward) or contrastive (each "
-            "case is scored against the reward earned without it; writes N-K more visits)."
+            "Kernel credit: contrastive (each case is scored against the reward earned without "
+            "it; writes N-K more visits; single-step only) or shared (paper: read cases share "
+            "the reward; needed for gamma > 0)."
         ),
     )
     min_similarity: float = field(
@@ -244,10 +249,10 @@ class MementoContext:
                 f"context field 'top_k' ({self.top_k}) exceeds 'num_candidates' "
                 f"({self.num_candidates})"
             )
-        if self.credit == "contrastive" and (self.retrieval != "kernel" or self.gamma > 0):
+        if self.credit == "contrastive" and self.gamma > 0:
             raise ContextError(
-                "context field 'credit' = 'contrastive' needs retrieval 'kernel' and gamma 0 "
-                "(contrastive Q is a difference, not a value to bootstrap from)"
+                "context field 'credit' = 'contrastive' needs gamma 0 (contrastive Q is a "
+                "difference, not a value to bootstrap from): set credit to 'shared' for gamma > 0"
             )
 
     @classmethod

@@ -1,6 +1,7 @@
 """Wiring only: the Memento loop as a LangGraph StateGraph.
 
-START -> retrieve -> plan -+-> execute -> plan   (another cycle: the plan has steps)
+START -> retrieve -> plan -+-> execute -+-> plan             (another cycle: the plan has steps)
+                           |             +-> retrieve_cycle -> plan (the same, with gamma > 0)
                            +-> judge -> write_case -> update_q -> END   (final answer, or failure)
 """
 
@@ -10,6 +11,7 @@ from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from graphs.context import MementoContext
@@ -37,12 +39,22 @@ def route_after_plan(state: State) -> Literal["execute", "judge"]:
     return "execute"
 
 
+def route_after_execute(
+    state: State, runtime: Runtime[MementoContext]
+) -> Literal["retrieve_cycle", "plan"]:
+    """With gamma > 0 each cycle is a state of its own that retrieves its own cases (Eq. 8);
+    single-step learning (gamma = 0) keeps the first cycle's cases and goes straight to plan.
+    """
+    return "retrieve_cycle" if runtime.context.gamma > 0 else "plan"
+
+
 def build_graph(
     deps: MementoDeps, *, checkpointer: Checkpointer = None, name: str = "memento"
 ) -> CompiledStateGraph:
     """The compiled Memento graph over the given case bank, embedder, tools and models."""
     builder = StateGraph(State, input_schema=InputState, context_schema=MementoContext)
     builder.add_node("retrieve", redacted(make_retrieve(deps)))
+    builder.add_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False)))
     builder.add_node("plan", redacted(make_plan(deps)))
     builder.add_node("execute", redacted(make_execute(deps)))
     builder.add_node("judge", redacted(make_judge(deps)))
@@ -50,8 +62,9 @@ def build_graph(
     builder.add_node("update_q", redacted(make_update_q(deps)))
     builder.add_edge(START, "retrieve")
     builder.add_edge("retrieve", "plan")
+    builder.add_edge("retrieve_cycle", "plan")
     builder.add_conditional_edges("plan", route_after_plan)
-    builder.add_edge("execute", "plan")
+    builder.add_conditional_edges("execute", route_after_execute)
     builder.add_edge("judge", "write_case")
     builder.add_edge("write_case", "update_q")
     builder.add_edge("update_q", END)

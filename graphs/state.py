@@ -29,8 +29,10 @@ class InputState:
 class State(InputState):
     """Everything one task accumulates; `retrieve` resets it all when a task starts.
 
-    `step_results`, `plans` and `cycle_states` accumulate across replanning cycles (their
-    reducer appends); every other field is replaced by the node that sets it.
+    `step_results`, `plans`, `cycle_states`, `state_vectors` and `shown` accumulate across
+    replanning cycles (their reducer appends): `state_vectors[t]` is the embedded state s_t of a
+    cycle at which cases were retrieved and `shown[t]` the ids of the cases read there. Every
+    other field is replaced by the node that sets it.
     """
 
     truth: str | None = None
@@ -42,6 +44,8 @@ class State(InputState):
     plans: Annotated[list[Plan], operator.add] = field(default_factory=list)
     cycle: int = 0
     cycle_states: Annotated[list[str], operator.add] = field(default_factory=list)
+    state_vectors: Annotated[list[list[float]], operator.add] = field(default_factory=list)
+    shown: Annotated[list[list[str]], operator.add] = field(default_factory=list)
     step_results: Annotated[list[StepResult], operator.add] = field(default_factory=list)
     final_answer: str | None = None
     error: str | None = None

@@ -189,7 +189,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
             record_visits(
                 self.bank,
                 self.estimator,
-                retrieved,
+                [retrieved],
                 [vector],
                 [judgement.reward],
                 namespace=self.namespace,

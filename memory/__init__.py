@@ -18,7 +18,8 @@ from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchEr
 from memory.soft_policy import select_cases, soft_policy
 
 if TYPE_CHECKING:
-    from memory.casebank import CaseBank, case_id_for, normalize_question
+    from memory.case_identity import case_id_for, normalize_question, outcome_key
+    from memory.casebank import CaseBank
     from memory.embeddings import embedding_dim
     from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder
     from memory.parametric_model import LogisticQModel
@@ -51,10 +52,11 @@ _LAZY = {
     "SimilarityQ": "memory.q_estimators",
     "Visit": "memory.records",
     "VisitMatch": "memory.records",
-    "case_id_for": "memory.casebank",
+    "case_id_for": "memory.case_identity",
     "embedding_dim": "memory.embeddings",
     "kernel_q": "memory.q_estimators",
-    "normalize_question": "memory.casebank",
+    "normalize_question": "memory.case_identity",
+    "outcome_key": "memory.case_identity",
     "soft_q_targets": "memory.q_targets",
     "soft_value": "memory.q_targets",
 }
@@ -82,6 +84,7 @@ __all__ = [
     "embedding_dim",
     "kernel_q",
     "normalize_question",
+    "outcome_key",
     "select_cases",
     "soft_policy",
     "soft_q_targets",

@@ -1,23 +1,25 @@
 """The case bank: cases and their visits in a vector store (embedded, in memory, or a server).
 
-Cases and visits live in two collections. A case's point id is derived from its namespace and
-normalised question, so writing the same question again replaces the old outcome (newest wins)
-and counts the attempt, instead of piling up duplicates. The engine is chosen by the store
-location (see `memory.store.engine_for`): Qdrant Edge in a folder (the default), Qdrant's local
-mode, qdrant-client in memory, or a Qdrant server. Every call is synchronous and guarded by one
-lock (qdrant's local mode is not thread-safe); async callers use `asyncio.to_thread`.
+Cases and visits live in two collections. A case is fixed once stored: its point id is derived
+from its namespace, normalised question and outcome (see `memory.case_identity`), so the same
+outcome again counts an attempt of that case and another outcome is a new case beside it.
+The engine is chosen by the store location (see `memory.store.engine_for`): Qdrant Edge in a
+folder (the default), Qdrant's local mode, qdrant-client in memory, or a Qdrant server. Every
+call is synchronous and guarded by one lock (qdrant's local mode is not thread-safe); async
+callers use `asyncio.to_thread`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from memory import q_params
+from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
@@ -48,19 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CaseBank", "case_id_for", "normalize_question"]
 
-_ID_NAMESPACE = uuid.UUID("6f1c1f0e-5d1b-4d7e-9a59-0c6b1f3f6a10")
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
-
-
-def normalize_question(question: str) -> str:
-    """The form under which two questions count as the same task."""
-    return " ".join(question.casefold().split())
-
-
-def case_id_for(namespace: str, question: str) -> str:
-    """Stable id of the case for a question within a namespace (the dedup key)."""
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{namespace}\x00{normalize_question(question)}"))
 
 
 class CaseBank:
@@ -83,6 +74,7 @@ class CaseBank:
         self.location = location
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
+        self.q_params_collection = f"{prefix}_q_params"
         self._lock = threading.RLock()
         if client is not None:
             from memory.qdrant_store import QdrantStore
@@ -94,6 +86,8 @@ class CaseBank:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
             self._visits = self._open_collection(self.visits_collection, _VISIT_KEYWORDS, False)
+            params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
+            self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
             self._store.warm_up()
         except BaseException:
             self._store.close()
@@ -176,19 +170,18 @@ class CaseBank:
 
     # -- cases ---------------------------------------------------------------------------------
     def add(self, case: Case, vector: Sequence[float]) -> Case:
-        """Store a case under its dedup id; a repeat of a question keeps the newest outcome.
+        """Store an outcome of a question: a new case, or one more attempt of an identical one.
 
-        The stored case's id, attempts and created_at are set here; the returned case is what
-        the bank now holds.
+        The stored case's id, attempts and times are set here; the returned case is what the
+        bank now holds. A stored case's content never changes (see `memory.case_identity`).
         """
         return self.add_many([(case, vector)])[0]
 
     def add_many(self, items: Sequence[tuple[Case, Sequence[float]]]) -> list[Case]:
-        """Store many cases in one write (bulk import), with the same dedup as `add`.
+        """Store many outcomes in one write (bulk import), exactly as repeated `add`s would.
 
-        Repeats of one question within the batch count as attempts in order, the last one
-        winning, exactly as if they had been added one by one. Secrets from the environment
-        (API keys, tokens) are redacted from every text of a case before it is stored.
+        Secrets from the environment (API keys, tokens) are redacted from every text of a case
+        before it is stored (and before its outcome is fingerprinted).
         """
         for case, vector in items:
             self._check_vector(vector)
@@ -198,26 +191,27 @@ class CaseBank:
         if secrets:
             items = [(Case.model_validate(redact(c.model_dump(), secrets)), v) for c, v in items]
         with self._lock:
-            ids = [case_id_for(case.namespace, case.question) for case, _ in items]
+            ids = [case_id_for(c.namespace, c.question, outcome_key(c)) for c, _ in items]
             held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
             now = _timestamp(time.time())
             stored: list[Case] = []
             latest: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for case_id, (case, vector) in zip(ids, items, strict=True):
                 previous = held.get(case_id)
-                new = case.model_copy(
-                    update={
-                        "id": case_id,
-                        "attempts": (previous.attempts + 1) if previous else 1,
-                        "created_at": previous.created_at if previous else now,
-                        "updated_at": now,
-                    }
-                )
+                new = attempt_of(previous, case, case_id, now)
                 held[case_id] = new
                 stored.append(new)
                 latest[case_id] = (_case_point(new), vector)
             self._cases.upsert(list(latest.values()))
         return stored
+
+    def attempts(self, namespace: str, question: str) -> list[Case]:
+        """Every stored case (attempt) of a question in a namespace, oldest first."""
+        extra = (match("question_key", normalize_question(question)),)
+        points = self._scroll(self._cases, namespace, extra)
+        cases = [case for p in points if (case := case_from_payload(p.id, p.payload))]
+        cases.sort(key=lambda c: (c.created_at, c.id))
+        return cases
 
     def get(self, case_id: str) -> Case | None:
         """The case with this id, or None."""
@@ -247,7 +241,7 @@ class CaseBank:
     ) -> list[ScoredCase]:
         """The `limit` cases most similar to `vector` in a namespace, best first.
 
-        `exclude_question` drops the case for that exact question (leakage control);
+        `exclude_question` drops every attempt of that question (leakage control);
         quarantined cases are never found (`memory.provenance`).
         """
         self._check_vector(vector)
@@ -345,6 +339,12 @@ class CaseBank:
         visits.sort(key=lambda v: v.created_at)
         return visits
 
+    def visit_states(self, namespace: str) -> Iterator[tuple[Visit, list[float]]]:
+        """Every visit of a namespace with its state vector s_j (to rebuild a model from)."""
+        for point in self._scroll(self._visits, namespace, with_vectors=True):
+            if visit := visit_from_payload(point.id, point.payload):
+                yield visit, list(point.vector or [])
+
     def count_visits(self, *, namespace: str | None = None) -> int:
         """Number of visits (optionally of one namespace)."""
         with self._lock:
@@ -406,10 +406,16 @@ class CaseBank:
             raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, len(vector))
 
     def _scroll(
-        self, collection: Collection, namespace: str | None, extra: tuple[FieldMatch, ...] = ()
+        self,
+        collection: Collection,
+        namespace: str | None,
+        extra: tuple[FieldMatch, ...] = (),
+        *,
+        with_vectors: bool = False,
     ) -> Iterator[StoredPoint]:
         """Matching points, the store read a page at a time under the lock."""
-        return self._locked(collection.scroll(Where(must=extra + _namespace_where(namespace).must)))
+        where = Where(must=extra + _namespace_where(namespace).must)
+        return self._locked(collection.scroll(where, with_vectors=with_vectors))
 
     def _locked(self, points: Iterator[StoredPoint]) -> Iterator[StoredPoint]:
         while True:

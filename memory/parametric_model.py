@@ -1,12 +1,21 @@
-"""A small logistic Q model over (state, case) features, trained online with numpy only."""
+"""A small logistic Q model over (state, case) features with a bias per case (paper Eq. 15).
+
+Q(s, c) = sigmoid(w . [s * e_c, cos(s, e_c), 1] + b_c). The shared weights w learn which
+directions of agreement between a task and a case predict success, beyond plain similarity;
+the per-case bias b_c is the capacity to tell look-alike cases apart (two cases with nearly the
+same embedding can have opposite value), and it is learned at its own, faster rate so that a
+few reads of a case settle its value on repeated tasks. Numpy only; the parameters are plain
+values (`QParams`) that the bank stores (see `memory.q_params`).
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from memory.q_params import QParams
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -14,32 +23,26 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.where(norms == 0, 1.0, norms)
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -30.0, 30.0)))
+
+
+@dataclass(frozen=True)
 class LogisticQModel:
-    """Q(s, c) = sigmoid(w . [s*e_c, cos(s, e_c), 1]), learned by binary cross-entropy.
+    """The model's shape and learning rates; the learned values live in `QParams`."""
 
-    The element-wise product lets the model learn which directions of agreement between a
-    task and a case predict success, beyond plain similarity. Weights start at the prior q0
-    and are saved atomically (write to a temporary file, then rename) when `path` is set.
-    """
+    dim: int
+    q0: float = 0.5
+    learning_rate: float = 0.5
+    case_learning_rate: float = 1.0
+    l2: float = 1e-4
 
-    def __init__(
-        self,
-        dim: int,
-        *,
-        q0: float = 0.5,
-        learning_rate: float = 0.5,
-        l2: float = 1e-4,
-        path: Path | None = None,
-    ) -> None:
-        self.dim = dim
-        self.learning_rate = learning_rate
-        self.l2 = l2
-        self.path = path
-        self.weights = np.zeros(dim + 2)
-        self.weights[-1] = np.log(q0 / (1.0 - q0))
-        self.updates = 0
-        if path is not None and path.exists():
-            self._load(path)
+    def initial(self) -> QParams:
+        """Parameters before any visit: every case at the prior q0."""
+        weights = np.zeros(self.dim + 2)
+        q0 = min(max(self.q0, 1e-3), 1 - 1e-3)
+        weights[-1] = np.log(q0 / (1.0 - q0))
+        return QParams(weights)
 
     def features(self, state: np.ndarray, cases: np.ndarray) -> np.ndarray:
         s = _unit(np.asarray(state, dtype=np.float64))
@@ -48,41 +51,27 @@ class LogisticQModel:
         cosines = products.sum(axis=1, keepdims=True)
         return np.hstack([products, cosines, np.ones((len(e), 1))])
 
-    def predict(self, state: np.ndarray, cases: np.ndarray) -> np.ndarray:
-        """Q for each row of `cases` in state `state`."""
-        return 1.0 / (1.0 + np.exp(-self.features(state, cases) @ self.weights))
+    def predict(
+        self, params: QParams, state: np.ndarray, cases: np.ndarray, case_ids: Sequence[str]
+    ) -> np.ndarray:
+        """Q for each row of `cases` (whose ids are `case_ids`) in state `state`."""
+        biases = np.array([params.biases.get(i, 0.0) for i in case_ids])
+        return _sigmoid(self.features(state, cases) @ params.weights + biases)
 
-    def fit_step(self, state: np.ndarray, cases: np.ndarray, targets: np.ndarray) -> None:
+    def fit_step(
+        self,
+        params: QParams | None,
+        state: np.ndarray,
+        cases: np.ndarray,
+        case_ids: Sequence[str],
+        targets: np.ndarray,
+    ) -> QParams:
         """One gradient step of cross-entropy on the given visits (targets in [0, 1])."""
+        params = params or self.initial()
         phi = self.features(state, cases)
-        error = 1.0 / (1.0 + np.exp(-phi @ self.weights)) - np.clip(targets, 0.0, 1.0)
-        gradient = phi.T @ error / len(targets) + self.l2 * self.weights
-        self.weights -= self.learning_rate * gradient
-        self.updates += 1
-
-    def save(self) -> None:
-        """Atomic save: a crash leaves either the old or the new weights, never half of them."""
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, weights=self.weights, updates=self.updates)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def _load(self, path: Path) -> None:
-        with np.load(path) as data:
-            weights = data["weights"]
-            if weights.shape != self.weights.shape:
-                raise ValueError(
-                    f"parametric Q weights at {path} are for {weights.shape[0] - 2}-d "
-                    f"embeddings, not {self.dim}-d"
-                )
-            self.weights = weights
-            self.updates = int(data["updates"])
+        error = self.predict(params, state, cases, case_ids) - np.clip(targets, 0.0, 1.0)
+        gradient = phi.T @ error / len(targets) + self.l2 * params.weights
+        biases = dict(params.biases)
+        for case_id, e in zip(case_ids, error, strict=True):
+            biases[case_id] = biases.get(case_id, 0.0) - self.case_learning_rate * float(e)
+        return QParams(params.weights - self.learning_rate * gradient, biases, params.updates + 1)

@@ -14,6 +14,7 @@ import numpy as np
 
 from memory.casebank import CaseBank
 from memory.parametric_model import LogisticQModel
+from memory.q_params import QParams
 from memory.records import ScoredCase
 
 Retrieval = Literal["similarity", "kernel", "parametric"]
@@ -29,8 +30,18 @@ class QEstimator(Protocol):
         """Q(s, c) for each candidate, in the candidates' order."""
         ...
 
-    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
-        """Take in new visits (already stored in the bank by the caller)."""
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
+        """Take in new visits (already stored in the bank by the caller).
+
+        `unread_ids` are the step's candidates left unread (contrastive credit), which earned
+        the step's target without being read.
+        """
         ...
 
 
@@ -52,7 +63,13 @@ class SimilarityQ:
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
         return np.array([c.similarity for c in candidates], dtype=np.float64)
 
-    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
         return None
 
 
@@ -107,30 +124,107 @@ class KernelQ:
             ]
         )
 
-    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
         return None  # the visits are the model
+
+
+def unread_key(case_id: str) -> str:
+    """The parameter key of a case as a candidate left unread (contrastive parametric Q)."""
+    return f"{case_id}\x00unread"
 
 
 @dataclass
 class ParametricQ:
-    """A logistic model over features of (s, e_c), trained online by cross-entropy (Eq. 15)."""
+    """A logistic model with a bias per case, trained online by cross-entropy (Eq. 15).
+
+    Its parameters are records of the bank (`bank.q_params`), read on every call, so every
+    process and engine sharing the bank shares the model; when they are missing (a bank
+    imported or copied without them, or written before they existed) they are rebuilt from the
+    namespace's stored visits on first use. With contrastive credit each case has a second
+    bias, learned from the steps that left it unread, and Q is the difference of the two
+    predictions, as with the kernel: an untried case scores 0.
+    """
 
     bank: CaseBank
     model: LogisticQModel
+    namespace: str
+    credit: Credit = "shared"
     name: str = "parametric"
 
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
         if not candidates:
             return np.empty(0)
-        vectors = self.bank.case_vectors([c.case.id for c in candidates])
-        case_matrix = np.array([vectors[c.case.id] for c in candidates])
-        return self.model.predict(state, case_matrix)
+        ids = [c.case.id for c in candidates]
+        keys = ids + [unread_key(i) for i in ids] if self.credit == "contrastive" else ids
+        vectors = self.bank.case_vectors(ids)
+        params = self.bank.q_params.read(self.namespace, keys) or self._rebuilt(keys)
+        case_matrix = np.array([vectors[i] for i in ids])
+        q = self.model.predict(params, state, case_matrix, ids)
+        if self.credit == "contrastive":
+            q = q - self.model.predict(params, state, case_matrix, keys[len(ids) :])
+        return q
 
-    def learn(self, state: np.ndarray, case_ids: Sequence[str], targets: Sequence[float]) -> None:
-        vectors = self.bank.case_vectors(case_ids)
-        known = [i for i, cid in enumerate(case_ids) if cid in vectors]
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
+        target = float(np.mean(targets)) if len(targets) else 0.0
+        steps = [(list(case_ids), [float(t) for t in targets], False)]
+        if self.credit == "contrastive" and unread_ids:
+            steps.append((list(unread_ids), [target] * len(unread_ids), True))
+        for ids, y, unread in steps:
+            self._fit(state, ids, y, unread=unread)
+
+    def _fit(self, state: np.ndarray, ids: list[str], y: list[float], *, unread: bool) -> None:
+        vectors = self.bank.case_vectors(ids)
+        known = [i for i, cid in enumerate(ids) if cid in vectors]
         if not known:
             return
-        case_matrix = np.array([vectors[case_ids[i]] for i in known])
-        self.model.fit_step(state, case_matrix, np.array([targets[i] for i in known]))
-        self.model.save()
+        case_matrix = np.array([vectors[ids[i]] for i in known])
+        keys = [unread_key(ids[i]) if unread else ids[i] for i in known]
+        targets = np.array([y[i] for i in known], dtype=np.float64)
+        self.bank.q_params.update(
+            self.namespace,
+            keys,
+            lambda p: self.model.fit_step(p, state, case_matrix, keys, targets),
+        )
+
+    def _rebuilt(self, keys: Sequence[str]) -> QParams:
+        """Replay the namespace's visits (oldest first) into a model and store it."""
+        visits = sorted(
+            (
+                v
+                for v in self.bank.visit_states(self.namespace)
+                if v[0].retrieved or self.credit == "contrastive"
+            ),
+            key=lambda v: (v[0].created_at, v[0].cycle),
+        )
+        if not visits:
+            return self.model.initial()
+        vectors = self.bank.case_vectors(list({v.case_id for v, _ in visits}))
+        params: QParams | None = None
+        for visit, state in visits:
+            if visit.case_id in vectors:
+                key = visit.case_id if visit.retrieved else unread_key(visit.case_id)
+                params = self.model.fit_step(
+                    params,
+                    np.asarray(state),
+                    np.array([vectors[visit.case_id]]),
+                    [key],
+                    np.array([visit.target]),
+                )
+        if params is None:
+            return self.model.initial()
+        stored = self.bank.q_params.update(
+            self.namespace, list(params.biases), lambda held: held or params
+        )
+        return QParams(stored.weights, {k: stored.biases.get(k, 0.0) for k in keys})

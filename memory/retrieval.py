@@ -3,7 +3,7 @@
 One implementation of the policy's read and write sides, shared by the graph's `retrieve` and
 `update_q` nodes, the LangChain retriever and the agent middleware: vector search for N
 candidates, Q(s, c) for each, mu(c|s) = softmax(Q/alpha), K of them read (sampled in train
-mode, top-K by Q in eval mode); afterwards a visit (s, c_k, target) per retrieved case.
+mode, top-K by Q in eval mode); afterwards a visit (s_t, c_k, y_t) per case read at each cycle t.
 Everything here is synchronous; async callers use `asyncio.to_thread`.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from memory.case_identity import normalize_question
 from memory.casebank import CaseBank
 from memory.q_estimators import QEstimator
 from memory.records import Case, Visit
@@ -49,8 +50,8 @@ def rank_cases(
     Cases less similar than `min_similarity` to the state are dropped before Q is computed:
     a case about something else is never shown, however well it once did.
 
-    In the bank's similarity order (best first); `exclude_question` drops the case for that
-    question (leakage control in evaluation).
+    In the bank's similarity order (best first); `exclude_question` drops every attempt of
+    that question (leakage control in evaluation).
     """
     found = bank.search(vector, namespace=namespace, limit=limit, exclude_question=exclude_question)
     found = [s for s in found if s.similarity >= min_similarity]
@@ -70,9 +71,13 @@ def choose_cases(
     mode: Mode,
     rng: np.random.Generator,
 ) -> list[RankedCase]:
-    """The K cases to read, best first: sampled from mu in train mode, top-K by Q in eval."""
+    """The K cases to read, best first: sampled from mu in train mode, top-K by Q in eval.
+
+    At most one attempt of each question is read, so K slots show K different questions.
+    """
     q_values = np.array([r.q for r in ranked], dtype=np.float64)
-    return [ranked[i] for i in select_cases(q_values, k, alpha, mode, rng)]
+    questions = [normalize_question(r.case.question) for r in ranked]
+    return [ranked[i] for i in select_cases(q_values, k, alpha, mode, rng, groups=questions)]
 
 
 def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
@@ -89,7 +94,7 @@ def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
 def record_visits(
     bank: CaseBank,
     estimator: QEstimator,
-    case_ids: Sequence[str],
+    shown: Sequence[Sequence[str]],
     states: Sequence[Sequence[float]],
     targets: Sequence[float],
     *,
@@ -97,16 +102,20 @@ def record_visits(
     run_id: str = "",
     unread_ids: Sequence[str] = (),
 ) -> int:
-    """Store a visit (s_t, c, y_t) for every retrieved case c and cycle t, then train Q on them.
+    """Store a visit (s_t, c, y_t) for every case c read at each cycle t, then train Q on them.
 
-    `states[t]` and `targets[t]` belong to cycle t (one entry for a single-step task).
-    `unread_ids` (contrastive credit) are candidates that were scored but not read: each gets a
-    visit with `retrieved=False` and the same target, the reward earned without it. Returns the
-    number of visits stored. Visit ids derive from (run, case, cycle, read or not), so calling
-    this again for the same run stores nothing new; without a `run_id` each call is a new run.
+    `shown[t]`, `states[t]` and `targets[t]` belong to cycle t (one entry each for a
+    single-step task): each cycle's target goes to the cases read in that cycle's state (paper
+    Eq. 8). `unread_ids` (contrastive credit, single-step only) are candidates that were
+    scored but not read: each gets a visit with `retrieved=False` and the same target, the
+    reward earned without it. Returns the number of visits stored. Visit ids derive from (run,
+    case, cycle, read or not), so calling this again for the same run stores nothing new;
+    without a `run_id` each call is a new run.
     """
-    if len(states) != len(targets):
-        raise ValueError(f"{len(states)} states but {len(targets)} targets")
+    if not len(shown) == len(states) == len(targets):
+        raise ValueError(f"{len(shown)} shown, {len(states)} states, {len(targets)} targets")
+    if unread_ids and len(states) != 1:
+        raise ValueError("unread candidates (contrastive credit) need a single-step task")
     run_id = run_id or uuid.uuid4().hex
     now = time.time()
     visits = [
@@ -123,15 +132,19 @@ def record_visits(
             ),
             [float(x) for x in state],
         )
-        for cycle, (state, target) in enumerate(zip(states, targets, strict=True))
+        for cycle, (case_ids, state, target) in enumerate(zip(shown, states, targets, strict=True))
         for case_id, retrieved in [
             *((c, True) for c in case_ids),
             *((c, False) for c in unread_ids),
         ]
     ]
     bank.add_visits(visits)
-    for state, target in zip(states, targets, strict=True):
-        estimator.learn(
-            np.asarray(state, dtype=np.float64), list(case_ids), [float(target)] * len(case_ids)
-        )
+    for case_ids, state, target in zip(shown, states, targets, strict=True):
+        if case_ids:
+            estimator.learn(
+                np.asarray(state, dtype=np.float64),
+                list(case_ids),
+                [float(target)] * len(case_ids),
+                unread_ids,
+            )
     return len(visits)

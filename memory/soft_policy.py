@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -28,16 +29,20 @@ def select_cases(
     alpha: float,
     mode: Mode,
     rng: np.random.Generator,
+    groups: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """Indices of the K cases to read, best first.
+    """Indices of the K cases to read, best first, at most one per group.
 
     Train mode samples K without replacement from softmax(Q/alpha) (the exploration); it uses
     the Gumbel-top-K trick, which is exactly sequential sampling without replacement and stays
     stable as alpha goes to 0 (where it becomes top-K). Eval mode takes the top K by Q.
+    `groups` (e.g. each case's question) keeps only the first pick of a group, so K slots are
+    not spent on versions of one thing; fewer than K come back when fewer groups exist.
     """
     q = np.asarray(q_values, dtype=np.float64)
-    k = min(k, q.size)
-    if k <= 0:
+    if groups is not None and len(groups) != q.size:
+        raise ValueError(f"{len(groups)} groups for {q.size} candidates")
+    if min(k, q.size) <= 0:
         return np.empty(0, dtype=np.int64)
     if mode == "eval":
         keys = q
@@ -46,4 +51,8 @@ def select_cases(
             raise ValueError(f"alpha must be > 0, got {alpha}")
         keys = q / alpha + rng.gumbel(size=q.size)
     order = np.argsort(-keys, kind="stable")
-    return order[:k]
+    if groups is None:
+        return order[:k]
+    seen: set[str] = set()
+    chosen = [i for i in order if not (groups[i] in seen or seen.add(groups[i]))]
+    return np.asarray(chosen[:k], dtype=np.int64)

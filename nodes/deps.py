@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +35,6 @@ class MementoDeps:
     tools: Sequence[BaseTool] = ()
     chat_model: ChatModelFactory = chat_model_from_context
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
-    _parametric: dict[str, LogisticQModel] = field(default_factory=dict, repr=False)
     _seeded: dict[int, np.random.Generator] = field(default_factory=dict, repr=False)
 
     def estimator(self, ctx: MementoContext) -> QEstimator:
@@ -52,15 +50,8 @@ class MementoDeps:
                 visits_per_case=ctx.visits_per_case,
                 credit=ctx.credit,
             )
-        return ParametricQ(self.bank, self.parametric_model(ctx.namespace, ctx.q0))
-
-    def parametric_model(self, namespace: str, q0: float) -> LogisticQModel:
-        """The namespace's parametric Q model, loaded once; saved beside a local bank."""
-        if namespace not in self._parametric:
-            self._parametric[namespace] = LogisticQModel(
-                self.bank.dim, q0=q0, path=parametric_weights_path(self.bank, namespace)
-            )
-        return self._parametric[namespace]
+        model = LogisticQModel(self.bank.dim, q0=ctx.q0)
+        return ParametricQ(self.bank, model, ctx.namespace, credit=ctx.credit)
 
     def rng_for(self, ctx: MementoContext) -> np.random.Generator:
         """The generator of the case sampling: with a seed, one generator per seed for the life
@@ -71,9 +62,3 @@ class MementoDeps:
         if ctx.seed not in self._seeded:
             self._seeded[ctx.seed] = np.random.default_rng(ctx.seed)
         return self._seeded[ctx.seed]
-
-
-def parametric_weights_path(bank: CaseBank, namespace: str) -> Path | None:
-    """Weights live in an embedded bank's folder; in-memory and server banks keep them in memory."""
-    folder = bank.folder
-    return folder / f"q_parametric-{namespace}.npz" if folder is not None else None

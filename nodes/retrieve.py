@@ -1,4 +1,11 @@
-"""retrieve: embed the task (state s), find N candidate cases, score Q(s, c), read K by mu(c|s)."""
+"""retrieve: embed the state s, find N candidate cases, score Q(s, c), read K by mu(c|s).
+
+The node runs when a task starts (its state is the task) and, with gamma > 0, again after each
+execute as `retrieve_cycle`: every later cycle is a state of its own (the task and the results
+so far, paper Eq. 8) whose cases replace the earlier ones in the planner's prompt. Each run
+appends its state vector and the ids it read, so update_q credits each cycle's cases with that
+cycle's target.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +25,17 @@ if TYPE_CHECKING:
     from graphs.state import State
 
 
-def make_retrieve(deps: MementoDeps) -> Node:
-    """The retrieve node, bound to a case bank and embedder."""
+def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
+    """The retrieve node, bound to a case bank and embedder.
+
+    `new_task=True` (the graph's first node) starts the task afresh; `False` retrieves for the
+    state of a later cycle of the same task.
+    """
 
     async def retrieve(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
         task = checked_task(state.task, ctx.max_task_chars)
-        vector = await deps.embedder.aembed_query(task)
-        # A parametric estimator loads its weights from disk on first use: off the event loop.
+        vector = await deps.embedder.aembed_query(task if new_task else state.cycle_states[-1])
         estimator = await asyncio.to_thread(deps.estimator, ctx)
         ranked = await asyncio.to_thread(
             rank_cases,
@@ -54,11 +64,22 @@ def make_retrieve(deps: MementoDeps) -> Node:
                     "probability": case.probability,
                 }
             )
+        state_vector = [float(x) for x in vector]
+        shown = [case.case_id for case in retrieved]
+        if not new_task:
+            return {
+                "candidates": candidates,
+                "retrieved": retrieved,
+                "state_vectors": [state_vector],
+                "shown": [shown],
+            }
         return {
             **fresh_task_state(task, state.ground_truth),
-            "task_vector": [float(x) for x in vector],
+            "task_vector": state_vector,
             "candidates": candidates,
             "retrieved": retrieved,
+            "state_vectors": Overwrite([state_vector]),
+            "shown": Overwrite([shown]),
         }
 
     return retrieve
@@ -78,6 +99,8 @@ def fresh_task_state(task: str, ground_truth: str | None) -> dict[str, Any]:
         "plans": Overwrite([]),
         "cycle": 0,
         "cycle_states": Overwrite([task]),
+        "state_vectors": Overwrite([]),
+        "shown": Overwrite([]),
         "step_results": Overwrite([]),
         "final_answer": None,
         "error": None,

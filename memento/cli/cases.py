@@ -49,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--skip-bad", action="store_true", help="import the valid records, list the bad lines"
     )
     load.set_defaults(func=import_command)
-    show = actions.add_parser("show", help="one case in full, with its visits")
+    show = actions.add_parser(
+        "show", help="one case in full, with its visits and every attempt of its question"
+    )
     add_settings_options(show)
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
@@ -137,10 +139,18 @@ def show_command(args: argparse.Namespace) -> int:
                 return 1
             case = matches[0]
         visits = bank.list_visits(case_id=case.id)
+        attempts = bank.attempts(case.namespace, case.question)
     _print_case(case)
     print(f"visits: {len(visits)}")
     for visit in visits[-10:]:
         print(f"  target={visit.target:.3f} cycle={visit.cycle} run={visit.run_id[:8]}")
+    print(f"attempts of this question: {len(attempts)} cases, oldest first")
+    for attempt in attempts:
+        when = dt.datetime.fromtimestamp(attempt.created_at).strftime("%Y-%m-%d %H:%M")
+        mark = "*" if attempt.id == case.id else " "
+        answer = " ".join(attempt.answer.split())[:50]
+        counts = f"r={attempt.reward:.2f}  x{attempt.attempts}"
+        print(f" {mark}{attempt.id[:8]}  {counts}  {when}  {answer}")
     return 0
 
 

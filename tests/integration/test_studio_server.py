@@ -109,9 +109,14 @@ async def test_studio_sees_the_graph_and_the_context_schema(server: str) -> None
     (assistant,) = await client.assistants.search(graph_id="memento")
     graph = await client.assistants.get_graph(assistant["assistant_id"])
     nodes = {node["id"] for node in graph["nodes"]}
-    assert nodes == {"__start__", "__end__", *NODES}
+    assert nodes == {"__start__", "__end__", *NODES, "retrieve_cycle"}
     branches = {(e["source"], e["target"]) for e in graph["edges"] if e.get("conditional")}
-    assert branches == {("plan", "execute"), ("plan", "judge")}
+    assert branches == {
+        ("plan", "execute"),
+        ("plan", "judge"),
+        ("execute", "plan"),
+        ("execute", "retrieve_cycle"),
+    }
 
     schemas = await client.assistants.get_schemas(assistant["assistant_id"])
     context = schemas["context_schema"]["properties"]

@@ -19,9 +19,9 @@ def _fill(bank: CaseBank) -> None:
             id="",
             namespace=f"ns{i % 2}",
             question=f"q{i % 4}",
-            answer=str(i),
-            reward=i / 5,
-            plan=[f"step {i}"],
+            answer=str(i % 4),  # tasks 4 and 5 repeat the outcomes of 0 and 1: attempts
+            reward=(i % 4) / 5,
+            plan=[f"step {i % 4}"],
             created_at=now,
             updated_at=now,
         )

@@ -15,10 +15,15 @@ from memory import (
     CaseBank,
     CaseBankError,
     EmbeddingSizeMismatchError,
+    LogisticQModel,
+    ParametricQ,
     Visit,
     case_id_for,
+    normalize_question,
+    outcome_key,
 )
-from memory.store import engine_for
+from memory.case_identity import legacy_case_id
+from memory.store import StoredPoint, engine_for
 from tests.backends import ENGINES, scratch_folder, store_location
 
 DIM = 8
@@ -76,8 +81,9 @@ def test_the_location_names_the_engine(bank: CaseBank, location: str) -> None:
 
 
 def test_a_case_round_trips_with_its_payload(bank: CaseBank) -> None:
-    stored = bank.add(_case("What is 2+2?", answer="4"), _vec(1.0))
-    assert stored.id == case_id_for("n", "what is 2+2?")
+    case = _case("What is 2+2?", answer="4")
+    stored = bank.add(case, _vec(1.0))
+    assert stored.id == case_id_for("n", "what is 2+2?", outcome_key(case))
     got = bank.get(stored.id)
     assert got == stored
     assert got.trajectory[0]["tool_calls"][0]["args"] == {"x": "1"}
@@ -85,29 +91,60 @@ def test_a_case_round_trips_with_its_payload(bank: CaseBank) -> None:
     assert bank.get_many([stored.id, str(uuid.uuid4()), stored.id]) == [stored, stored]
 
 
-def test_a_repeated_question_replaces_the_outcome_and_counts_attempts(bank: CaseBank) -> None:
-    first = bank.add(_case("What is 2+2?", reward=0.0, answer="5"), _vec(1.0))
-    second = bank.add(_case("  what IS 2+2? ", reward=1.0, answer="4"), _vec(0.0, 1.0))
+def test_another_outcome_of_a_question_is_a_new_case_and_the_old_one_is_kept(
+    bank: CaseBank,
+) -> None:
+    first = bank.add(_case("What is 2+2?", reward=1.0, answer="4"), _vec(1.0))
+    second = bank.add(_case("  what IS 2+2? ", reward=0.0, answer="5"), _vec(0.0, 1.0))
+    assert second.id != first.id and first.attempts == second.attempts == 1
+    assert bank.get(first.id) == first  # what its visits were earned by, unchanged
+    assert [c.id for c in bank.attempts("n", "WHAT is 2+2?")] == [first.id, second.id]
+    assert bank.attempts("m", "What is 2+2?") == []
+
+
+def test_the_same_outcome_again_counts_an_attempt_without_changing_the_case(
+    bank: CaseBank,
+) -> None:
+    first = bank.add(_case("What is 2+2?", answer="4"), _vec(1.0))
+    again = _case("what is 2+2?", answer="4")
+    again.trajectory = [{"step": "another run's tool output"}]
+    second = bank.add(again, _vec(0.0, 1.0))
     assert second.id == first.id and second.attempts == 2
     assert second.created_at == first.created_at and second.updated_at >= first.updated_at
+    assert second.model_dump(exclude={"attempts", "updated_at"}) == first.model_dump(
+        exclude={"attempts", "updated_at"}
+    )
     assert bank.count() == 1
-    assert bank.get(first.id).answer == "4"
-    (hit,) = bank.search(_vec(0.0, 1.0), namespace="n", limit=5)
-    assert hit.case.id == first.id and hit.similarity == pytest.approx(1.0, abs=1e-5)
 
 
-def test_add_many_dedups_like_repeated_adds(bank: CaseBank) -> None:
-    bank.add(_case("q1", answer="old"), _vec(1.0))
+def test_add_many_counts_attempts_like_repeated_adds(bank: CaseBank) -> None:
+    bank.add(_case("q1", answer="a"), _vec(1.0))
     stored = bank.add_many(
         [
             (_case("q1", answer="a"), _vec(1.0)),
             (_case("q2"), _vec(0.0, 1.0)),
+            (_case("Q1", answer="a"), _vec(1.0, 0.1)),
             (_case("Q1", answer="b"), _vec(1.0, 0.1)),
         ]
     )
-    assert [c.attempts for c in stored] == [2, 1, 3]
-    assert bank.count() == 2
-    assert bank.get(stored[0].id).answer == "b" and bank.get(stored[0].id).attempts == 3
+    assert [c.attempts for c in stored] == [2, 1, 3, 1]
+    assert bank.count() == 3
+    assert bank.get(stored[0].id).answer == "a" and bank.get(stored[0].id).attempts == 3
+
+
+def test_a_legacy_case_stays_as_it_is_and_new_outcomes_become_attempts(bank: CaseBank) -> None:
+    legacy = _case("What is 2+2?", answer="4").model_copy(
+        update={"id": legacy_case_id("n", "What is 2+2?")}
+    )
+    bank.put_points([("cases", StoredPoint(legacy.id, _legacy_payload(legacy), _vec(1.0)))])
+    new = bank.add(_case("what is 2+2?", answer="5", reward=0.0), _vec(1.0))
+    assert bank.get(legacy.id) == legacy
+    assert {c.id for c in bank.attempts("n", "What is 2+2?")} == {legacy.id, new.id}
+    assert [s.case.id for s in bank.search(_vec(1.0), namespace="n", limit=5)] != []
+
+
+def _legacy_payload(case: Case) -> dict:
+    return {**case.model_dump(), "question_key": normalize_question(case.question)}
 
 
 def test_search_is_best_first_within_a_namespace_and_can_exclude_a_question(
@@ -280,3 +317,36 @@ def test_edge_bulk_import_builds_the_index_once_at_the_end(
             assert shard.info().indexed_vectors_count == 0  # deferred, searches stay exact
             assert bank.search(list(vectors[7]), namespace="n", limit=1)[0].case.question == "q7"
         assert shard.info().indexed_vectors_count == 600
+
+
+def test_cases_show_lists_every_attempt_of_the_question(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from memento.cli import main
+
+    store = str(tmp_path / "bank")
+    with CaseBank(store, dim=DIM) as bank:
+        right = bank.add(_case("What is 2+2?", answer="4"), _vec(1.0))
+        wrong = bank.add(_case("what is 2+2?", answer="5", reward=0.0), _vec(1.0))
+        bank.add(_case("What is 3+3?", answer="6"), _vec(0.0, 1.0))
+    assert main(["cases", "show", wrong.id[:8], "--store", store, "--namespace", "n"]) == 0
+    out = capsys.readouterr().out
+    assert "attempts of this question: 2 cases" in out
+    assert f" {right.id[:8]}  r=1.00" in out and f"*{wrong.id[:8]}  r=0.00" in out
+    assert "What is 3+3?" not in out.split("attempts of this question")[1]
+
+
+def test_parametric_weights_never_become_a_file_named_after_the_namespace(
+    folder: Path,
+) -> None:
+    """Issue 15 item 3: the weights were saved to a path built from the namespace."""
+    namespace = "escaped-owned"  # the old code saved q_parametric-escaped-owned.npz
+    with CaseBank(str(folder / "bank"), dim=DIM) as bank:
+        case = bank.add(_case("q", namespace=namespace), _vec(1.0))
+        before = {p for p in folder.rglob("*")}
+        ParametricQ(bank, LogisticQModel(DIM), namespace).learn(
+            np.array(_vec(1.0)), [case.id], [1.0]
+        )
+        assert bank.q_params.read(namespace, [case.id]) is not None
+    created = {p for p in folder.rglob("*")} - before
+    assert not [p for p in created if "escaped" in str(p) or p.suffix == ".npz"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,8 +83,10 @@ async def test_held_out_protocol_measures_without_writing(tmp_path: Path) -> Non
         await _runner(bank, adder(), log).run(_plan())
         assert bank.count(namespace="t-none") == 0
         cases = bank.list_cases(namespace="t-kernel")
-        assert sorted(c.question for c in cases) == sorted(t.question for t in sums(0, 6))
-        assert all(c.attempts == 2 for c in cases)  # two training rounds, deduplicated
+        attempts = Counter()
+        for case in cases:  # a question answered alike twice is one case, else two
+            attempts[case.question] += case.attempts
+        assert attempts == {t.question: 2 for t in sums(0, 6)}  # two training rounds
         assert not any(r.case_written for r in log if r.phase == "eval")
     summary = summarize(log)
     rows = {(r["memory"], r["round"]): r for r in summary["rows"]}
@@ -126,7 +129,8 @@ async def test_same_questions_protocol_is_labelled_as_the_papers(tmp_path: Path)
         log = ResultsLog(tmp_path / "r.jsonl")
         plan = EvalPlan(test_tasks=sums(0, 3), memories=("kernel",), rounds=2)
         await _runner(bank, adder(), log).run(plan)
-        assert bank.count(namespace="t-kernel") == 3
+        questions = {c.question for c in bank.list_cases(namespace="t-kernel")}
+        assert questions == {t.question for t in sums(0, 3)}  # one or more attempts each
     summary = summarize(log)
     assert summary["protocol"].startswith("same-questions")
     assert [r["round"] for r in summary["rows"]] == [1, 2]

@@ -267,8 +267,8 @@ async def test_contrastive_credit_records_the_unread_candidates(graph_for, bank:
     assert all(v.target == 1.0 for v in visits)
 
 
-def test_contrastive_credit_needs_kernel_and_single_step_targets() -> None:
-    with pytest.raises(ValueError, match="'credit' = 'contrastive' needs retrieval 'kernel'"):
+def test_contrastive_credit_needs_single_step_targets_and_names_the_way_out() -> None:
+    with pytest.raises(ValueError, match="'credit' = 'contrastive' needs gamma 0.*'shared'"):
         make_context(credit="contrastive", gamma=0.5)
-    with pytest.raises(ValueError, match="needs retrieval 'kernel'"):
-        make_context(credit="contrastive", retrieval="similarity")
+    assert make_context(credit="shared", gamma=0.5).gamma == 0.5
+    assert make_context(retrieval="parametric").credit == "contrastive"  # kernel and parametric

@@ -43,7 +43,7 @@ def seeded(bank: CaseBank, embedder: HashingEmbedder) -> dict[str, str]:
     kernel = CaseBankRetriever(bank=bank, embedder=embedder).estimator
     for name, target in (("near", 0.0), ("far", 1.0)):
         for _ in range(3):
-            record_visits(bank, kernel, [ids[name]], [state], [target], namespace="default")
+            record_visits(bank, kernel, [[ids[name]]], [state], [target], namespace="default")
     return ids
 
 

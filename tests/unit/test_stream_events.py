@@ -43,7 +43,7 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
     assert by_kind["candidates"]["found"] == 1
     chosen = by_kind["case_chosen"]
     assert chosen["case_id"] == first_id and chosen["question"] == TASK
-    assert chosen["q"] == 0.5  # no visits yet: the prior q0
+    assert chosen["q"] == 0.0  # no visits yet: contrastive Q of an untried case (q0 - q0)
     assert chosen["probability"] == 1.0  # the only candidate
     assert by_kind["plan"]["steps"] == ["compute the expression"]
     assert by_kind["tool_call"] == {
