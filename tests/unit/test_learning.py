@@ -20,7 +20,7 @@ from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_r
 
 TASK = "how do I clear the paper jam in the office printer"
 X = "clear the paper jam in the office printer quickly"
-Y = "printer stuck: open tray B and pull the sheet"
+Y = "printer paper jam: open tray B and pull the sheet"
 TRUTH = "42"
 
 
@@ -48,6 +48,7 @@ def _seed(bank: CaseBank, embedder: HashingEmbedder, namespace: str) -> dict[str
             reward=1.0,
             created_at=now,
             updated_at=now,
+            provenance="ground_truth",
         )
         ids[question] = bank.add(case, embedder.embed_query(question)).id
     return ids
