@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
@@ -123,3 +124,30 @@ async def test_imported_cases_are_unverified_unless_the_file_is_trusted(
         with CaseBank(":memory:", dim=64) as other:
             import_jsonl(other, tmp_path / "bank.jsonl", trusted=trusted)
             assert [c.provenance for c in other.list_cases()] == [expected]
+
+
+def test_the_cli_shows_provenance_and_imports_as_unverified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`cases list` names each case's provenance (a quarantined one is there for review), and
+    `cases import` marks what it brings in as imported unless told the file is trusted."""
+    from memento.cli import main
+    from memory import Case
+
+    source, target = str(tmp_path / "source"), str(tmp_path / "target")
+    with CaseBank(source, dim=4) as bank:
+        for question, provenance in (("q one", "ground_truth"), ("q two", "quarantined")):
+            case = Case(
+                id="", namespace="default", question=question, reward=1.0,
+                created_at=0, updated_at=0, provenance=provenance,
+            )  # fmt: skip
+            bank.add(case, [1.0, float(len(question)), 0.0, 0.0])
+    assert main(["cases", "list", "--store", source]) == 0
+    listed = capsys.readouterr().out
+    assert "ground-truth" in listed and "quarantined" in listed
+    assert main(["cases", "export", "--store", source, str(tmp_path / "bank.jsonl")]) == 0
+    assert main(["cases", "import", "--store", target, str(tmp_path / "bank.jsonl")]) == 0
+    capsys.readouterr()
+    assert main(["cases", "list", "--store", target]) == 0
+    imported = capsys.readouterr().out
+    assert imported.count("imported") == 1 and "quarantined" in imported
