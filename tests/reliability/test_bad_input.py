@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from langchain_core.messages import AIMessage
@@ -16,6 +13,7 @@ from graphs import MementoContext, build_graph
 from memory import CaseBank, EmbeddingSizeMismatchError
 from nodes import MementoDeps, ModelCallError, ModelEndpointError, TaskInputError
 from tests.conftest import make_context
+from tests.endpoints import Reply, Request, error_reply, loopback_endpoint
 from tests.fakes import HashingEmbedder, final_plan_reply, scripted
 from tools import ToolConfigError, build_connections
 
@@ -136,27 +134,14 @@ def _model_server(
 ) -> Iterator[str]:
     """A loopback endpoint that answers every chat request with one API error (or `body`);
     yields its URL."""
-    body = json.dumps({"error": error}).encode() if body is None else body
+    reply = error_reply(status, error) if body is None else Reply(status, body, content_type)
 
-    class Failing(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            hits.append(self.path)
-            self.send_response(status)
-            self.send_header("Retry-After", "0")
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(request: Request) -> Reply:
+        hits.append(request.path)
+        return reply
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
+    with loopback_endpoint(respond) as url:
+        yield url
 
 
 async def test_rate_limited_model_is_retried_with_backoff_then_fails_clearly(

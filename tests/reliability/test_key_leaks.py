@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from memento.cli import main
+from tests.endpoints import Reply, Request, error_reply, loopback_endpoint, tool_call_reply
 
 KEY = "sk-live-0123456789abcdefLEAKY"  # in LLM_KEY: a name that does not say "key"
-
-
-def _completion(tool: str, arguments: dict) -> dict:
-    call = {"id": "c1", "type": "function", "function": {"name": tool}}
-    call["function"]["arguments"] = json.dumps(arguments)
-    message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
-    return {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": [choice]}
 
 
 @contextmanager
@@ -37,32 +28,15 @@ def _echoing_endpoint(status: int = 200) -> Iterator[str]:
     """Plans a direct answer and self-judges it, saying the caller's token in both; with
     another status, answers every request with an error that quotes the token."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            token = self.headers.get("Authorization", "").removeprefix("Bearer ")
-            if status != 200:
-                reply = {"error": {"message": f"bad request for key {token}", "type": "x"}}
-            elif "Verdict" in json.dumps(request.get("tools", [])):
-                reply = _completion("Verdict", {"correct": True, "rationale": f"ok {token}"})
-            else:
-                reply = _completion("Plan", {"steps": [], "final_answer": f"{quote(token)}"})
-            body = json.dumps(reply).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(request: Request) -> Reply:
+        if status != 200:
+            return error_reply(status, {"message": f"bad request for key {request.token}"})
+        if "Verdict" in json.dumps(request.body.get("tools", [])):
+            return tool_call_reply("Verdict", {"correct": True, "rationale": f"ok {request.token}"})
+        return tool_call_reply("Plan", {"steps": [], "final_answer": quote(request.token)})
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
+    with loopback_endpoint(respond) as url:
+        yield url
 
 
 def _forms(key: str) -> list[str]:
