@@ -51,6 +51,7 @@ class MementoAgentState(AgentState):
     ground_truth: NotRequired[str | None]
     memento_cases: NotRequired[Annotated[list[RetrievedCase], OmitFromInput]]
     memento_task_vector: NotRequired[Annotated[list[float], PrivateStateAttr]]
+    memento_unread: NotRequired[Annotated[list[str], PrivateStateAttr]]
     memento_judgement: NotRequired[Annotated[Judgement | None, OmitFromInput]]
     memento_case_id: NotRequired[Annotated[str | None, OmitFromInput]]
 
@@ -84,7 +85,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         self.embedder = embedder
         self.k, self.num_candidates, self.alpha = k, num_candidates, alpha
         self.mode, self.namespace, self.scorer = mode, namespace, scorer
-        self.estimator = estimator or KernelQ(bank)
+        self.estimator = estimator or KernelQ(bank, credit="contrastive")  # the graph's default
         self.judge = judge
         self.rng = np.random.default_rng(seed)
         self.min_similarity = min_similarity
@@ -117,8 +118,11 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
             min_similarity=self.min_similarity,
         )
         chosen = choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self.rng)
+        read = {r.case.id for r in chosen}
         return _fresh_run(
-            [RetrievedCase.from_ranked(r) for r in chosen], [float(x) for x in vector]
+            [RetrievedCase.from_ranked(r) for r in chosen],
+            [float(x) for x in vector],
+            unread=[r.case.id for r in ranked if r.case.id not in read],
         )
 
     # -- every model call: show the cases ---------------------------------------------------
@@ -194,15 +198,20 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
                 [judgement.reward],
                 namespace=self.namespace,
                 run_id=run_id,
+                unread_ids=state.get("memento_unread") or [],
             )
         return {**update, "memento_case_id": stored.id}
 
 
-def _fresh_run(cases: list[RetrievedCase], vector: list[float]) -> dict[str, Any]:
-    """The middleware's keys at the start of a run (a thread's earlier run is forgotten)."""
+def _fresh_run(
+    cases: list[RetrievedCase], vector: list[float], *, unread: list[str] | None = None
+) -> dict[str, Any]:
+    """The middleware's keys at the start of a run (a thread's earlier run is forgotten);
+    `unread` are the candidates scored but not shown, whose visits contrastive credit needs."""
     return {
         "memento_cases": cases,
         "memento_task_vector": vector,
+        "memento_unread": unread or [],
         "memento_judgement": None,
         "memento_case_id": None,
     }

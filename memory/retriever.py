@@ -49,7 +49,8 @@ class CaseBankRetriever(BaseRetriever):
     namespace: str = Field(default="default", description="Whose cases are searched.")
     # A Protocol cannot be checked with isinstance: any object with q_values/learn will do.
     estimator: SkipValidation[QEstimator | None] = Field(
-        default=None, description="Q(s, c); None means KernelQ over the bank with its defaults."
+        default=None,
+        description="Q(s, c); None means KernelQ over the bank with contrastive credit.",
     )
     exclude_same_question: bool = Field(
         default=False, description="Never return the case whose question is the query itself."
@@ -65,7 +66,7 @@ class CaseBankRetriever(BaseRetriever):
         if self.k > self.num_candidates:
             raise ValueError(f"k ({self.k}) exceeds num_candidates ({self.num_candidates})")
         if self.estimator is None:
-            self.estimator = KernelQ(self.bank)
+            self.estimator = KernelQ(self.bank, credit="contrastive")  # the product's default
         self._rng = np.random.default_rng(self.seed)
         return self
 

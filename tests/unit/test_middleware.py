@@ -120,3 +120,23 @@ async def test_eval_mode_reads_cases_but_writes_nothing(
     result = await evaluate.ainvoke({"messages": [("user", SECOND)], "ground_truth": "396"})
     assert len(result["memento_cases"]) == 1 and result["memento_judgement"].reward == 1.0
     assert bank.count() == 1 and bank.count_visits() == 0
+
+
+async def test_the_candidates_left_unread_get_their_visits_as_in_the_graph(
+    bank: CaseBank, embedder: HashingEmbedder, calculator_tool
+) -> None:
+    """Contrastive credit, the product's default, needs a visit for every candidate scored but
+    not shown: the middleware writes them as the graph's update_q does."""
+    memento = MementoMiddleware(bank, embedder, k=1, seed=0)
+    for expression, answer in (("17*23+4", "395"), ("17*23+5", "396")):
+        agent = create_agent(_solve(expression, answer), [calculator_tool], middleware=[memento])
+        await agent.ainvoke(
+            {"messages": [("user", f"What is {expression}?")], "ground_truth": answer}
+        )
+    agent = create_agent(_solve("17*23+6", "397"), [calculator_tool], middleware=[memento])
+    third = await agent.ainvoke({"messages": [("user", "What is 17*23+6?")], "ground_truth": "397"})
+    (shown,) = [c.case_id for c in third["memento_cases"]]
+    run_visits = [v for v in bank.list_visits() if v.target == 1.0 and v.run_id]
+    latest = max(run_visits, key=lambda v: v.created_at).run_id
+    visits = {(v.case_id == shown, v.retrieved) for v in bank.list_visits() if v.run_id == latest}
+    assert visits == {(True, True), (False, False)}

@@ -41,9 +41,13 @@ def seeded(bank: CaseBank, embedder: HashingEmbedder) -> dict[str, str]:
     }
     state = embedder.embed_query(QUERY)
     kernel = CaseBankRetriever(bank=bank, embedder=embedder).estimator
+    other = {"near": "far", "far": "near"}
     for name, target in (("near", 0.0), ("far", 1.0)):
-        for _ in range(3):
-            record_visits(bank, kernel, [[ids[name]]], [state], [target], namespace="default")
+        for _ in range(3):  # as the graph records them: the case read, the other left unread
+            record_visits(
+                bank, kernel, [[ids[name]]], [state], [target], namespace="default",
+                unread_ids=[ids[other[name]]],
+            )  # fmt: skip
     return ids
 
 
