@@ -139,7 +139,7 @@ async def _step_loop(
             runnable = model
             if records:
                 messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
-        reply = await call_model(runnable, messages, ctx=ctx, role="executor")
+        reply = await call_model(runnable, messages, ctx=ctx, role="executor", cycle=cycle)
         calls = requested_calls(reply) if runnable is not model else []
         messages.append(_as_acted_on(reply, calls))
         if not calls:

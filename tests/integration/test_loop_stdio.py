@@ -12,7 +12,7 @@ from graphs.resources import open_resources
 from graphs.settings import load_settings
 from memory import CaseBank
 from nodes.models import message_text
-from tests.fakes import HashingEmbedder, final_plan_reply, plan_reply, scripted, tool_call
+from tests.fakes import HashingEmbedder, final_plan_reply, plan_reply, run_task, scripted, tool_call
 from tools import ToolServerError, ToolSessions, build_connections
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,9 @@ async def _run(store: Path, model, task: str, truth: str) -> dict:
     ) as deps:
         assert [t.name for t in deps.tools] == ["calculate", "run_python"]
         graph = build_graph(deps)
-        return await graph.ainvoke({"task": task, "ground_truth": truth}, context=settings.context)
+        return await run_task(
+            graph, {"task": task, "ground_truth": truth}, context=settings.context
+        )
 
 
 async def test_a_task_through_real_mcp_and_qdrant_then_a_similar_task_retrieves_it(
