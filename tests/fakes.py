@@ -27,6 +27,9 @@ class ScriptedChatModel(GenericFakeChatModel):
     """Replies with a fixed script of messages and records every call's tool settings."""
 
     calls: list[dict[str, Any]] = Field(default_factory=list)
+    # The fake cannot stream a tool call; a run that streams (astream_events, "messages")
+    # gets each scripted reply whole, as from an endpoint asked not to stream.
+    disable_streaming: bool = True
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
         schemas = [convert_to_openai_tool(t) for t in tools]
