@@ -150,9 +150,16 @@ async def call_model(
     except json.JSONDecodeError as exc:
         error = ModelEndpointError(f"{where} answered with a body that is not JSON: {exc}")
     except ValueError as exc:
-        if not str(exc).startswith("Unexpected response type"):
+        if str(exc).startswith("No generations found in stream"):
+            error = ModelEndpointError(
+                f"{where} answered a streamed request with no stream (it ignores stream=true): "
+                'run without token streaming (stream_mode "updates", "values" or "custom", '
+                'not "messages" or astream_events), or use an endpoint that streams'
+            )
+        elif str(exc).startswith("Unexpected response type"):
+            error = ModelEndpointError(f"{where} answered with no chat completion: {_said(exc)}")
+        else:
             raise
-        error = ModelEndpointError(f"{where} answered with no chat completion: {_said(exc)}")
     raise error from None
 
 
