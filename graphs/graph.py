@@ -18,6 +18,7 @@ from graphs.context import MementoContext
 from graphs.state import InputState, Output, State
 from nodes import (
     MementoDeps,
+    graph_node,
     make_execute,
     make_judge,
     make_plan,
@@ -26,7 +27,6 @@ from nodes import (
     make_write_case,
     redacted,
 )
-from nodes.graph_node import graph_node
 
 
 def route_after_plan(state: State) -> Literal["execute", "judge"]:
