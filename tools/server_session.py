@@ -24,7 +24,7 @@ from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import McpError
 from mcp.types import CONNECTION_CLOSED, CallToolResult, ListToolsResult
 
-from tools.errors import ToolServerCrashedError, ToolServerError
+from tools.errors import ToolServerCrashedError, ToolServerError, ToolSessionLoopError
 from tools.stderr_tap import StderrTap
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class ServerSession:
         self.restarts = 0
         self._client = client
         self._session: ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._holder: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -82,7 +83,8 @@ class ServerSession:
     async def start(self) -> None:
         """Start the server and open its session; ToolServerError says why it failed, or that
         it did not answer its handshake within `startup_timeout_s` (it is then stopped)."""
-        ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        ready: asyncio.Future[ClientSession] = self._loop.create_future()
         self._stop = asyncio.Event()
         self._holder = asyncio.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
         try:
@@ -166,8 +168,16 @@ class ServerSession:
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _live(self) -> ClientSession:
+        """The open session, in the event loop that opened it (its streams belong to that
+        loop: used from another, a call would fail or wait forever)."""
         if self._session is None:
             raise ToolServerError(f"MCP server {self.name!r} is not running (session closed)")
+        if asyncio.get_running_loop() is not self._loop:
+            raise ToolSessionLoopError(
+                f"MCP server {self.name!r} was opened in another event loop than this call's "
+                "(a sync invoke/stream runs nodes on a loop of their own): with MCP tools, "
+                "call ainvoke/astream from the loop that opened the sessions"
+            )
         return self._session
 
     async def _restart(self, *, after: ClientSession, cause: BaseException) -> None:
