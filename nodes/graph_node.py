@@ -1,6 +1,6 @@
 """A node as LangGraph runs it: async and sync, with JSON-native updates and traced events.
 
-- **Sync and async.** A node is a `RunnableLambda` with both paths, so `graph.ainvoke` and
+- **Sync and async.** A node is a `Runnable` with both paths, so `graph.ainvoke` and
   `graph.invoke` both work. The async path runs the node on the caller's event loop; the sync
   path runs the same coroutine on a private event loop in a worker thread (the caller's thread
   may already run a loop, as in Jupyter). Resources bound to another loop, such as MCP sessions
@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import adispatch_custom_event
-from langchain_core.runnables import RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.runtime import get_runtime
 from langgraph.types import Overwrite
 from pydantic import BaseModel
@@ -33,13 +33,31 @@ if TYPE_CHECKING:
     from graphs.state import State
 
 
-def graph_node(name: str, node: Node) -> RunnableLambda[Any, dict[str, Any]]:
-    """The node as a Runnable with a sync and an async path (see the module docstring)."""
+class GraphNode(Runnable[Any, dict[str, Any]]):
+    """A node with a sync and an async path (see the module docstring).
 
-    async def arun(state: State) -> dict[str, Any]:
+    It makes no run of its own: LangGraph already traces each node as a run named after it
+    and calls this in that run's config context, whose runtime (`get_runtime`) and callbacks
+    the node's model calls and events use.
+    """
+
+    def __init__(self, name: str, node: Node) -> None:
+        self.name = name
+        self._node = node
+
+    def invoke(
+        self, input: State, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        context = contextvars.copy_context()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"memento-{self.name}") as pool:
+            return pool.submit(context.run, asyncio.run, self.ainvoke(input, config)).result()
+
+    async def ainvoke(
+        self, input: State, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         runtime = get_runtime()
         write = runtime.stream_writer
-        pending: list[asyncio.Task[None]] = []
+        pending: list[asyncio.Future[None]] = []
 
         def write_and_dispatch(event: Any) -> None:
             write(event)
@@ -47,17 +65,15 @@ def graph_node(name: str, node: Node) -> RunnableLambda[Any, dict[str, Any]]:
             pending.append(asyncio.ensure_future(adispatch_custom_event(str(kind), event)))
 
         try:
-            update = await node(state, runtime.override(stream_writer=write_and_dispatch))
+            update = await self._node(input, runtime.override(stream_writer=write_and_dispatch))
         finally:
             await asyncio.gather(*pending)
         return jsonable(update)
 
-    def run(state: State) -> dict[str, Any]:
-        context = contextvars.copy_context()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"memento-{name}") as pool:
-            return pool.submit(context.run, asyncio.run, arun(state)).result()
 
-    return RunnableLambda(run, afunc=arun, name=name)
+def graph_node(name: str, node: Node) -> GraphNode:
+    """The node, named, as LangGraph should run it (`builder.add_node(graph_node(...))`)."""
+    return GraphNode(name, node)
 
 
 def jsonable(value: Any) -> Any:

@@ -134,6 +134,8 @@ async def test_model_calls_are_named_and_tagged_for_tracers(graph_for) -> None:
         {"callbacks": [recorder]},
         context=make_context(namespace="team-a"),
     )
+    names_of_runs = [name for name, _ in recorder.runs]
+    assert names_of_runs.count("retrieve") == names_of_runs.count("judge") == 1  # one run a node
     tagged = [(name, tags) for name, tags in recorder.runs if "memento" in tags]
     names = {name for name, _ in tagged}
     assert {"memento.planner", "memento.executor", "memento.judge"} <= names
