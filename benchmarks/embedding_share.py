@@ -93,7 +93,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     context=context,
                 )
                 total = time.perf_counter() - start
-                assert result["judgement"].reward == 1.0, result
+                assert result["judgement"]["reward"] == 1.0, result
                 texts.append(timed.texts - texts_before)
                 embed_s.append(timed.seconds - seconds_before)
                 non_llm_s.append(total - current["m"].seconds - clock.seconds)

@@ -100,7 +100,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                 context=context,
             )
             total = time.perf_counter() - start
-            assert result["judgement"].reward == 1.0, result
+            assert result["judgement"]["reward"] == 1.0, result
             if i >= args.warmup:
                 totals.append(total)
                 overheads.append(total - current["m"].seconds - clock.seconds)

@@ -120,7 +120,7 @@ async def _success(graph: Any, ctx: MementoContext, tasks: list[Task]) -> float:
     rewards = []
     for task in tasks:
         out = await graph.ainvoke({"task": task.question, "ground_truth": task.answer}, context=ctx)
-        rewards.append(out["judgement"].reward or 0.0)
+        rewards.append(out["judgement"]["reward"] or 0.0)
     return float(np.mean(rewards))
 
 

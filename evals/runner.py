@@ -19,13 +19,13 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langgraph.graph.state import CompiledStateGraph
 
 from evals.results import Phase, ResultsLog, Tally, TaskResult
-from graphs import MementoContext
+from graphs import MementoContext, Output
 from nodes import ModelEndpointError
 from nodes.scorers import ALIAS_SEPARATOR
 
@@ -148,7 +148,7 @@ class EvalRunner:
         started = time.perf_counter()
         base = {"memory": memory, "round": round_, "phase": phase, "task_id": task.id}
         try:
-            state: dict[str, Any] = await self.graph.ainvoke(
+            out = await self.graph.ainvoke(
                 {"task": task.question, "ground_truth": ALIAS_SEPARATOR.join(task.answers)},
                 context=ctx,
                 config={"callbacks": [usage]},
@@ -163,19 +163,20 @@ class EvalRunner:
                 seconds=time.perf_counter() - started,
                 **_tokens(usage),
             )
-        judgement = state.get("judgement")
+        result = Output.model_validate(out)
+        judgement = result.judgement
         reward = judgement.reward if judgement is not None else None
         return TaskResult(
             **base,
             question=task.question,
-            answer=state.get("final_answer") or "",
+            answer=result.final_answer or "",
             reward=reward,
             correct=None if reward is None else reward >= 0.5,
             judge=judgement.method if judgement is not None else "",
-            error=state.get("error"),
-            case_written=bool(state.get("case_id")),
+            error=result.error,
+            case_written=bool(result.case_id),
             seconds=time.perf_counter() - started,
-            retrieved=[c.case_id for c in state.get("retrieved", [])],
+            retrieved=[c.case_id for c in result.retrieved],
             **_tokens(usage),
         )
 

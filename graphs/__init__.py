@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from graphs.context import MementoContext
     from graphs.graph import build_graph, route_after_plan
-    from graphs.state import InputState, State
+    from graphs.state import InputState, Output, State
 
 _LAZY = {
     "InputState": "graphs.state",
     "MementoContext": "graphs.context",
+    "Output": "graphs.state",
     "State": "graphs.state",
     "build_graph": "graphs.graph",
     "route_after_plan": "graphs.graph",
@@ -25,6 +26,7 @@ _LAZY = {
 __all__ = [
     "InputState",
     "MementoContext",
+    "Output",
     "State",
     "build_graph",
     "route_after_plan",

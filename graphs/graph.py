@@ -15,9 +15,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
 from graphs.context import MementoContext
-from graphs.state import InputState, State
+from graphs.state import InputState, Output, State
 from nodes import (
     MementoDeps,
+    graph_node,
     make_execute,
     make_judge,
     make_plan,
@@ -51,15 +52,21 @@ def route_after_execute(
 def build_graph(
     deps: MementoDeps, *, checkpointer: Checkpointer = None, name: str = "memento"
 ) -> CompiledStateGraph:
-    """The compiled Memento graph over the given case bank, embedder, tools and models."""
-    builder = StateGraph(State, input_schema=InputState, context_schema=MementoContext)
-    builder.add_node("retrieve", redacted(make_retrieve(deps)))
-    builder.add_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False)))
-    builder.add_node("plan", redacted(make_plan(deps)))
-    builder.add_node("execute", redacted(make_execute(deps)))
-    builder.add_node("judge", redacted(make_judge(deps)))
-    builder.add_node("write_case", redacted(make_write_case(deps)))
-    builder.add_node("update_q", redacted(make_update_q(deps)))
+    """The compiled Memento graph over the given case bank, embedder, tools and models.
+
+    A run returns `Output` (the answer, judgement, written case, cases shown, ...); the
+    internals stay in the state. Nodes run sync or async (`nodes.graph_node`).
+    """
+    builder = StateGraph(
+        State, input_schema=InputState, output_schema=Output, context_schema=MementoContext
+    )
+    builder.add_node(graph_node("retrieve", redacted(make_retrieve(deps))))
+    builder.add_node(graph_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False))))
+    builder.add_node(graph_node("plan", redacted(make_plan(deps))))
+    builder.add_node(graph_node("execute", redacted(make_execute(deps))))
+    builder.add_node(graph_node("judge", redacted(make_judge(deps))))
+    builder.add_node(graph_node("write_case", redacted(make_write_case(deps))))
+    builder.add_node(graph_node("update_q", redacted(make_update_q(deps))))
     builder.add_edge(START, "retrieve")
     builder.add_edge("retrieve", "plan")
     builder.add_edge("retrieve_cycle", "plan")

@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graphs import InputState, MementoContext, State, build_graph
+    from graphs import InputState, MementoContext, Output, State, build_graph
     from graphs.resources import default_embedder, open_resources
     from graphs.settings import ConfigError, MementoSettings, load_settings
     from memento.middleware import MementoMiddleware
@@ -36,6 +36,7 @@ _LAZY = {
     "MementoMiddleware": "memento.middleware",
     "MementoSettings": "graphs.settings",
     "ModelEndpointError": "nodes",
+    "Output": "graphs",
     "ParametricQ": "memory",
     "SimilarityQ": "memory",
     "State": "graphs",
@@ -57,6 +58,7 @@ __all__ = [
     "MementoMiddleware",
     "MementoSettings",
     "ModelEndpointError",
+    "Output",
     "ParametricQ",
     "SimilarityQ",
     "State",

@@ -45,14 +45,17 @@ class MementoAgentState(AgentState):
     """The agent's state plus what the middleware reads and keeps.
 
     `ground_truth` is an optional input; the `memento_*` keys show what was retrieved and how
-    the run was judged (the task vector is private).
+    the run was judged (the task vector is private). The cases and the judgement are kept
+    JSON-native (`RetrievedCase` and `Judgement` dumped), so the agent's checkpointer stores
+    and reads them with no "unregistered type" warning; `RetrievedCase.model_validate` and
+    `Judgement.model_validate` type them again.
     """
 
     ground_truth: NotRequired[str | None]
-    memento_cases: NotRequired[Annotated[list[RetrievedCase], OmitFromInput]]
+    memento_cases: NotRequired[Annotated[list[dict[str, Any]], OmitFromInput]]
     memento_task_vector: NotRequired[Annotated[list[float], PrivateStateAttr]]
     memento_unread: NotRequired[Annotated[list[str], PrivateStateAttr]]
-    memento_judgement: NotRequired[Annotated[Judgement | None, OmitFromInput]]
+    memento_judgement: NotRequired[Annotated[dict[str, Any] | None, OmitFromInput]]
     memento_case_id: NotRequired[Annotated[str | None, OmitFromInput]]
 
 
@@ -180,7 +183,8 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
 
     def _learn(self, state: MementoAgentState, judgement: Judgement | None) -> dict[str, Any]:
         """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
-        update: dict[str, Any] = {"memento_judgement": judgement, "ground_truth": None}
+        dumped = judgement.model_dump(mode="json") if judgement is not None else None
+        update: dict[str, Any] = {"memento_judgement": dumped, "ground_truth": None}
         vector = state.get("memento_task_vector") or []
         task = task_of(state["messages"])
         if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
@@ -188,7 +192,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         run_id = uuid.uuid4().hex
         case = case_of(state["messages"], task, judgement, self.namespace, run_id)
         stored = self.bank.add(case, vector)
-        retrieved = [c.case_id for c in state.get("memento_cases") or []]
+        retrieved = [c.case_id for c in _cases_of(state)]
         if retrieved:
             record_visits(
                 self.bank,
@@ -209,7 +213,7 @@ def _fresh_run(
     """The middleware's keys at the start of a run (a thread's earlier run is forgotten);
     `unread` are the candidates scored but not shown, whose visits contrastive credit needs."""
     return {
-        "memento_cases": cases,
+        "memento_cases": [case.model_dump(mode="json") for case in cases],
         "memento_task_vector": vector,
         "memento_unread": unread or [],
         "memento_judgement": None,
@@ -217,9 +221,14 @@ def _fresh_run(
     }
 
 
+def _cases_of(state: MementoAgentState) -> list[RetrievedCase]:
+    """The run's retrieved cases, typed again from the state's JSON-native values."""
+    return [RetrievedCase.model_validate(case) for case in state.get("memento_cases") or []]
+
+
 def _with_cases(request: ModelRequest) -> ModelRequest:
     """The request with the retrieved cases appended to its system message."""
-    cases = request.state.get("memento_cases") or []
+    cases = _cases_of(request.state)  # type: ignore[arg-type]
     if not cases:
         return request
     text = prompts.AGENT_CASES.format(cases=format_cases(cases))

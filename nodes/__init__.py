@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from nodes.deps import MementoDeps
     from nodes.execute import make_execute
+    from nodes.graph_node import graph_node
     from nodes.judge import make_judge
     from nodes.models import (
         ChatModelFactory,
@@ -37,6 +38,7 @@ _LAZY = {
     "TaskInputError": "nodes.schemas",
     "chat_model_from_context": "nodes.models",
     "checked_task": "nodes.schemas",
+    "graph_node": "nodes.graph_node",
     "make_execute": "nodes.execute",
     "make_judge": "nodes.judge",
     "make_plan": "nodes.plan",
@@ -55,6 +57,7 @@ __all__ = [
     "TaskInputError",
     "chat_model_from_context",
     "checked_task",
+    "graph_node",
     "make_execute",
     "make_judge",
     "make_plan",

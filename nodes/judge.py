@@ -42,7 +42,7 @@ def make_judge(deps: MementoDeps) -> Node:
             prompt, method = judge_prompt(
                 state.task, answer, truth, describe_results(state.step_results)
             )
-            judgement = await llm_judgement(deps, ctx, prompt, method)
+            judgement = await llm_judgement(deps, ctx, prompt, method, cycle=state.cycle)
         runtime.stream_writer({"event": "reward", **judgement.model_dump()})
         return {"judgement": judgement}
 
@@ -72,7 +72,7 @@ def judge_prompt(task: str, answer: str, truth: str, results: str) -> tuple[str,
 
 
 async def llm_judgement(
-    deps: MementoDeps, ctx: MementoContext, prompt: str, method: str
+    deps: MementoDeps, ctx: MementoContext, prompt: str, method: str, *, cycle: int
 ) -> Judgement:
     """Ask the judge model. A judge that cannot work as configured (unreachable endpoint,
     unknown model, refused key: `ModelEndpointError`) fails the task loudly, as the planner
@@ -81,7 +81,9 @@ async def llm_judgement(
     model = deps.chat_model(ctx, "judge")
     chain = model.with_structured_output(Verdict, method="function_calling")
     try:
-        verdict = await call_model(chain, [HumanMessage(prompt)], ctx=ctx, role="judge")
+        verdict = await call_model(
+            chain, [HumanMessage(prompt)], ctx=ctx, role="judge", cycle=cycle
+        )
     except ModelEndpointError:
         raise
     except Exception as exc:  # judging failed for now: unjudged, nothing is learned from it

@@ -103,21 +103,36 @@ def chat_model_from_context(ctx: MementoContext, role: Role) -> BaseChatModel:
     )
 
 
+def traced(
+    runnable: Runnable[Any, Any], *, ctx: MementoContext, role: Role, cycle: int
+) -> Runnable[Any, Any]:
+    """The runnable named for its part in the loop, so a tracer (LangSmith, any callback
+    handler) shows `memento.planner` / `memento.executor` / `memento.judge` runs, tagged
+    with the role, the cycle and the namespace (tags reach the chat model's own run too)."""
+    return runnable.with_config(
+        run_name=f"memento.{role}",
+        tags=["memento", f"memento:{role}", f"cycle:{cycle}", f"namespace:{ctx.namespace}"],
+        metadata={"memento_role": role, "memento_cycle": cycle, "memento_namespace": ctx.namespace},
+    )
+
+
 async def call_model(
     runnable: Runnable[Any, Any],
     messages: Sequence[BaseMessage],
     *,
     ctx: MementoContext,
     role: Role,
+    cycle: int,
 ) -> Any:
-    """Invoke a model (or a chain on it); endpoint failures name the URL and the model.
+    """Invoke a model (or a chain on it), traced as this role's call in this cycle; endpoint
+    failures name the URL and the model.
 
     The errors carry the endpoint's message with secrets redacted, and not the client's own
     exception, whose text may repeat the key the endpoint was sent.
     """
     where = f"the {role} model {model_name(ctx, role)!r} at {ctx.base_url or OPENAI_URL}"
     try:
-        return await runnable.ainvoke(list(messages))
+        return await traced(runnable, ctx=ctx, role=role, cycle=cycle).ainvoke(list(messages))
     except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
         error: RuntimeError = ModelCallError(
             f"{where} failed after {ctx.llm_max_retries} retries with backoff: {_said(exc)}"
@@ -135,9 +150,16 @@ async def call_model(
     except json.JSONDecodeError as exc:
         error = ModelEndpointError(f"{where} answered with a body that is not JSON: {exc}")
     except ValueError as exc:
-        if not str(exc).startswith("Unexpected response type"):
+        if str(exc).startswith("No generations found in stream"):
+            error = ModelEndpointError(
+                f"{where} answered a streamed request with no stream (it ignores stream=true): "
+                'run without token streaming (stream_mode "updates", "values" or "custom", '
+                'not "messages" or astream_events), or use an endpoint that streams'
+            )
+        elif str(exc).startswith("Unexpected response type"):
+            error = ModelEndpointError(f"{where} answered with no chat completion: {_said(exc)}")
+        else:
             raise
-        error = ModelEndpointError(f"{where} answered with no chat completion: {_said(exc)}")
     raise error from None
 
 

@@ -28,33 +28,45 @@ def make_plan(deps: MementoDeps) -> Node:
 
     async def plan(state: State, runtime: Runtime[MementoContext]) -> dict[str, Any]:
         ctx = runtime.context
+        cycle = state.cycle + 1
         model = deps.chat_model(ctx, "planner")
         messages = planner_messages(state, ctx, deps)
+
+        def answered(answer: str, update: dict[str, Any] | None = None) -> dict[str, Any]:
+            runtime.stream_writer(plan_event(cycle, [], answer))
+            return {**(update or {}), "final_answer": answer}
+
         if state.cycle >= ctx.max_cycles:
-            return {"final_answer": await _forced_answer(model, messages, state, ctx)}
+            return answered(await _forced_answer(model, messages, state, ctx, cycle))
         tool_names = [t.name for t in deps.tools]
-        result = await request_plan(model, messages, ctx=ctx, tool_names=tool_names)
+        result = await request_plan(model, messages, ctx=ctx, cycle=cycle, tool_names=tool_names)
         if result.plan is None:
             runtime.stream_writer({"event": "plan_failed", "error": result.error})
             return {"error": f"the planner's reply could not be parsed: {result.error}"}
         new_plan = result.plan
         if new_plan.final_answer and new_plan.final_answer.strip():
-            return {"plan": new_plan, "plans": [new_plan], "final_answer": new_plan.final_answer}
+            return answered(new_plan.final_answer, {"plan": new_plan, "plans": [new_plan]})
         if not new_plan.steps:
-            return {"final_answer": await _forced_answer(model, messages, state, ctx)}
+            return answered(await _forced_answer(model, messages, state, ctx, cycle))
         steps = [step.description for step in new_plan.steps]
-        runtime.stream_writer({"event": "plan", "cycle": state.cycle + 1, "steps": steps})
-        return {"plan": new_plan, "plans": [new_plan], "cycle": state.cycle + 1}
+        runtime.stream_writer(plan_event(cycle, steps, None))
+        return {"plan": new_plan, "plans": [new_plan], "cycle": cycle}
 
     return plan
 
 
+def plan_event(cycle: int, steps: list[str], final_answer: str | None) -> dict[str, Any]:
+    """The `plan` progress event: every plan node run writes one, whether the planner gave
+    steps or answered directly (then `steps` is empty and `final_answer` is set)."""
+    return {"event": "plan", "cycle": cycle, "steps": steps, "final_answer": final_answer}
+
+
 async def _forced_answer(
-    model: Any, messages: list[BaseMessage], state: State, ctx: MementoContext
+    model: Any, messages: list[BaseMessage], state: State, ctx: MementoContext, cycle: int
 ) -> str:
     """The planner's final answer; if it gives none, the last step's output stands in."""
     final = [*messages, HumanMessage(prompts.PLANNER_FINAL)]
-    answer = await request_final_answer(model, final, ctx=ctx)
+    answer = await request_final_answer(model, final, ctx=ctx, cycle=cycle)
     if answer:
         return answer
     return state.step_results[-1].output if state.step_results else ""

@@ -63,7 +63,11 @@ def plan_from_text(text: str) -> Plan | None:
 
 
 async def _structured(
-    model: BaseChatModel, schema: type, messages: list[BaseMessage], ctx: MementoContext
+    model: BaseChatModel,
+    schema: type,
+    messages: list[BaseMessage],
+    ctx: MementoContext,
+    cycle: int,
 ) -> tuple[Any, AIMessage | None, str | None]:
     """(parsed, raw reply, error) of one structured-output call; endpoint errors propagate."""
     try:
@@ -71,7 +75,7 @@ async def _structured(
     except NotImplementedError:
         return None, None, "the model does not support function calling"
     try:
-        out = await call_model(chain, messages, ctx=ctx, role="planner")
+        out = await call_model(chain, messages, ctx=ctx, role="planner", cycle=cycle)
     except (ModelRequestError, ValidationError, ValueError) as exc:
         return None, None, f"{type(exc).__name__}: {exc}"
     if not isinstance(out, dict):
@@ -111,20 +115,20 @@ async def request_plan(
     messages: list[BaseMessage],
     *,
     ctx: MementoContext,
+    cycle: int,
     tool_names: Sequence[str] = (),
 ) -> PlanResult:
     """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask.
 
     With `tool_names`, a step's tool must be one of them (see `plan_schema`).
     """
-    parsed, raw, error = await _structured(model, plan_schema(tool_names), messages, ctx)
+    parsed, raw, error = await _structured(model, plan_schema(tool_names), messages, ctx, cycle)
     if isinstance(parsed, Plan):
         return PlanResult(Plan.model_validate(parsed.model_dump()))
     if raw is not None and (plan := plan_from_text(message_text(raw))):
         return PlanResult(plan)
-    reply = await call_model(
-        model, [*messages, HumanMessage(prompts.PLANNER_JSON_FALLBACK)], ctx=ctx, role="planner"
-    )
+    fallback = [*messages, HumanMessage(prompts.PLANNER_JSON_FALLBACK)]
+    reply = await call_model(model, fallback, ctx=ctx, role="planner", cycle=cycle)
     text = message_text(reply)
     if plan := plan_from_text(text):
         return PlanResult(plan)
@@ -133,15 +137,16 @@ async def request_plan(
 
 
 async def request_final_answer(
-    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext
+    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext, cycle: int
 ) -> str | None:
     """The final answer, from structured output or else the reply's text; None if empty."""
-    parsed, raw, _ = await _structured(model, FinalAnswer, messages, ctx)
+    parsed, raw, _ = await _structured(model, FinalAnswer, messages, ctx, cycle)
     if isinstance(parsed, FinalAnswer) and parsed.answer.strip():
         return parsed.answer.strip()
     text = message_text(raw) if raw is not None else ""
     if not text.strip():
-        text = message_text(await call_model(model, messages, ctx=ctx, role="planner"))
+        reply = await call_model(model, messages, ctx=ctx, role="planner", cycle=cycle)
+        text = message_text(reply)
     data = extract_json_object(text)
     if data is not None:
         text = str(data.get("answer") or data.get("final_answer") or "")

@@ -30,7 +30,7 @@ from memory.redaction import redact_text, secrets_in
 from nodes import prompts
 from nodes.models import call_model, message_text, truncate
 from nodes.schemas import PlanStep, StepResult, ToolCallRecord
-from tools.errors import ToolServerCrashedError
+from tools.errors import ToolServerCrashedError, ToolSessionLoopError
 
 if TYPE_CHECKING:
     from graphs.context import MementoContext
@@ -43,7 +43,8 @@ async def call_tool(
 ) -> tuple[ToolCallRecord, ToolMessage]:
     """Run one tool call; a tool's failure becomes an error result for the model.
 
-    Only a server that crashed twice (ToolServerCrashedError) escapes: the task fails.
+    Only a server that crashed twice (ToolServerCrashedError) or a session used from another
+    event loop (ToolSessionLoopError) escapes: the task fails.
     """
     name, args = call["name"], call.get("args") or {}
     started = time.perf_counter()
@@ -62,7 +63,7 @@ async def call_tool(
             error = getattr(reply, "status", "success") == "error"
         except TimeoutError:
             content = f"tool {name!r} timed out after {ctx.tool_timeout_s:g} s"
-        except ToolServerCrashedError:
+        except (ToolServerCrashedError, ToolSessionLoopError):
             raise
         except Exception as exc:  # a tool's failure is information for the model, not a crash
             content = f"tool {name!r} failed: {type(exc).__name__}: {exc}"
@@ -139,7 +140,7 @@ async def _step_loop(
             runnable = model
             if records:
                 messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
-        reply = await call_model(runnable, messages, ctx=ctx, role="executor")
+        reply = await call_model(runnable, messages, ctx=ctx, role="executor", cycle=cycle)
         calls = requested_calls(reply) if runnable is not model else []
         messages.append(_as_acted_on(reply, calls))
         if not calls:

@@ -86,3 +86,13 @@ def tool_call_reply(tool: str, arguments: dict[str, Any]) -> Reply:
 def error_reply(status: int, error: dict[str, Any]) -> Reply:
     """An API error as OpenAI-compatible servers send one."""
     return Reply(status=status, body=json.dumps({"error": error}).encode())
+
+
+@contextmanager
+def json_only_endpoint(plan: dict[str, Any]) -> Iterator[str]:
+    """An endpoint whose every reply calls the `Plan` tool with `plan`, over HTTP/1.1
+    keep-alive, and that ignores `stream=true` as some servers and proxies do: a client that
+    asked for a stream gets one plain JSON body."""
+    reply = tool_call_reply("Plan", plan)
+    with loopback_endpoint(lambda request: reply, keep_alive=True) as url:
+        yield url

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,9 @@ class ScriptedChatModel(GenericFakeChatModel):
     """Replies with a fixed script of messages and records every call's tool settings."""
 
     calls: list[dict[str, Any]] = Field(default_factory=list)
+    # The fake cannot stream a tool call; a run that streams (astream_events, "messages")
+    # gets each scripted reply whole, as from an endpoint asked not to stream.
+    disable_streaming: bool = True
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
         schemas = [convert_to_openai_tool(t) for t in tools]
@@ -105,3 +109,25 @@ class RuleChatModel(ScriptedChatModel):
 
         self.calls.append({"messages": messages, **kwargs})
         return ChatResult(generations=[ChatGeneration(message=self.rule(messages, kwargs))])
+
+
+async def run_task(
+    graph: Any, task: dict[str, Any], config: dict[str, Any] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """Run one task and return its whole final state (internals included) as typed records.
+
+    A run returns only the graph's output schema, so the state is read the way a caller reads
+    it: through a checkpointer (the graph's own, or an `InMemorySaver` on a fresh thread).
+    """
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from graphs.state import State
+
+    if graph.checkpointer is None:
+        graph = graph.copy(update={"checkpointer": InMemorySaver()})
+    if config is None or "thread_id" not in config.get("configurable", {}):
+        config = {**(config or {}), "configurable": {"thread_id": uuid.uuid4().hex}}
+    await graph.ainvoke(task, config, **kwargs)
+    snapshot = await graph.aget_state(config)
+    state = State.model_validate(snapshot.values)
+    return {name: getattr(state, name) for name in State.model_fields}

@@ -10,7 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from tools.errors import ToolConfigError, ToolServerCrashedError, ToolServerError
+from tools.errors import (
+    ToolConfigError,
+    ToolServerCrashedError,
+    ToolServerError,
+    ToolSessionLoopError,
+)
 
 if TYPE_CHECKING:
     from tools.config import (
@@ -31,6 +36,7 @@ __all__ = [
     "ToolConfigError",
     "ToolServerCrashedError",
     "ToolServerError",
+    "ToolSessionLoopError",
     "ToolSessions",
     "build_connections",
     "servers_from_config",

@@ -11,3 +11,8 @@ class ToolServerError(RuntimeError):
 
 class ToolServerCrashedError(ToolServerError):
     """An MCP server died during a call and again after its one restart: the task fails."""
+
+
+class ToolSessionLoopError(ToolServerError):
+    """An MCP session was used from another event loop than the one that opened it (a sync
+    `graph.invoke` runs its nodes on a loop of their own): the task fails."""

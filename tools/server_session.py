@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
+import re
+import shlex
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import IO, Any
@@ -23,11 +24,18 @@ from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import McpError
 from mcp.types import CONNECTION_CLOSED, CallToolResult, ListToolsResult
 
-from tools.errors import ToolServerCrashedError, ToolServerError
+from tools.errors import ToolServerCrashedError, ToolServerError, ToolSessionLoopError
+from tools.stderr_tap import StderrTap
 
 logger = logging.getLogger(__name__)
 
 _DISCONNECTS = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream)
+_BRACED_VAR = re.compile(r"\$\{(\w+)\}")
+
+
+def _expand(match: re.Match[str]) -> str:
+    """`${VAR}` from the environment; an undefined one stays as written (the adapter's rule)."""
+    return os.environ.get(match.group(1), match.group(0))
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -37,10 +45,16 @@ def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, _DISCONNECTS)
 
 
-def describe(exc: BaseException) -> str:
-    """The innermost message of an exception group (anyio wraps startup failures in them)."""
+def innermost(exc: BaseException) -> BaseException:
+    """The first leaf of an exception group (anyio wraps startup failures in them)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    return exc
+
+
+def describe(exc: BaseException) -> str:
+    """The innermost message of an exception group."""
+    exc = innermost(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -61,6 +75,7 @@ class ServerSession:
         self.restarts = 0
         self._client = client
         self._session: ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._holder: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -68,7 +83,8 @@ class ServerSession:
     async def start(self) -> None:
         """Start the server and open its session; ToolServerError says why it failed, or that
         it did not answer its handshake within `startup_timeout_s` (it is then stopped)."""
-        ready: asyncio.Future[ClientSession] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        ready: asyncio.Future[ClientSession] = self._loop.create_future()
         self._stop = asyncio.Event()
         self._holder = asyncio.create_task(self._hold(ready, self._stop), name=f"mcp:{self.name}")
         try:
@@ -84,26 +100,44 @@ class ServerSession:
             ) from None
 
     async def _hold(self, ready: asyncio.Future[ClientSession], stop: asyncio.Event) -> None:
+        tap = StderrTap() if self._is_stdio() else None
         try:
-            async with self._open_session() as session:
+            async with self._open_session(tap) as session:
+                if tap is not None:
+                    tap.pass_on()
                 ready.set_result(session)
                 await stop.wait()
         except BaseException as exc:
             if not ready.done():
-                message = f"MCP server {self.name!r} failed to start: {describe(exc)}"
-                ready.set_exception(ToolServerError(message))
+                ready.set_exception(ToolServerError(await self._start_failure(exc, tap)))
             elif isinstance(exc, Exception):  # a crashed server's session fails as it closes
                 logger.debug("MCP server %r closed with %s", self.name, describe(exc))
             if not isinstance(exc, Exception):
                 raise
+        finally:
+            if tap is not None:
+                tap.close()
 
-    def _open_session(self) -> AbstractAsyncContextManager[ClientSession]:
-        """The adapter's session, except for a stdio server where stderr is not a real file."""
+    def _is_stdio(self) -> bool:
+        return self._client.connections[self.name].get("transport") == "stdio"
+
+    async def _start_failure(self, exc: BaseException, tap: StderrTap | None) -> str:
+        """Why the server did not start, in one line: where its process exited and the client
+        saw only the connection close, the server's own last error line and its command."""
+        failed = f"MCP server {self.name!r} failed to start"
+        inner = innermost(exc)
+        last = await asyncio.to_thread(tap.last_error_line) if tap is not None else ""
+        if not last or not is_disconnect(inner):
+            return f"{failed}: {describe(exc)}"
         connection = self._client.connections[self.name]
-        if connection.get("transport") == "stdio" and not _has_descriptor(sys.stderr):
-            errlog = sys.__stderr__ if _has_descriptor(sys.__stderr__) else None
-            return _stdio_session(dict(connection), errlog)
-        return self._client.session(self.name)
+        command = shlex.join([str(connection["command"]), *connection.get("args", [])])
+        return f"{failed}: {last} (its last error line; command: {command[:300]})"
+
+    def _open_session(self, tap: StderrTap | None) -> AbstractAsyncContextManager[ClientSession]:
+        """The adapter's session; a stdio server's stderr goes through the tap."""
+        if tap is None:
+            return self._client.session(self.name)
+        return _stdio_session(dict(self._client.connections[self.name]), tap.file)
 
     async def close(self) -> None:
         """Stop the server; its holder task closes the session."""
@@ -134,8 +168,16 @@ class ServerSession:
         raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _live(self) -> ClientSession:
+        """The open session, in the event loop that opened it (its streams belong to that
+        loop: used from another, a call would fail or wait forever)."""
         if self._session is None:
             raise ToolServerError(f"MCP server {self.name!r} is not running (session closed)")
+        if asyncio.get_running_loop() is not self._loop:
+            raise ToolSessionLoopError(
+                f"MCP server {self.name!r} was opened in another event loop than this call's "
+                "(a sync invoke/stream runs nodes on a loop of their own): with MCP tools, "
+                "call ainvoke/astream from the loop that opened the sessions"
+            )
         return self._session
 
     async def _restart(self, *, after: ClientSession, cause: BaseException) -> None:
@@ -154,36 +196,22 @@ class ServerSession:
                 ) from exc
 
 
-def _has_descriptor(stream: IO[str] | None) -> bool:
-    """Whether a child process can be handed this stream as its stderr.
-
-    MCP's stdio client hands its stderr to the server process, and a Jupyter kernel's
-    sys.stderr has no file descriptor (modelcontextprotocol/python-sdk#1103).
-    """
-    try:
-        return stream is not None and stream.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
 @asynccontextmanager
 async def _stdio_session(
-    connection: dict[str, Any], errlog: IO[str] | None
+    connection: dict[str, Any], errlog: IO[str]
 ) -> AsyncIterator[ClientSession]:
-    """A stdio server's session as langchain-mcp-adapters opens it, with a usable errlog (the
-    null device, closed with the session, when there is none); the adapter's `${VAR}`
-    expansion of env values is not done on this path."""
+    """A stdio server's session as langchain-mcp-adapters opens it (`${VAR}` in env values is
+    expanded from the environment, like the adapter does), with its stderr sent to `errlog`."""
+    env = connection.get("env")
     params = StdioServerParameters(
         command=connection["command"],
         args=connection.get("args", []),
-        env=connection.get("env"),
+        env={k: _BRACED_VAR.sub(_expand, v) for k, v in env.items()} if env else env,
         cwd=connection.get("cwd"),
         encoding=connection.get("encoding", "utf-8"),
         encoding_error_handler=connection.get("encoding_error_handler", "strict"),
     )
     async with AsyncExitStack() as stack:
-        if errlog is None:
-            errlog = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115 (closed by stack)
         read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
         session = await stack.enter_async_context(
             ClientSession(read, write, **(connection.get("session_kwargs") or {}))

@@ -42,15 +42,19 @@ class ProgressPrinter:
             self.say(f"    tool {event.get('name')}({_short(args, 200)})")
 
     def _update(self, node: str, update: dict[str, Any]) -> None:
+        """A node's update, whose records arrive JSON-native as a checkpointer keeps them."""
         if node == "retrieve":
-            self._retrieved(update.get("candidates", []), update.get("retrieved", []))
+            self._retrieved(
+                [RetrievedCase.model_validate(c) for c in update.get("candidates", [])],
+                [RetrievedCase.model_validate(c) for c in update.get("retrieved", [])],
+            )
         elif node == "plan":
             self._planned(update)
         elif node == "execute":
             for result in update.get("step_results", []):
-                self._step(result)
-        elif node == "judge" and isinstance(update.get("judgement"), Judgement):
-            self._judged(update["judgement"])
+                self._step(StepResult.model_validate(result))
+        elif node == "judge" and update.get("judgement") is not None:
+            self._judged(Judgement.model_validate(update["judgement"]))
         elif node == "write_case" and update.get("case_id"):
             self.say(f"case    {update['case_id']} written")
         elif node == "update_q" and update.get("visits_recorded"):
@@ -66,10 +70,10 @@ class ProgressPrinter:
             )
 
     def _planned(self, update: dict[str, Any]) -> None:
-        plan = update.get("plan")
+        plan = Plan.model_validate(update["plan"]) if update.get("plan") else None
         if update.get("error"):
             self.say(f"plan    failed: {update['error']}")
-        if isinstance(plan, Plan) and plan.steps and "cycle" in update:
+        if plan is not None and plan.steps and "cycle" in update:
             self.say(f"plan    cycle {update['cycle']}:")
             for i, step in enumerate(plan.steps, start=1):
                 tool = f" [{step.tool}]" if step.tool else ""

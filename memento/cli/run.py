@@ -16,6 +16,7 @@ from memento.cli.options import add_settings_options, settings_from_args
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
+    from graphs.state import Output
     from memento.cli.progress import ProgressPrinter
 
 # The loop (LangGraph, LangChain, OpenAI, Qdrant, MCP) is imported when a task runs, so that
@@ -83,8 +84,8 @@ async def run_task(
     thread: str | None = None,
     checkpoints: Path | None = None,
     **resource_options: Any,
-) -> dict[str, Any]:
-    """Open the run's resources, stream the task through the graph, and return its last state.
+) -> Output:
+    """Open the run's resources, stream the task through the graph, and return its output.
 
     With no endpoint configured the local model is started first (see `model_endpoint`). With a
     `thread`, every node's result is checkpointed (SQLite at `checkpoints`, default
@@ -94,6 +95,7 @@ async def run_task(
     from graphs.checkpoints import sqlite_checkpointer
     from graphs.graph import build_graph
     from graphs.resources import open_resources
+    from graphs.state import Output
     from memento.cli.endpoint import model_endpoint
 
     async with AsyncExitStack() as stack:
@@ -117,7 +119,7 @@ async def run_task(
                 final = chunk
             else:
                 printer.handle(mode, chunk)
-    return final
+    return Output.model_validate(final)
 
 
 async def _start_or_resume(

@@ -43,10 +43,10 @@ async def test_two_real_tasks_write_cases_and_the_second_records_visits(
                 await graph.ainvoke({"task": task, "ground_truth": truth}, context=local.context)
             )
     first, second = states
-    assert first["judgement"].reward in (0.0, 1.0) and first["case_id"]
-    assert [c.case_id for c in second["retrieved"]] == [first["case_id"]]
+    assert first["judgement"]["reward"] in (0.0, 1.0) and first["case_id"]
+    assert [c["case_id"] for c in second["retrieved"]] == [first["case_id"]]
     with CaseBank(store, dim=None) as bank:
         assert bank.dim == 384  # the MiniLM embedder
         assert bank.count() == 2
         visits = bank.list_visits(case_id=first["case_id"])
-        assert len(visits) == 1 and visits[0].target == second["judgement"].reward
+        assert len(visits) == 1 and visits[0].target == second["judgement"]["reward"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from graphs.resources import open_resources
 from graphs.settings import load_settings
 from memory import CaseBank
 from nodes.models import message_text
-from tests.fakes import HashingEmbedder, final_plan_reply, plan_reply, scripted, tool_call
-from tools import ToolServerError, ToolSessions, build_connections
+from tests.fakes import HashingEmbedder, final_plan_reply, plan_reply, run_task, scripted, tool_call
+from tools import ToolServerError, ToolSessionLoopError, ToolSessions, build_connections
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +35,26 @@ async def _run(store: Path, model, task: str, truth: str) -> dict:
     ) as deps:
         assert [t.name for t in deps.tools] == ["calculate", "run_python"]
         graph = build_graph(deps)
-        return await graph.ainvoke({"task": task, "ground_truth": truth}, context=settings.context)
+        return await run_task(
+            graph, {"task": task, "ground_truth": truth}, context=settings.context
+        )
+
+
+async def test_a_sync_invoke_with_mcp_tools_opened_in_this_loop_fails_naming_the_fix(
+    tmp_path: Path,
+) -> None:
+    """A sync `invoke` runs nodes on a private loop, where a session opened in the caller's
+    loop cannot be used: the task fails at the first tool call, saying what to do instead
+    (never a hang on streams that belong to the caller's loop)."""
+    settings = load_settings(None, store=str(tmp_path / "bank"), base_url="http://127.0.0.1:9/v1")
+    model = _solve("17 * 23 + 4", "395")
+    async with open_resources(
+        settings, embedder=HashingEmbedder(dim=64), chat_model=lambda ctx, role: model
+    ) as deps:
+        graph = build_graph(deps)
+        task = {"task": "What is 17 * 23 + 4?", "ground_truth": "395"}
+        with pytest.raises(ToolSessionLoopError, match="'calculator'.*ainvoke/astream"):
+            await asyncio.to_thread(graph.invoke, task, context=settings.context)
 
 
 async def test_a_task_through_real_mcp_and_qdrant_then_a_similar_task_retrieves_it(

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graphs import MementoContext
+from graphs import MementoContext, Output
 
 pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem] (the test extra)")
 langgraph_sdk = pytest.importorskip("langgraph_sdk")
@@ -88,6 +88,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert (home / "bank").is_dir()  # the bank went where MEMENTO_STORE says
     text = (home / "server.log").read_text()
     assert "BlockingError" not in text and "blocking call" not in text, text[-3000:]
+    # the state holds JSON-native values only: no checkpoint read warns of a pickled class
+    assert "unregistered type" not in text and "Blocked deserialization" not in text, text[-3000:]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
@@ -124,6 +126,7 @@ async def test_studio_sees_the_graph_and_the_context_schema(server: str) -> None
     assert all(spec.get("description") for spec in context.values())
     assert context["retrieval"]["enum"] == ["similarity", "kernel", "parametric"]
     assert schemas["input_schema"]["required"] == ["task"]
+    assert set(schemas["output_schema"]["properties"]) == set(Output.model_fields)
 
 
 async def test_a_run_through_the_sdk_streams_every_node_and_completes(server: str) -> None:
@@ -160,9 +163,11 @@ async def test_a_second_task_on_the_thread_starts_clean(server: str) -> None:
     context = {"namespace": "studio-thread"}
     first = {"task": "What is 17 * 23 + 4?", "ground_truth": "395"}
     await client.runs.wait(thread["thread_id"], "memento", input=first, context=context)
-    await client.runs.wait(
+    output = await client.runs.wait(
         thread["thread_id"], "memento", input={"task": "Name a colour."}, context=context
     )
+    assert set(output) <= set(Output.model_fields) and "task_vector" not in output
+    assert output["judgement"]["method"] == "self" and output["run_id"]
     values = (await client.threads.get_state(thread["thread_id"]))["values"]
     assert values["task"] == "Name a colour." and values["truth"] is None
     assert values["judgement"]["method"] == "self"

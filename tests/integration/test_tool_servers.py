@@ -22,6 +22,8 @@ from nodes.models import message_text
 from tests.searxng_stub import stub_searxng
 from tools import ToolServerError, ToolSessions, build_connections
 
+ROOT = Path(__file__).resolve().parents[2]
+
 pytestmark = pytest.mark.integration
 
 
@@ -130,6 +132,49 @@ async def test_a_server_whose_corpus_vanished_fails_to_start_with_its_name(tmp_p
     with pytest.raises(ToolServerError, match="MCP server 'corpus_search' failed to start"):
         async with ToolSessions(connections):
             pass
+
+
+def test_tools_list_names_a_server_that_cannot_import_its_package_in_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A user server whose command fails (here: a package missing from its environment, as
+    when it needs mcp 2.x) is named with the server's own last error line, and its traceback
+    does not flood the terminal."""
+    server = {"command": sys.executable, "args": ["-c", "import weather_mcp_not_installed"]}
+    config = tmp_path / "memento.json"
+    config.write_text(
+        json.dumps({"mcp_servers": {"weather": server}, "tools": {"enabled": ["weather"]}})
+    )
+    assert main(["tools", "list", "--config", str(config)]) == 1
+    err = capfd.readouterr().err
+    assert err.strip().splitlines() == [
+        "memento: error: MCP server 'weather' failed to start: ModuleNotFoundError: No module "
+        "named 'weather_mcp_not_installed' (its last error line; command: "
+        f"{sys.executable} -c 'import weather_mcp_not_installed')"
+    ], err
+
+
+async def test_a_running_servers_log_lines_still_reach_stderr(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Held back only while the server starts: then passed on, earlier lines first."""
+    script = (
+        "import sys; print('calc starting', file=sys.stderr, flush=True); "
+        "from tools.servers.calculator import main; main()"
+    )
+    connections = build_connections(
+        {
+            "calc": {
+                "command": sys.executable,
+                "args": ["-c", script],
+                "env": {"PYTHONPATH": str(ROOT)},
+            }
+        },
+        enabled=["calc"],
+    )
+    async with ToolSessions(connections) as sessions:
+        assert [t.name for t in sessions.tools] == ["calculate"]
+    assert "calc starting" in capfd.readouterr().err
 
 
 def test_memento_tools_list_prints_every_tool_with_its_schema(

@@ -14,7 +14,7 @@ from memory import CaseBank, EmbeddingSizeMismatchError
 from nodes import MementoDeps, ModelCallError, ModelEndpointError, TaskInputError
 from tests.conftest import make_context
 from tests.endpoints import Reply, Request, error_reply, loopback_endpoint
-from tests.fakes import HashingEmbedder, final_plan_reply, scripted
+from tests.fakes import HashingEmbedder, final_plan_reply, run_task, scripted
 from tools import ToolConfigError, build_connections
 
 
@@ -176,8 +176,10 @@ async def test_an_unknown_model_is_named_with_its_endpoint_and_not_retried(
 
 async def test_unparseable_plan_is_a_recorded_failure(graph_for, bank: CaseBank) -> None:
     model = scripted(AIMessage(content="I cannot do that."), AIMessage(content="No plan, sorry."))
-    result = await graph_for(model).ainvoke(
-        {"task": "Capital of France?", "ground_truth": "Paris"}, context=make_context()
+    result = await run_task(
+        graph_for(model),
+        {"task": "Capital of France?", "ground_truth": "Paris"},
+        context=make_context(),
     )
     assert "could not be parsed" in result["error"]
     assert result["judgement"].reward == 0.0
@@ -209,8 +211,10 @@ async def test_an_empty_bank_serves_a_task_and_reads_back_empty(
     from memento.cli import main
 
     model = scripted(final_plan_reply("Paris"))
-    result = await graph_for(model).ainvoke(
-        {"task": "Capital of France?", "ground_truth": "Paris"}, context=make_context()
+    result = await run_task(
+        graph_for(model),
+        {"task": "Capital of France?", "ground_truth": "Paris"},
+        context=make_context(),
     )
     assert result["retrieved"] == [] and bank.count() == 1
     CaseBank(str(tmp_path / "empty"), dim=64).close()
@@ -254,7 +258,7 @@ async def test_a_judge_that_fails_for_now_leaves_the_task_unjudged(bank: CaseBan
             ),
         )
         context = make_context(base_url=url, llm_max_retries=1)
-        result = await build_graph(deps).ainvoke({"task": "Capital of France?"}, context=context)
+        result = await run_task(build_graph(deps), {"task": "Capital of France?"}, context=context)
     assert result["judgement"].reward is None
     assert "unjudged" in result["judgement"].rationale and "failed after 1" in (
         result["judgement"].rationale

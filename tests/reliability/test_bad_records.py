@@ -13,7 +13,7 @@ from memory import Case, CaseBank, CaseBankError
 from memory.store import StoredPoint
 from memory.transfer import export_jsonl, import_jsonl
 from tests.conftest import make_context
-from tests.fakes import HashingEmbedder, final_plan_reply, scripted
+from tests.fakes import HashingEmbedder, final_plan_reply, run_task, scripted
 
 
 def _good_export(tmp_path: Path) -> Path:
@@ -87,8 +87,10 @@ async def test_a_bank_holding_a_bad_record_still_lists_runs_exports_and_checks(
     bank.put_points([("cases", StoredPoint(bad_id, bad, embedder.embed_query(bad["question"])))])
 
     assert [c.question for c in bank.list_cases()] == [question]
-    result = await graph_for(scripted(final_plan_reply("396"))).ainvoke(
-        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"}, context=make_context()
+    result = await run_task(
+        graph_for(scripted(final_plan_reply("396"))),
+        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"},
+        context=make_context(),
     )
     assert [c.question for c in result["retrieved"]] == [question]
     export_jsonl(bank, tmp_path / "all.jsonl")  # exports what is stored, the bad record too

@@ -13,7 +13,7 @@ from graphs import build_graph
 from memory import CaseBank
 from nodes import MementoDeps
 from tests.conftest import make_context
-from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply
+from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, run_task
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ async def test_sixteen_concurrent_tasks_lose_no_case_and_no_visit(tmp_path: Path
         seed_task = {"task": "Echo the word seed?", "ground_truth": "seed"}
         await graph.ainvoke(seed_task, context=make_context())  # one case every task retrieves
         tasks = [{"task": f"Echo the word w{i}?", "ground_truth": f"w{i}"} for i in range(16)]
-        results = await asyncio.gather(*(graph.ainvoke(t, context=make_context()) for t in tasks))
+        results = await asyncio.gather(*(run_task(graph, t, context=make_context()) for t in tasks))
         assert all(r["judgement"].reward == 1.0 and r["case_id"] for r in results)
         assert bank.count() == 17
         assert bank.count_visits() == sum(r["visits_recorded"] for r in results) >= 16

@@ -15,7 +15,14 @@ from memento.cli.progress import ProgressPrinter
 from memory import CaseBank
 from memory.transfer import export_jsonl
 from tests.conftest import make_context
-from tests.fakes import ScriptedChatModel, final_plan_reply, plan_reply, scripted, tool_call
+from tests.fakes import (
+    ScriptedChatModel,
+    final_plan_reply,
+    plan_reply,
+    run_task,
+    scripted,
+    tool_call,
+)
 
 PLANTED = "sk-planted-secret-0123456789abcdef"
 
@@ -64,8 +71,10 @@ async def test_the_model_the_eval_log_and_an_export_never_see_a_planted_key(
 ) -> None:
     monkeypatch.setenv("MY_SERVICE_TOKEN", PLANTED)
     tool, model = _leaking_tool_and_model("MY_SERVICE_TOKEN", "done")
-    state = await graph_for(model, tools=[tool]).ainvoke(
-        {"task": "Dump the environment", "ground_truth": "no"}, context=make_context()
+    state = await run_task(
+        graph_for(model, tools=[tool]),
+        {"task": "Dump the environment", "ground_truth": "no"},
+        context=make_context(),
     )
     seen_by_model = "".join(str(m.content) for call in model.calls for m in call["messages"])
     assert "[redacted MY_SERVICE_TOKEN]" in seen_by_model and PLANTED not in seen_by_model

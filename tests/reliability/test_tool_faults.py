@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
 from tests.conftest import make_context
-from tests.fakes import RuleChatModel, final_plan_reply, plan_reply, scripted, tool_call
+from tests.fakes import RuleChatModel, final_plan_reply, plan_reply, run_task, scripted, tool_call
 
 
 def _one_call(name: str) -> list[AIMessage]:
@@ -26,8 +26,10 @@ async def test_a_hanging_tool_is_cut_off_at_the_tool_timeout(graph_for) -> None:
         return "never"
 
     tool = StructuredTool.from_function(coroutine=hang, name="hang", description="Hangs.")
-    result = await graph_for(scripted(*_one_call("hang")), tools=[tool]).ainvoke(
-        {"task": "Use the tool", "ground_truth": "done"}, context=make_context(tool_timeout_s=0.5)
+    result = await run_task(
+        graph_for(scripted(*_one_call("hang")), tools=[tool]),
+        {"task": "Use the tool", "ground_truth": "done"},
+        context=make_context(tool_timeout_s=0.5),
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "timed out after 0.5 s" in call.result
@@ -54,8 +56,10 @@ async def test_a_step_that_runs_out_of_time_reports_it_to_the_planner(graph_for)
 
     model = RuleChatModel(messages=iter(()), calls=[], rule=reply)
     context = make_context(step_timeout_s=0.5, tool_timeout_s=5, max_tool_calls_per_step=10)
-    result = await graph_for(model, tools=[tool]).ainvoke(
-        {"task": "Use the tool", "ground_truth": "done"}, context=context
+    result = await run_task(
+        graph_for(model, tools=[tool]),
+        {"task": "Use the tool", "ground_truth": "done"},
+        context=context,
     )
     (step,) = result["step_results"]
     assert "ran out of time after 0.5 s" in step.error
@@ -70,7 +74,8 @@ async def test_a_flooding_tool_is_truncated_everywhere(graph_for, bank) -> None:
 
     tool = StructuredTool.from_function(flood, name="flood", description="Returns 10 MB.")
     model = scripted(*_one_call("flood"))
-    result = await graph_for(model, tools=[tool]).ainvoke(
+    result = await run_task(
+        graph_for(model, tools=[tool]),
         {"task": "Use the tool", "ground_truth": "done"},
         context=make_context(max_result_chars=1000),
     )

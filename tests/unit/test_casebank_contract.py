@@ -133,8 +133,15 @@ def test_add_many_counts_attempts_like_repeated_adds(bank: CaseBank) -> None:
 
 
 def test_a_legacy_case_stays_as_it_is_and_new_outcomes_become_attempts(bank: CaseBank) -> None:
+    # times to the microsecond, as the bank always wrote them: Qdrant Edge 0.9 reads some raw
+    # 17-digit floats back one unit in the last place off
+    written = round(time.time(), 6)
     legacy = _case("What is 2+2?", answer="4").model_copy(
-        update={"id": legacy_case_id("n", "What is 2+2?")}
+        update={
+            "id": legacy_case_id("n", "What is 2+2?"),
+            "created_at": written,
+            "updated_at": written,
+        }
     )
     bank.put_points([("cases", StoredPoint(legacy.id, _legacy_payload(legacy), _vec(1.0)))])
     new = bank.add(_case("what is 2+2?", answer="5", reward=0.0), _vec(1.0))

@@ -44,7 +44,7 @@ async def test_a_task_interrupted_before_execute_resumes_there(
     resumed = await _nodes_run(graph, None, config)
     assert resumed == ["execute", "plan", "judge", "write_case", "update_q"]
     final = (await graph.aget_state(config)).values
-    assert final["run_id"] == run_id and final["judgement"].reward == 1.0
+    assert final["run_id"] == run_id and final["judgement"]["reward"] == 1.0
     assert len(model.calls) == 4  # the first plan was not asked for again
     assert bank.count() == 1
 

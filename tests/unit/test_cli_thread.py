@@ -9,6 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from graphs.settings import ConfigError, load_settings
+from graphs.state import Output
 from memento.cli import build_parser
 from memento.cli.progress import ProgressPrinter
 from memento.cli.run import run_task
@@ -38,7 +39,7 @@ async def test_a_task_that_failed_in_execute_resumes_on_its_thread(tmp_path: Pat
             raise ModelEndpointError("cannot reach the executor model (simulated)")
         return model
 
-    async def run(out: io.StringIO, task: dict = TASK) -> dict:
+    async def run(out: io.StringIO, task: dict = TASK) -> Output:
         return await run_task(
             settings,
             task,
@@ -61,7 +62,7 @@ async def test_a_task_that_failed_in_execute_resumes_on_its_thread(tmp_path: Pat
     final = await run(second)
     assert "thread  t1: resuming at execute" in second.getvalue()
     assert "plan    cycle" not in second.getvalue()  # the first plan was not made again
-    assert final["final_answer"] == "Paris" and final["judgement"].reward == 1.0
+    assert final.final_answer == "Paris" and final.judgement.reward == 1.0
 
     with pytest.raises(ConfigError, match="already finished"):
         await run(io.StringIO())

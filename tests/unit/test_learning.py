@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from memory import Case, CaseBank, Visit
 from tests.conftest import make_context
-from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply
+from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply, run_task
 
 TASK = "how do I clear the paper jam in the office printer"
 X = "clear the paper jam in the office printer quickly"
@@ -67,8 +67,10 @@ async def _train(graph: Any, namespace: str, episodes: int = 6) -> None:
 
 
 async def _shown_in_eval(graph: Any, namespace: str) -> list[str]:
-    out = await graph.ainvoke(
-        {"task": TASK, "ground_truth": TRUTH}, context=_context(namespace=namespace, mode="eval")
+    out = await run_task(
+        graph,
+        {"task": TASK, "ground_truth": TRUTH},
+        context=_context(namespace=namespace, mode="eval"),
     )
     return [c.question for c in out["retrieved"]]
 
@@ -140,8 +142,8 @@ async def test_gamma_targets_go_to_the_cases_shown_at_each_cycle(
     context = _context(
         namespace="a", gamma=0.5, alpha=0.05, lam=1e-9, q0=0.5, credit="shared", seed=0
     )
-    out = await graph_for(model, tools=[]).ainvoke(
-        {"task": task, "ground_truth": TRUTH}, context=context
+    out = await run_task(
+        graph_for(model, tools=[]), {"task": task, "ground_truth": TRUTH}, context=context
     )
     assert out["shown"] == [[ids[Y]], [ids[Y]]]  # each cycle's state retrieved its own
     visits = sorted(

@@ -12,6 +12,7 @@ from tests.fakes import (
     final_answer_reply,
     final_plan_reply,
     plan_reply,
+    run_task,
     scripted,
     tool_call,
 )
@@ -54,8 +55,10 @@ async def test_second_similar_task_retrieves_the_first_case_and_records_visits(
     )
     first_id = bank.list_cases()[0].id
     model = scripted(*solve_with_calculator("17*23+5", "396"))
-    result = await graph_for(model).ainvoke(
-        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"}, context=make_context()
+    result = await run_task(
+        graph_for(model),
+        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"},
+        context=make_context(),
     )
     assert [c.case_id for c in result["retrieved"]] == [first_id]
     planner_prompt = model.calls[0]["messages"][0].content
@@ -75,8 +78,8 @@ async def test_planner_asking_for_another_cycle_gets_one(graph_for) -> None:
         AIMessage(content="395"),
         final_plan_reply("395"),
     )
-    result = await graph_for(model).ainvoke(
-        {"task": TASK, "ground_truth": "395"}, context=make_context(max_cycles=3)
+    result = await run_task(
+        graph_for(model), {"task": TASK, "ground_truth": "395"}, context=make_context(max_cycles=3)
     )
     assert result["cycle"] == 2
     assert [r.output for r in result["step_results"]] == ["391", "395"]
@@ -89,8 +92,10 @@ async def test_planner_that_never_answers_is_stopped_at_max_cycles(graph_for) ->
         replies += [plan_reply(("think", None)), AIMessage(content="still thinking")]
     replies.append(final_answer_reply("42"))
     model = scripted(*replies)
-    result = await graph_for(model, tools=[]).ainvoke(
-        {"task": "What is the answer?"}, context=make_context(max_cycles=2, scorer="exact")
+    result = await run_task(
+        graph_for(model, tools=[]),
+        {"task": "What is the answer?"},
+        context=make_context(max_cycles=2, scorer="exact"),
     )
     assert result["cycle"] == 2
     assert result["final_answer"] == "42"
@@ -104,8 +109,10 @@ async def test_forced_final_answer_falls_back_to_the_last_step_output(graph_for)
         AIMessage(content=""),  # no structured answer
         AIMessage(content=""),  # and no text either
     )
-    result = await graph_for(model, tools=[]).ainvoke(
-        {"task": "What is the value?", "ground_truth": "7"}, context=make_context(max_cycles=1)
+    result = await run_task(
+        graph_for(model, tools=[]),
+        {"task": "What is the value?", "ground_truth": "7"},
+        context=make_context(max_cycles=1),
     )
     assert result["final_answer"] == "the value is 7"
     assert result["judgement"].reward == 1.0
@@ -115,8 +122,10 @@ async def test_plan_in_plain_text_json_is_recovered(graph_for) -> None:
     model = scripted(
         AIMessage(content='Sure! ```json\n{"steps": [], "final_answer": "Paris"}\n```'),
     )
-    result = await graph_for(model).ainvoke(
-        {"task": "Capital of France?", "ground_truth": "Paris"}, context=make_context()
+    result = await run_task(
+        graph_for(model),
+        {"task": "Capital of France?", "ground_truth": "Paris"},
+        context=make_context(),
     )
     assert result["final_answer"] == "Paris" and result["judgement"].reward == 1.0
 
@@ -132,8 +141,10 @@ async def test_a_tool_that_raises_becomes_an_error_result(graph_for) -> None:
         AIMessage(content="the lookup failed"),
         final_plan_reply("unknown"),
     )
-    result = await graph_for(model, tools=[broken]).ainvoke(
-        {"task": "Find x", "ground_truth": "y"}, context=make_context()
+    result = await run_task(
+        graph_for(model, tools=[broken]),
+        {"task": "Find x", "ground_truth": "y"},
+        context=make_context(),
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "disk on fire" in call.result
@@ -147,8 +158,8 @@ async def test_a_hallucinated_tool_name_is_answered_with_the_available_tools(gra
         AIMessage(content="4"),
         final_plan_reply("4"),
     )
-    result = await graph_for(model).ainvoke(
-        {"task": "2+2?", "ground_truth": "4"}, context=make_context()
+    result = await run_task(
+        graph_for(model), {"task": "2+2?", "ground_truth": "4"}, context=make_context()
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "unknown tool 'wolfram'" in call.result and "calculate" in call.result
@@ -166,8 +177,10 @@ async def _bank_with_one_case(graph_for, bank: CaseBank) -> str:
 async def test_eval_mode_writes_nothing(graph_for, bank: CaseBank) -> None:
     case_id = await _bank_with_one_case(graph_for, bank)
     model = scripted(final_plan_reply("396"))
-    result = await graph_for(model).ainvoke(
-        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"}, context=make_context(mode="eval")
+    result = await run_task(
+        graph_for(model),
+        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"},
+        context=make_context(mode="eval"),
     )
     assert [c.case_id for c in result["retrieved"]] == [case_id]  # a visit could be written
     assert result["judgement"].reward == 1.0
@@ -179,8 +192,8 @@ async def test_unjudged_task_updates_nothing(graph_for, bank: CaseBank) -> None:
     case_id = await _bank_with_one_case(graph_for, bank)
     # No ground truth: the judge model is asked, and its reply cannot be parsed.
     model = scripted(final_plan_reply("maybe"), AIMessage(content="no idea"))
-    result = await graph_for(model).ainvoke(
-        {"task": "What is 17 * 23 + 5?"}, context=make_context()
+    result = await run_task(
+        graph_for(model), {"task": "What is 17 * 23 + 5?"}, context=make_context()
     )
     assert [c.case_id for c in result["retrieved"]] == [case_id]
     assert result["judgement"].reward is None
@@ -192,7 +205,9 @@ async def test_self_judgement_without_ground_truth(graph_for, bank: CaseBank) ->
     model = scripted(
         final_plan_reply("Paris"), tool_call("Verdict", correct=True, rationale="known fact")
     )
-    result = await graph_for(model).ainvoke({"task": "Capital of France?"}, context=make_context())
+    result = await run_task(
+        graph_for(model), {"task": "Capital of France?"}, context=make_context()
+    )
     assert result["judgement"].reward == 1.0 and result["judgement"].method == "self"
     assert bank.count() == 1
 
@@ -218,8 +233,8 @@ async def test_a_repaired_call_runs_and_its_result_reaches_the_model(graph_for) 
         AIMessage(content="395"),
         final_plan_reply("395"),
     )
-    result = await graph_for(model).ainvoke(
-        {"task": TASK, "ground_truth": "395"}, context=make_context()
+    result = await run_task(
+        graph_for(model), {"task": TASK, "ground_truth": "395"}, context=make_context()
     )
     (call,) = result["step_results"][0].tool_calls
     assert call.args == {"expression": "17*23+4"}
@@ -236,8 +251,8 @@ async def test_an_unrepairable_call_is_reported_to_the_model(graph_for) -> None:
     model = scripted(
         plan_reply(("add", "calculate")), broken, AIMessage(content="4"), final_plan_reply("4")
     )
-    result = await graph_for(model).ainvoke(
-        {"task": "2+2?", "ground_truth": "4"}, context=make_context()
+    result = await run_task(
+        graph_for(model), {"task": "2+2?", "ground_truth": "4"}, context=make_context()
     )
     call = result["step_results"][0].tool_calls[0]
     assert call.error and "not valid JSON: 2 plus 2" in call.result
@@ -254,8 +269,10 @@ async def test_contrastive_credit_records_the_unread_candidates(graph_for, bank:
             {"task": f"What is {i} plus zero?", "ground_truth": str(i)}, context=make_context()
         )
     context = make_context(credit="contrastive", top_k=1, num_candidates=3, seed=0)
-    result = await graph_for(scripted(final_plan_reply("7"))).ainvoke(
-        {"task": "What is 7 plus zero?", "ground_truth": "7"}, context=context
+    result = await run_task(
+        graph_for(scripted(final_plan_reply("7"))),
+        {"task": "What is 7 plus zero?", "ground_truth": "7"},
+        context=context,
     )
     (read,) = [c.case_id for c in result["retrieved"]]
     visits = [v for v in bank.list_visits() if v.run_id == result["run_id"]]

@@ -38,7 +38,7 @@ async def test_a_run_writes_its_case_and_the_next_run_retrieves_it_and_updates_q
         first_agent, {"messages": [("user", FIRST)], "ground_truth": "395"}, use_async
     )
     assert first["memento_cases"] == []  # an empty bank
-    assert first["memento_judgement"].reward == 1.0
+    assert first["memento_judgement"]["reward"] == 1.0
     case = bank.get(first["memento_case_id"])
     assert case is not None and case.question == FIRST and case.answer == "395"
     assert case.plan == ['call calculate with {"expression": "17*23+4"} [calculate]']
@@ -51,7 +51,7 @@ async def test_a_run_writes_its_case_and_the_next_run_retrieves_it_and_updates_q
     second = await _invoke(
         second_agent, {"messages": [("user", SECOND)], "ground_truth": "396"}, use_async
     )
-    assert [c.case_id for c in second["memento_cases"]] == [case.id]
+    assert [c["case_id"] for c in second["memento_cases"]] == [case.id]
     for call in second_model.calls:  # every model call of the run sees the case
         system = call["messages"][0]
         assert isinstance(system, SystemMessage)
@@ -70,7 +70,7 @@ async def test_without_ground_truth_the_judge_model_decides(
     agent = create_agent(_solve("17*23+4", "395"), [calculator_tool], middleware=[memento])
     result = await agent.ainvoke({"messages": [("user", FIRST)]})
     judgement = result["memento_judgement"]
-    assert (judgement.reward, judgement.method) == (0.0, "self")
+    assert (judgement["reward"], judgement["method"]) == (0.0, "self")
     assert "calculate -> 395" in judge.calls[0]["messages"][0].content  # it saw the tool result
     assert bank.get(result["memento_case_id"]).reward == 0.0
 
@@ -82,7 +82,7 @@ async def test_a_run_that_cannot_be_judged_writes_nothing(
         _solve("17*23+4", "395"), [calculator_tool], middleware=[MementoMiddleware(bank, embedder)]
     )
     result = await agent.ainvoke({"messages": [("user", FIRST)]})
-    assert result["memento_judgement"].reward is None
+    assert result["memento_judgement"]["reward"] is None
     assert result["memento_case_id"] is None and bank.count() == 0
 
 
@@ -102,7 +102,7 @@ async def test_ground_truth_from_the_agents_context(
     result = await agent.ainvoke(
         {"messages": [("user", FIRST)]}, context=TaskContext(ground_truth="395")
     )
-    assert result["memento_judgement"].reward == 1.0 and bank.count() == 1
+    assert result["memento_judgement"]["reward"] == 1.0 and bank.count() == 1
 
 
 async def test_eval_mode_reads_cases_but_writes_nothing(
@@ -118,7 +118,7 @@ async def test_eval_mode_reads_cases_but_writes_nothing(
         middleware=[MementoMiddleware(bank, embedder, mode="eval")],
     )
     result = await evaluate.ainvoke({"messages": [("user", SECOND)], "ground_truth": "396"})
-    assert len(result["memento_cases"]) == 1 and result["memento_judgement"].reward == 1.0
+    assert len(result["memento_cases"]) == 1 and result["memento_judgement"]["reward"] == 1.0
     assert bank.count() == 1 and bank.count_visits() == 0
 
 
@@ -135,7 +135,7 @@ async def test_the_candidates_left_unread_get_their_visits_as_in_the_graph(
         )
     agent = create_agent(_solve("17*23+6", "397"), [calculator_tool], middleware=[memento])
     third = await agent.ainvoke({"messages": [("user", "What is 17*23+6?")], "ground_truth": "397"})
-    (shown,) = [c.case_id for c in third["memento_cases"]]
+    (shown,) = [c["case_id"] for c in third["memento_cases"]]
     run_visits = [v for v in bank.list_visits() if v.target == 1.0 and v.run_id]
     latest = max(run_visits, key=lambda v: v.created_at).run_id
     visits = {(v.case_id == shown, v.retrieved) for v in bank.list_visits() if v.run_id == latest}

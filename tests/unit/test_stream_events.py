@@ -35,6 +35,7 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
         "plan",
         "step",
         "tool_call",
+        "plan",  # the planner answers directly: still a plan event, with the answer
         "reward",
         "case_written",
         "q_updated",
@@ -45,7 +46,11 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
     assert chosen["case_id"] == first_id and chosen["question"] == TASK
     assert chosen["q"] == 0.0  # no visits yet: contrastive Q of an untried case (q0 - q0)
     assert chosen["probability"] == 1.0  # the only candidate
-    assert by_kind["plan"]["steps"] == ["compute the expression"]
+    plans = [e for e in events if e["event"] == "plan"]
+    assert plans == [
+        {"event": "plan", "cycle": 1, "steps": ["compute the expression"], "final_answer": None},
+        {"event": "plan", "cycle": 2, "steps": [], "final_answer": "396"},
+    ]
     assert by_kind["tool_call"] == {
         "event": "tool_call",
         "name": "calculate",

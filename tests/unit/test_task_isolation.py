@@ -7,8 +7,6 @@ none of the first task's step results, and run its own steps.
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -16,7 +14,7 @@ from graphs import State, build_graph
 from memory import Case, CaseBank
 from nodes import MementoDeps
 from tests.conftest import make_context
-from tests.fakes import final_plan_reply, plan_reply, scripted, tool_call
+from tests.fakes import final_plan_reply, plan_reply, run_task, scripted, tool_call
 
 FIRST = {"task": "What is 17 * 23 + 4?", "ground_truth": "395"}
 
@@ -49,7 +47,7 @@ async def test_a_second_task_on_a_thread_is_judged_against_its_own_truth(
     graph = _graph(bank, embedder, calculator_tool, model, InMemorySaver())
     config = {"configurable": {"thread_id": "t"}}
     await graph.ainvoke(FIRST, config, context=make_context())
-    second = await graph.ainvoke({"task": "Name a colour."}, config, context=make_context())
+    second = await run_task(graph, {"task": "Name a colour."}, config, context=make_context())
     assert second["truth"] is None
     assert second["judgement"].method == "self" and second["judgement"].reward == 0.0
     assert "395" not in second["judgement"].rationale
@@ -65,8 +63,8 @@ async def test_a_second_task_runs_its_own_steps_and_sees_none_of_the_first(
     config = {"configurable": {"thread_id": "t"}}
     await graph.ainvoke(FIRST, config, context=make_context())
     calls_before = len(model.calls)
-    second = await graph.ainvoke(
-        {"task": "What is 2 * 3?", "ground_truth": "6"}, config, context=make_context()
+    second = await run_task(
+        graph, {"task": "What is 2 * 3?", "ground_truth": "6"}, config, context=make_context()
     )
     assert second["judgement"].reward == 1.0 and second["final_answer"] == "6"
     assert [r.tool_calls[0].args for r in second["step_results"]] == [{"expression": "2*3"}]
@@ -92,13 +90,13 @@ async def test_a_task_on_a_used_thread_ends_as_it_would_on_a_fresh_one(
     await used.ainvoke(
         {"task": "What is 1 + 1?", "ground_truth": "2"}, config, context=make_context(mode="eval")
     )
-    on_used = await used.ainvoke(task, config, context=make_context(mode="eval"))
+    on_used = await run_task(used, task, config, context=make_context(mode="eval"))
     fresh = _graph(bank, embedder, calculator_tool, scripted(*_solve("2*3", "6")), InMemorySaver())
-    on_fresh = await fresh.ainvoke(
-        task, {"configurable": {"thread_id": "new"}}, context=make_context(mode="eval")
+    on_fresh = await run_task(
+        fresh, task, {"configurable": {"thread_id": "new"}}, context=make_context(mode="eval")
     )
     per_run = {"run_id"}
-    for name in (f.name for f in fields(State)):
+    for name in State.model_fields:
         if name not in per_run:
             assert _comparable(on_used.get(name)) == _comparable(on_fresh.get(name)), name
 
@@ -122,8 +120,11 @@ async def test_a_retried_update_stores_no_visit_twice(
     saver = InMemorySaver()
     graph = _graph(bank, embedder, calculator_tool, scripted(final_plan_reply("396")), saver)
     config = {"configurable": {"thread_id": "t"}}
-    result = await graph.ainvoke(
-        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"}, config, context=make_context()
+    result = await run_task(
+        graph,
+        {"task": "What is 17 * 23 + 5?", "ground_truth": "396"},
+        config,
+        context=make_context(),
     )
     assert result["visits_recorded"] == 1 and bank.count_visits() == 1
     history = [s async for s in graph.aget_state_history(config)]
@@ -156,7 +157,8 @@ async def test_a_seed_makes_a_run_reproducible_and_each_task_draws_anew(
         graph = _graph(bank, embedder, calculator_tool, scripted(*replies))
         sampled = []
         for t in range(5):
-            result = await graph.ainvoke(
+            result = await run_task(
+                graph,
                 {"task": f"What is {t} plus one?"},
                 context=make_context(mode="train", top_k=2, num_candidates=12, seed=7),
             )

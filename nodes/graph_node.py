@@ -1,0 +1,90 @@
+"""A node as LangGraph runs it: async and sync, with JSON-native updates and traced events.
+
+- **Sync and async.** A node is a `Runnable` with both paths, so `graph.ainvoke` and
+  `graph.invoke` both work. The async path runs the node on the caller's event loop; the sync
+  path runs the same coroutine on a private event loop in a worker thread (the caller's thread
+  may already run a loop, as in Jupyter). Resources bound to another loop, such as MCP sessions
+  opened with `async with client.session(...)`, cannot be used from that private loop: with
+  MCP tools, call `ainvoke` / `astream` in the loop that opened the sessions.
+- **JSON-native updates.** Records (`Plan`, `Judgement`, ...) are dumped to plain dicts, so a
+  checkpointer never stores a pickled class (`graphs.state` validates them back).
+- **Events for tracers.** Every progress event a node writes goes to `stream_mode="custom"`
+  and is also dispatched as a LangChain custom callback event named after its kind
+  (`case_chosen`, `plan`, `reward`, ...), which `astream_events(version="v2")`, LangSmith and
+  any callback handler see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import adispatch_custom_event
+from langchain_core.runnables import Runnable, RunnableConfig
+from langgraph.runtime import get_runtime
+from langgraph.types import Overwrite
+from pydantic import BaseModel
+
+from nodes.deps import Node
+
+if TYPE_CHECKING:
+    from graphs.state import State
+
+
+class GraphNode(Runnable[Any, dict[str, Any]]):
+    """A node with a sync and an async path (see the module docstring).
+
+    It makes no run of its own: LangGraph already traces each node as a run named after it
+    and calls this in that run's config context, whose runtime (`get_runtime`) and callbacks
+    the node's model calls and events use.
+    """
+
+    def __init__(self, name: str, node: Node) -> None:
+        self.name = name
+        self._node = node
+
+    def invoke(
+        self, input: State, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        context = contextvars.copy_context()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"memento-{self.name}") as pool:
+            return pool.submit(context.run, asyncio.run, self.ainvoke(input, config)).result()
+
+    async def ainvoke(
+        self, input: State, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        runtime = get_runtime()
+        write = runtime.stream_writer
+        pending: list[asyncio.Future[None]] = []
+
+        def write_and_dispatch(event: Any) -> None:
+            write(event)
+            kind = event.get("event", "memento") if isinstance(event, dict) else "memento"
+            pending.append(asyncio.ensure_future(adispatch_custom_event(str(kind), event)))
+
+        try:
+            update = await self._node(input, runtime.override(stream_writer=write_and_dispatch))
+        finally:
+            await asyncio.gather(*pending)
+        return jsonable(update)
+
+
+def graph_node(name: str, node: Node) -> GraphNode:
+    """The node, named, as LangGraph should run it (`builder.add_node(graph_node(...))`)."""
+    return GraphNode(name, node)
+
+
+def jsonable(value: Any) -> Any:
+    """The value with every pydantic record dumped to JSON-native dicts, inside lists, dicts
+    and `Overwrite` too."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Overwrite):
+        return Overwrite(jsonable(value.value))
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    return value
