@@ -24,15 +24,10 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.tools import StructuredTool
 
-from benchmarks.bank_scale import location_for
-from benchmarks.graph_overhead import Clock, TimedModel, script
+from benchmarks.graph_overhead import Clock, script, scripted_graph
 from benchmarks.report import emit, percentiles
-from benchmarks.scale_data import SyntheticBank
-from graphs import MementoContext, build_graph
-from memory import CaseBank
 from memory.embedding_cache import CachedEmbedder
 from memory.minilm import MiniLMEmbedder
-from nodes import MementoDeps
 
 
 class TimedEmbedder(Embeddings):
@@ -69,16 +64,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     timed = TimedEmbedder(MiniLMEmbedder())
     timed.embed_query("warm-up: the ONNX session loads here")
     embedder = CachedEmbedder(timed)
-    bank = CaseBank(location_for(args.store, folder), dim=384)
-    with bank.bulk_import():
-        for chunk in SyntheticBank(args.bank_size).case_chunks():
-            bank.add_many(chunk)
-    current: dict[str, TimedModel] = {}
-    deps = MementoDeps(
-        bank=bank, embedder=embedder, tools=[tool], chat_model=lambda ctx, role: current["m"]
-    )
-    graph = build_graph(deps)
-    context = MementoContext(store=bank.location, base_url="http://127.0.0.1:9/v1")
+    bank, graph, context, current = scripted_graph(args, folder, embedder, tool)
     rounds: dict[str, dict[str, Any]] = {}
     with bank:
         for name in ("first", "repeated"):

@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
+from langgraph.graph.state import CompiledStateGraph
 
 from benchmarks.bank_scale import location_for
 from benchmarks.report import emit, percentiles
@@ -73,12 +75,11 @@ def script(i: int) -> TimedModel:
     return TimedModel(messages=iter(replies), calls=[])
 
 
-async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    clock = Clock()
-    tool = StructuredTool.from_function(
-        clock.calculate, name="calculate", description="Evaluate an arithmetic expression."
-    )
-    embedder = HashingEmbedder(dim=384)
+def scripted_graph(
+    args: argparse.Namespace, folder: Path, embedder: Embeddings, tool: StructuredTool
+) -> tuple[CaseBank, CompiledStateGraph, MementoContext, dict[str, TimedModel]]:
+    """The compiled graph over a synthetic bank of `args.bank_size` cases (engine `args.store`)
+    whose models are whatever `current["m"]` holds when a task runs (set it per task)."""
     bank = CaseBank(location_for(args.store, folder), dim=384)
     with bank.bulk_import():
         for chunk in SyntheticBank(args.bank_size).case_chunks():
@@ -87,8 +88,16 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     deps = MementoDeps(
         bank=bank, embedder=embedder, tools=[tool], chat_model=lambda ctx, role: current["m"]
     )
-    graph = build_graph(deps)
     context = MementoContext(store=bank.location, base_url="http://127.0.0.1:9/v1")
+    return bank, build_graph(deps), context, current
+
+
+async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    clock = Clock()
+    tool = StructuredTool.from_function(
+        clock.calculate, name="calculate", description="Evaluate an arithmetic expression."
+    )
+    bank, graph, context, current = scripted_graph(args, folder, HashingEmbedder(dim=384), tool)
     totals, overheads = [], []
     with bank:
         for i in range(args.tasks + args.warmup):
