@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from memento.cli import cases, run
 from memento.cli import eval as eval_command
 from memento.cli import local_llm as local_llm_command
+from memento.cli import mcp as mcp_command
 from memento.cli import tools as tools_command
 
-SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command)
+SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command, mcp_command)
 
 # Failures a user can fix from the message alone: shown without a traceback. By module, since
 # an error class can only have been raised if its module was imported.

@@ -1,0 +1,38 @@
+"""`memento mcp`: serve the case bank's learned retrieval as MCP tools (`memento.mcp_memory`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from memento.cli.options import add_settings_options, settings_from_args
+
+# The server, the bank and the embedder are imported by the command, not at start-up.
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "mcp", help="serve the case bank as MCP tools (retrieve_cases, report_outcome)"
+    )
+    add_settings_options(parser)
+    parser.add_argument(
+        "--transport", choices=("stdio", "streamable-http"), default="stdio", help="(stdio)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="streamable-http address")
+    parser.add_argument("--port", type=int, default=8000, help="streamable-http port (8000)")
+    parser.set_defaults(func=mcp_command)
+
+
+def mcp_command(args: argparse.Namespace) -> int:
+    from graphs.resources import default_embedder
+    from memento.mcp_memory import CaseMemory, build_server
+    from memory import CaseBank, embedding_dim
+    from memory.embedding_cache import CachedEmbedder
+    from nodes import MementoDeps
+
+    ctx = settings_from_args(args).context
+    embedder = CachedEmbedder(default_embedder(ctx))
+    with CaseBank(ctx.store, dim=embedding_dim(embedder)) as bank:
+        deps = MementoDeps(bank=bank, embedder=embedder)
+        memory = CaseMemory(bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx))
+        build_server(memory, host=args.host, port=args.port).run(transport=args.transport)
+    return 0

@@ -1,0 +1,259 @@
+"""Memento's learned case memory as an MCP server, for agents built on any framework.
+
+Two tools over one bank, with the policy of `memory.retrieval` (no copy of it):
+
+- `retrieve_cases(task, k?, mode?)`: the K cases read for the task, each with its similarity,
+  Q and probability under mu, and a `retrieval_id` the server remembers with the task's vector
+  and the candidates shown and left unread.
+- `report_outcome(retrieval_id, answer, reward | ground_truth, plan?)`: judges the answer
+  (a ground truth is scored by `measured_judgement`; a reward the client gives is self-judged),
+  writes the task as a case and records the visits of the cases read and, for contrastive
+  credit, the candidates left unread. The retrieval id is the visits' run id, so a repeated
+  report stores nothing new.
+
+Run it with ``memento mcp`` (stdio) or ``memento mcp --transport streamable-http``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import get_args
+
+import anyio
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from mcp.server.fastmcp import FastMCP
+from pydantic import BaseModel
+
+from graphs.context import MementoContext
+from memory import Case, CaseBank, QEstimator
+from memory.provenance import provenance_for
+from memory.retrieval import choose_cases, rank_cases, record_visits
+from memory.soft_policy import Mode
+from nodes.judge import measured_judgement
+from nodes.schemas import Judgement, RetrievedCase
+
+MAX_REMEMBERED = 10_000
+"""Retrievals kept for a report; the oldest are forgotten first."""
+
+
+class MemoryToolError(ValueError):
+    """A call the client can fix from the message alone (shown to it as the tool's error)."""
+
+
+class Retrieval(BaseModel):
+    """What `retrieve_cases` returns: the id to report the outcome with, and the cases read."""
+
+    retrieval_id: str
+    namespace: str
+    mode: Mode
+    cases: list[RetrievedCase]
+
+
+class Outcome(BaseModel):
+    """What `report_outcome` returns: the case written and the visits recorded."""
+
+    retrieval_id: str
+    case_id: str | None
+    reward: float | None
+    method: str
+    provenance: str | None
+    visits: int
+    already_reported: bool = False
+
+
+@dataclass
+class _Pending:
+    task: str
+    vector: list[float]
+    shown: list[str]
+    unread: list[str]
+    mode: Mode
+    outcome: Outcome | None = None
+
+
+class CaseMemory:
+    """The read and write side of one namespace's bank, for calls that arrive one by one."""
+
+    def __init__(
+        self,
+        bank: CaseBank,
+        embedder: Embeddings,
+        estimator: QEstimator,
+        ctx: MementoContext,
+        rng: np.random.Generator,
+    ) -> None:
+        self.bank, self.embedder, self.estimator, self.ctx, self.rng = (
+            bank,
+            embedder,
+            estimator,
+            ctx,
+            rng,
+        )
+        self._pending: dict[str, _Pending] = {}
+        self._lock = threading.Lock()  # the estimator and the rng are not thread-safe
+
+    def retrieve(self, task: str, k: int | None = None, mode: str | None = None) -> Retrieval:
+        """The cases read for `task` (K from the settings unless given; mode likewise)."""
+        task = task.strip()
+        if not task:
+            raise MemoryToolError("task is empty")
+        k = self.ctx.top_k if k is None else k
+        if not 1 <= k <= self.ctx.num_candidates:
+            raise MemoryToolError(f"k must be in [1, {self.ctx.num_candidates}], got {k}")
+        mode = mode or self.ctx.mode
+        if mode not in get_args(Mode):
+            raise MemoryToolError(f"mode must be one of {list(get_args(Mode))}, got {mode!r}")
+        vector = [float(x) for x in self.embedder.embed_query(task)]
+        with self._lock:
+            ranked = rank_cases(
+                self.bank,
+                self.estimator,
+                vector,
+                namespace=self.ctx.namespace,
+                limit=self.ctx.num_candidates,
+                alpha=self.ctx.alpha,
+                min_similarity=self.ctx.min_similarity,
+            )
+            chosen = choose_cases(ranked, k, alpha=self.ctx.alpha, mode=mode, rng=self.rng)
+            read = [r.case.id for r in chosen]
+            retrieval_id = uuid.uuid4().hex
+            unread = [r.case.id for r in ranked if r.case.id not in set(read)]
+            self._pending[retrieval_id] = _Pending(task, vector, read, unread, mode)
+            while len(self._pending) > MAX_REMEMBERED:
+                del self._pending[next(iter(self._pending))]
+        cases = [RetrievedCase.from_ranked(r) for r in chosen]
+        return Retrieval(
+            retrieval_id=retrieval_id, namespace=self.ctx.namespace, mode=mode, cases=cases
+        )
+
+    def report(
+        self,
+        retrieval_id: str,
+        answer: str,
+        *,
+        reward: float | None = None,
+        ground_truth: str | None = None,
+        plan: list[str] | None = None,
+    ) -> Outcome:
+        """Judge the answer, write the case and record the visits (once per retrieval)."""
+        judgement = self._judge(answer.strip(), reward, ground_truth)
+        with self._lock:
+            pending = self._pending.get(retrieval_id)
+            if pending is None:
+                raise MemoryToolError(
+                    f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases first "
+                    "(retrievals are forgotten when the server restarts)"
+                )
+            if pending.outcome is not None:
+                return pending.outcome.model_copy(update={"visits": 0, "already_reported": True})
+            pending.outcome = self._learn(retrieval_id, pending, answer.strip(), judgement, plan)
+            return pending.outcome
+
+    def _judge(self, answer: str, reward: float | None, truth: str | None) -> Judgement:
+        if (reward is None) == (not truth):
+            raise MemoryToolError("give exactly one of reward (0 to 1) and ground_truth")
+        if reward is not None:
+            if not 0.0 <= reward <= 1.0:
+                raise MemoryToolError(f"reward must be in [0, 1], got {reward}")
+            return Judgement(reward=reward, method="self", rationale="reward reported by client")
+        scorer = self.ctx.scorer
+        judgement = measured_judgement(answer, truth or "", scorer)
+        if judgement is None:
+            raise MemoryToolError(
+                f"scorer {scorer!r} needs a judge model, which this server does not call: "
+                "set scorer to auto, exact or numeric, or report a reward"
+            )
+        return judgement
+
+    def _learn(
+        self,
+        retrieval_id: str,
+        pending: _Pending,
+        answer: str,
+        judgement: Judgement,
+        plan: list[str] | None,
+    ) -> Outcome:
+        against_truth = judgement.method != "self"
+        if pending.mode == "eval":  # evaluation reads the bank and never writes it
+            return Outcome(
+                retrieval_id=retrieval_id,
+                case_id=None,
+                reward=judgement.reward,
+                method=judgement.method,
+                provenance=None,
+                visits=0,
+            )
+        now = time.time()
+        plan = [str(step) for step in plan or []]
+        case = Case(
+            id="",
+            namespace=self.ctx.namespace,
+            question=pending.task,
+            plan=plan,
+            answer=answer,
+            reward=float(judgement.reward or 0.0),
+            judge_rationale=judgement.rationale,
+            run_id=retrieval_id,
+            created_at=now,
+            updated_at=now,
+            provenance=provenance_for(against_truth=against_truth, tool_texts=[answer, *plan]),
+        )
+        stored = self.bank.add(case, pending.vector)
+        visits = 0
+        if pending.shown:
+            visits = record_visits(
+                self.bank,
+                self.estimator,
+                [pending.shown],
+                [pending.vector],
+                [float(judgement.reward or 0.0)],
+                namespace=self.ctx.namespace,
+                run_id=retrieval_id,
+                unread_ids=pending.unread,
+            )
+        return Outcome(
+            retrieval_id=retrieval_id,
+            case_id=stored.id,
+            reward=judgement.reward,
+            method=judgement.method,
+            provenance=stored.provenance,
+            visits=visits,
+        )
+
+
+def build_server(memory: CaseMemory, *, host: str = "127.0.0.1", port: int = 8000) -> FastMCP:
+    """The MCP server with `retrieve_cases` and `report_outcome` over `memory`."""
+    server = FastMCP("memento-memory", host=host, port=port, log_level="WARNING")
+
+    @server.tool()
+    async def retrieve_cases(task: str, k: int | None = None, mode: str | None = None) -> dict:
+        """Past cases (question, plan, answer, reward, provenance) that should help with `task`,
+        ranked by a learned Q, with a retrieval_id to pass to report_outcome afterwards.
+        mode: "train" samples cases (exploration), "eval" takes the top K by Q."""
+        result = await anyio.to_thread.run_sync(memory.retrieve, task, k, mode)
+        return result.model_dump(mode="json")
+
+    @server.tool()
+    async def report_outcome(
+        retrieval_id: str,
+        answer: str,
+        reward: float | None = None,
+        ground_truth: str | None = None,
+        plan: list[str] | None = None,
+    ) -> dict:
+        """Report how the task of a retrieve_cases call went: the final answer and either its
+        reward (0 to 1, recorded as self-judged) or the ground truth to score it against. The
+        task is stored as a case and the retrieved cases are credited; reporting twice is a
+        no-op."""
+        result = await anyio.to_thread.run_sync(
+            lambda: memory.report(
+                retrieval_id, answer, reward=reward, ground_truth=ground_truth, plan=plan
+            )
+        )
+        return result.model_dump(mode="json")
+
+    return server

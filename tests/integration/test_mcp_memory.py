@@ -1,0 +1,170 @@
+"""`memento mcp` for real: the case bank served over stdio and streamable HTTP, called through
+langchain-mcp-adapters as another framework's agent would call it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import BaseTool
+from langchain_mcp_adapters.client import MultiServerMCPClient
+from langchain_mcp_adapters.tools import load_mcp_tools
+
+from memory import CaseBank
+from nodes.models import message_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.integration
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "MEMENTO_CONFIG": ""}
+
+
+def _serve(store: Path, *extra: str) -> list[str]:
+    return ["-m", "memento", "mcp", "--store", str(store), "--namespace", "team-a", *extra]
+
+
+async def call(tools: dict[str, BaseTool], name: str, **args: Any) -> ToolMessage:
+    call = {"type": "tool_call", "name": name, "args": args, "id": "1"}
+    return await tools[name].ainvoke(call)
+
+
+async def ok(tools: dict[str, BaseTool], name: str, **args: Any) -> dict[str, Any]:
+    message = await call(tools, name, **args)
+    assert message.status == "success", message_text(message)
+    return json.loads(message_text(message))
+
+
+async def learn_over(client: MultiServerMCPClient) -> dict[str, Any]:
+    """Two answered tasks, then a third that reads one of them, reported, then read again."""
+    async with client.session("memory") as session:
+        tools = {tool.name: tool for tool in await load_mcp_tools(session)}
+        assert set(tools) == {"retrieve_cases", "report_outcome"}
+        for task in ("What is 17 * 23 + 4?", "What is 17 times 23 plus 4?"):
+            first = await ok(tools, "retrieve_cases", task=task)
+            outcome = await ok(
+                tools, "report_outcome", retrieval_id=first["retrieval_id"], answer="395",
+                ground_truth="395",
+            )  # fmt: skip
+            assert outcome["reward"] == 1.0 and outcome["provenance"] == "ground_truth"
+        task = "What is 17 * 23 + 5?"
+        looked = await ok(tools, "retrieve_cases", task=task, k=2, mode="eval")
+        q_before = {case["case_id"]: case["q"] for case in looked["cases"]}
+        assert len(q_before) == 2  # an unreported retrieval teaches nothing
+        before = await ok(tools, "retrieve_cases", task=task, k=1)
+        assert before["namespace"] == "team-a" and len(before["cases"]) == 1
+        (read,) = before["cases"]
+        assert set(read) >= {"case_id", "question", "plan", "answer", "reward", "provenance"}
+        assert read["q"] == q_before[read["case_id"]] and 0 < read["probability"] <= 1
+        (unread,) = set(q_before) - {read["case_id"]}
+        report = {"retrieval_id": before["retrieval_id"], "answer": "396", "reward": 1.0}
+        outcome = await ok(tools, "report_outcome", **report, plan=["multiply", "add 5"])
+        assert outcome["visits"] == 2 and outcome["provenance"] == "self_judged"
+        again = await ok(tools, "report_outcome", **report)
+        assert again["already_reported"] and again["visits"] == 0
+        assert again["case_id"] == outcome["case_id"]
+        after = await ok(tools, "retrieve_cases", task=task, k=3, mode="eval")
+        q_after = {case["case_id"]: case["q"] for case in after["cases"]}
+        assert outcome["case_id"] in q_after  # the reported task is a case now
+        assert q_after[read["case_id"]] > q_before[read["case_id"]]  # read, and it earned 1
+        assert q_after[unread] < q_before[unread]  # the task earned 1 without it
+
+        for args, error in [
+            ({"retrieval_id": "nope", "answer": "1", "reward": 1.0}, "unknown retrieval_id"),
+            ({"retrieval_id": after["retrieval_id"], "answer": "1", "reward": 2.0}, "[0, 1]"),
+            ({"retrieval_id": after["retrieval_id"], "answer": "1"}, "exactly one of"),
+        ]:
+            failed = await call(tools, "report_outcome", **args)
+            assert failed.status == "error" and error in message_text(failed)
+        failed = await call(tools, "retrieve_cases", task="x", mode="greedy")
+        assert failed.status == "error" and "mode must be one of" in message_text(failed)
+        return {"read": read["case_id"], "unread": unread, "run": before["retrieval_id"]}
+
+
+def _check_bank(store: Path, ids: dict[str, Any]) -> None:
+    with CaseBank(str(store), dim=None) as bank:
+        assert bank.count(namespace="team-a") == 3
+        visits = {
+            case: [(v.retrieved, v.target) for v in bank.list_visits(case_id=ids[case])
+                   if v.run_id == ids["run"]]
+            for case in ("read", "unread")
+        }  # fmt: skip
+    assert visits == {"read": [(True, 1.0)], "unread": [(False, 1.0)]}  # once each, repeat or not
+
+
+async def test_case_memory_over_stdio(tmp_path: Path) -> None:
+    store = tmp_path / "bank"
+    connection = {
+        "transport": "stdio",
+        "command": sys.executable,
+        "args": _serve(store),
+        "env": _env(),
+        "cwd": str(ROOT),
+    }
+    ids = await learn_over(MultiServerMCPClient({"memory": connection}))
+    _check_bank(store, ids)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving_http(tmp_path: Path, store: Path) -> Iterator[str]:
+    port = _free_port()
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, *_serve(store, "--transport", "streamable-http", "--port", str(port))],
+            cwd=ROOT,
+            env=_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_until_listening(port, process, log_path)
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"memento mcp exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"memento mcp did not listen within 120 s:\n{log.read_text()[-3000:]}")
+
+
+async def test_case_memory_over_streamable_http(tmp_path: Path) -> None:
+    store = tmp_path / "bank"
+    with serving_http(tmp_path, store) as url:
+        client = MultiServerMCPClient({"memory": {"transport": "streamable_http", "url": url}})
+        ids = await learn_over(client)
+    _check_bank(store, ids)  # once the server has let the bank go (a local store has one writer)
