@@ -83,6 +83,8 @@ class MementoStore(BaseStore):
     def __init__(self, bank: CaseBank, embedder: Embeddings) -> None:
         self.bank = bank
         self.embedder = embedder
+        self._namespaces: tuple[tuple[int, int], list[tuple[str, ...]]] = ((-1, -1), [])
+        self._writes = 0  # puts and deletes through this store
 
     def __repr__(self) -> str:
         return f"MementoStore(bank={self.bank.location!r}, engine={self.bank.engine!r})"
@@ -160,13 +162,27 @@ class MementoStore(BaseStore):
         ]
 
     def _store_namespaces(self) -> list[tuple[str, ...]]:
-        """Every bank namespace that has a tuple (this reads every case's namespace)."""
+        """Every bank namespace that has a tuple.
+
+        Finding them reads every case (the engines have no distinct-values query; see
+        `benchmarks/store_namespaces.py`), so they are kept until the number of cases changes
+        (a run's new case; an indexed count, well under 1 ms) or this store puts or deletes.
+        Only a delete elsewhere (`memento cases delete` on a shared server bank) balanced by
+        a new case in between two calls can leave a new namespace unseen until the next write.
+        """
+        version = (self.bank.count(), self._writes)
+        held_version, held = self._namespaces
+        if version == held_version:
+            return held
         names = {case.namespace for case in self.bank.list_cases()}
-        return [ns for name in names if (ns := store_namespace(name)) is not None]
+        found = [ns for name in names if (ns := store_namespace(name)) is not None]
+        self._namespaces = (version, found)
+        return found
 
     # -- writes ---------------------------------------------------------------------------------
     def _put(self, op: PutOp) -> None:
         namespace = bank_namespace(op.namespace)
+        self._writes += 1
         held = self.bank.get(op.key) if _is_uuid(op.key) else None
         if held is not None and held.namespace != namespace:
             held = None  # a key in another namespace is not this namespace's case
