@@ -193,3 +193,19 @@ def test_quarantined_cases_are_listed_for_review_but_never_found_by_a_query(
     key = _put(store, ALICE, {**SUM, "provenance": "quarantined"})
     assert [i.key for i in store.search(ALICE)] == [key]
     assert store.search(ALICE, query="17 * 23") == []
+
+
+def test_namespaces_written_by_runs_or_deleted_show_at_the_next_call(
+    store: MementoStore, bank: CaseBank
+) -> None:
+    key = _put(store, ALICE, SUM)
+    assert store.list_namespaces() == [ALICE]
+    now = time.time()
+    run_case = Case(
+        id="", namespace="memento:bob", question="q", reward=1, created_at=now, updated_at=now
+    )
+    bank.add(run_case, [1.0] + [0.0] * 63)  # as a graph run writes: past the store
+    assert store.list_namespaces() == [ALICE, BOB]
+    assert len(store.search(("memento",))) == 2
+    store.delete(ALICE, key)
+    assert store.list_namespaces() == [BOB]
