@@ -10,6 +10,10 @@ sees them in its system message. After the agent, it judges the final answer (ag
 writes the task as a case and records a visit (s, c_k, r) for each retrieved case: the
 paper's single-step soft-Q update. A task that cannot be judged writes nothing; nor does
 `mode="eval"`.
+
+One middleware serves many users: `namespace=("memento", "{user_id}")` is filled per run
+from the agent's context (or `config["configurable"]`), and a run without the value fails
+instead of reading and writing a namespace others share (`memory.store_namespaces`).
 """
 
 from __future__ import annotations
