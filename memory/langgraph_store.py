@@ -29,7 +29,8 @@ curated with the tools they already use.
   beside the old one, which stays until it is deleted. Putting a case that exists unchanged
   does nothing (a put is idempotent; attempts count runs, not edits). A new case's provenance
   is "imported" (unverified: shown apart, never as a success) unless the value names another.
-  `delete` removes the case and its visits, and with them the credit they carried.
+  `delete` removes the case and its visits, and with them the credit they carried. A case is
+  always indexed by its question (a put's `index` is ignored); there are no TTLs.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ from memory.store_values import matches_filter
 
 _KEPT_BY_BANK = frozenset({"id", "namespace"})  # the item's key and namespace
 _SET_BY_BANK = frozenset({"attempts", "created_at", "updated_at"})  # ignored when put
-_TIMES = {"created_at", "updated_at"}  # the item's own times
+_TIMES = frozenset({"created_at", "updated_at"})  # the item's own times
 _WRITABLE = frozenset(Case.model_fields) - _KEPT_BY_BANK - _SET_BY_BANK
 
 
@@ -265,7 +266,7 @@ def _item_fields(case: Case) -> dict[str, Any]:
     """A case's item value (all but its id and namespace, which are key and namespace) and
     times."""
     return {
-        "value": case.model_dump(mode="json", exclude=set(_KEPT_BY_BANK) | _TIMES),
+        "value": case.model_dump(mode="json", exclude=set(_KEPT_BY_BANK | _TIMES)),
         "created_at": datetime.fromtimestamp(case.created_at, tz=UTC),
         "updated_at": datetime.fromtimestamp(case.updated_at, tz=UTC),
     }
