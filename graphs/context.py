@@ -22,6 +22,12 @@ from typing import Any, Literal, get_args, get_origin
 
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.redaction import mark_secret_variable
+from memory.store_namespaces import (
+    LABEL_PATTERN,
+    LABEL_RULE,
+    NamespaceTemplateError,
+    check_template,
+)
 
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
@@ -198,6 +204,23 @@ class MementoContext:
             "_ . @ : - (default 'default'; $MEMENTO_NAMESPACE when not given)."
         ),
     )
+    namespace_template: str | None = field(
+        default_factory=_from_env(None, "MEMENTO_NAMESPACE_TEMPLATE"),
+        metadata=_describe(
+            "Per-run namespace in place of 'namespace', e.g. 'memento:{user_id}' (the "
+            "LangGraph store namespace ('memento', <user_id>); ':' separates its labels). Each "
+            "{name} is filled from this context (user_id) or the run's config['configurable'], "
+            "with letters, digits and _ @ - only; a missing value fails the run "
+            "($MEMENTO_NAMESPACE_TEMPLATE when not given)."
+        ),
+    )
+    user_id: str | None = field(
+        default=None,
+        metadata=_describe(
+            "Whose memory the run reads and writes: fills {user_id} in namespace_template "
+            "(letters, digits and _ @ -)."
+        ),
+    )
     seed: int | None = field(
         default=None, metadata=_describe("Seed of the case sampling (train mode).")
     )
@@ -244,6 +267,7 @@ class MementoContext:
             raise ContextError(
                 f"context field 'namespace' must be {NAMESPACE_RULE}; got {self.namespace!r}"
             )
+        self._check_namespace_template()
         if self.top_k > self.num_candidates:
             raise ContextError(
                 f"context field 'top_k' ({self.top_k}) exceeds 'num_candidates' "
@@ -253,6 +277,17 @@ class MementoContext:
             raise ContextError(
                 "context field 'credit' = 'contrastive' needs gamma 0 (contrastive Q is a "
                 "difference, not a value to bootstrap from): set credit to 'shared' for gamma > 0"
+            )
+
+    def _check_namespace_template(self) -> None:
+        if self.namespace_template is not None:
+            try:
+                check_template(self.namespace_template)
+            except NamespaceTemplateError as exc:
+                raise ContextError(f"context field 'namespace_template': {exc}") from None
+        if self.user_id is not None and not LABEL_PATTERN.fullmatch(self.user_id):
+            raise ContextError(
+                f"context field 'user_id' must be {LABEL_RULE}; got {self.user_id!r}"
             )
 
     @classmethod

@@ -5,6 +5,7 @@ settings in their own app.
 
     from memento import MementoContext, build_graph, open_resources, load_settings
     from memento import CaseBankRetriever, MementoMiddleware   # LangChain surfaces
+    from memento import MementoStore                            # the bank as a LangGraph store
 
 Names are imported on first use (PEP 562): `memento --help`, `memento cases list` and the local
 model server (`python -m memento.llama_server`) load this package too, and must not wait for
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from graphs.settings import ConfigError, MementoSettings, load_settings
     from memento.middleware import MementoMiddleware
     from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
+    from memory.langgraph_store import MementoStore
     from nodes import MementoDeps, ModelEndpointError
 
 _LAZY = {
@@ -35,6 +37,7 @@ _LAZY = {
     "MementoDeps": "nodes",
     "MementoMiddleware": "memento.middleware",
     "MementoSettings": "graphs.settings",
+    "MementoStore": "memory.langgraph_store",
     "ModelEndpointError": "nodes",
     "Output": "graphs",
     "ParametricQ": "memory",
@@ -57,6 +60,7 @@ __all__ = [
     "MementoDeps",
     "MementoMiddleware",
     "MementoSettings",
+    "MementoStore",
     "ModelEndpointError",
     "Output",
     "ParametricQ",

@@ -10,6 +10,10 @@ sees them in its system message. After the agent, it judges the final answer (ag
 writes the task as a case and records a visit (s, c_k, r) for each retrieved case: the
 paper's single-step soft-Q update. A task that cannot be judged writes nothing; nor does
 `mode="eval"`.
+
+One middleware serves many users: `namespace=("memento", "{user_id}")` is filled per run
+from the agent's context (or `config["configurable"]`), and a run without the value fails
+instead of reading and writing a namespace others share (`memory.store_namespaces`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from graphs.context import Scorer
@@ -32,6 +37,14 @@ from memento.agent_runs import answer_of, case_of, task_of, tool_results
 from memory import CaseBank, KernelQ, QEstimator
 from memory.retrieval import choose_cases, rank_cases, record_visits
 from memory.soft_policy import Mode
+from memory.store_namespaces import (
+    NamespaceTemplate,
+    bank_namespace,
+    check_template,
+    fill_template,
+    is_template,
+    run_values,
+)
 from nodes import prompts
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
 from nodes.plan import format_cases
@@ -73,7 +86,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         num_candidates: int = 32,
         alpha: float = 0.1,
         mode: Mode = "train",
-        namespace: str = "default",
+        namespace: NamespaceTemplate = "default",
         estimator: QEstimator | None = None,
         judge: BaseChatModel | None = None,
         scorer: Scorer = "auto",
@@ -81,12 +94,21 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         min_similarity: float = 0.3,
     ) -> None:
         """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
-        has no ground truth (or `scorer="llm"`)."""
+        has no ground truth (or `scorer="llm"`).
+
+        `namespace` is a bank namespace ("default"), a store tuple (("memento", "alice")), or
+        a template filled per run from the agent's context, then `config["configurable"]`
+        (("memento", "{user_id}")): a run that lacks a value fails, naming it.
+        """
         if not 1 <= k <= num_candidates:
             raise ValueError(f"k must be in [1, num_candidates={num_candidates}], got {k}")
         self.bank = bank
         self.embedder = embedder
         self.k, self.num_candidates, self.alpha = k, num_candidates, alpha
+        if is_template(namespace):
+            check_template(namespace)
+        elif isinstance(namespace, tuple):
+            namespace = bank_namespace(namespace)
         self.mode, self.namespace, self.scorer = mode, namespace, scorer
         self.estimator = estimator or KernelQ(bank, credit="contrastive")  # the graph's default
         self.judge = judge
@@ -99,7 +121,8 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         task = task_of(state["messages"])
         if not task:
             return _fresh_run([], [])
-        return self._retrieve(task, self.embedder.embed_query(task))
+        namespace = self._namespace(runtime)
+        return self._retrieve(task, self.embedder.embed_query(task), namespace)
 
     async def abefore_agent(
         self, state: MementoAgentState, runtime: Runtime[Any]
@@ -107,15 +130,26 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         task = task_of(state["messages"])
         if not task:
             return _fresh_run([], [])
+        namespace = self._namespace(runtime)
         vector = await self.embedder.aembed_query(task)
-        return await asyncio.to_thread(self._retrieve, task, vector)
+        return await asyncio.to_thread(self._retrieve, task, vector, namespace)
 
-    def _retrieve(self, task: str, vector: list[float]) -> dict[str, Any]:
+    def _namespace(self, runtime: Runtime[Any]) -> str:
+        """This run's bank namespace: the fixed one, or the template filled from the run."""
+        if not is_template(self.namespace):
+            return self.namespace  # type: ignore[return-value]
+        try:
+            configurable = get_config().get("configurable") or {}
+        except RuntimeError:  # called outside a run
+            configurable = {}
+        return fill_template(self.namespace, run_values(runtime.context, configurable))
+
+    def _retrieve(self, task: str, vector: list[float], namespace: str) -> dict[str, Any]:
         ranked = rank_cases(
             self.bank,
             self.estimator,
             vector,
-            namespace=self.namespace,
+            namespace=namespace,
             limit=self.num_candidates,
             alpha=self.alpha,
             min_similarity=self.min_similarity,
@@ -139,16 +173,18 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
 
     # -- after the agent: judge, write the case, update Q ------------------------------------
     def after_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        namespace = self._namespace(runtime)
         judgement, prompt = self._measure(state, runtime)
         if judgement is None and prompt is not None:
             judgement = self._ask_judge(prompt)
-        return self._learn(state, judgement)
+        return self._learn(state, judgement, namespace)
 
     async def aafter_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        namespace = self._namespace(runtime)
         judgement, prompt = self._measure(state, runtime)
         if judgement is None and prompt is not None:
             judgement = await self._aask_judge(prompt)
-        return await asyncio.to_thread(self._learn, state, judgement)
+        return await asyncio.to_thread(self._learn, state, judgement, namespace)
 
     def _measure(
         self, state: MementoAgentState, runtime: Runtime[Any]
@@ -181,7 +217,9 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         except Exception as exc:  # a failed judge means unjudged, never a wrong reward
             return Judgement(reward=None, method=method, rationale=f"unjudged: {exc}")
 
-    def _learn(self, state: MementoAgentState, judgement: Judgement | None) -> dict[str, Any]:
+    def _learn(
+        self, state: MementoAgentState, judgement: Judgement | None, namespace: str
+    ) -> dict[str, Any]:
         """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
         dumped = judgement.model_dump(mode="json") if judgement is not None else None
         update: dict[str, Any] = {"memento_judgement": dumped, "ground_truth": None}
@@ -190,7 +228,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
             return update
         run_id = uuid.uuid4().hex
-        case = case_of(state["messages"], task, judgement, self.namespace, run_id)
+        case = case_of(state["messages"], task, judgement, namespace, run_id)
         stored = self.bank.add(case, vector)
         retrieved = [c.case_id for c in _cases_of(state)]
         if retrieved:
@@ -200,7 +238,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
                 [retrieved],
                 [vector],
                 [judgement.reward],
-                namespace=self.namespace,
+                namespace=namespace,
                 run_id=run_id,
                 unread_ids=state.get("memento_unread") or [],
             )

@@ -8,6 +8,8 @@
   MCP tools, call `ainvoke` / `astream` in the loop that opened the sessions.
 - **JSON-native updates.** Records (`Plan`, `Judgement`, ...) are dumped to plain dicts, so a
   checkpointer never stores a pickled class (`graphs.state` validates them back).
+- **The run's namespace.** A context with a `namespace_template` reaches the node with its
+  `namespace` filled from the run (`nodes.run_namespace`).
 - **Events for tracers.** Every progress event a node writes goes to `stream_mode="custom"`
   and is also dispatched as a LangChain custom callback event named after its kind
   (`case_chosen`, `plan`, `reward`, ...), which `astream_events(version="v2")`, LangSmith and
@@ -28,6 +30,7 @@ from langgraph.types import Overwrite
 from pydantic import BaseModel
 
 from nodes.deps import Node
+from nodes.run_namespace import run_context
 
 if TYPE_CHECKING:
     from graphs.state import State
@@ -56,6 +59,7 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
         self, input: State, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         runtime = get_runtime()
+        context = run_context(runtime.context, (config or {}).get("configurable") or {})
         write = runtime.stream_writer
         pending: list[asyncio.Future[None]] = []
 
@@ -65,7 +69,8 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
             pending.append(asyncio.ensure_future(adispatch_custom_event(str(kind), event)))
 
         try:
-            update = await self._node(input, runtime.override(stream_writer=write_and_dispatch))
+            run = runtime.override(context=context, stream_writer=write_and_dispatch)
+            update = await self._node(input, run)
         finally:
             await asyncio.gather(*pending)
         return jsonable(update)

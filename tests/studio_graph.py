@@ -1,4 +1,4 @@
-"""A test-only graph module for `langgraph dev`: Memento's Studio factory over scripted parts.
+"""A test-only graph module for `langgraph dev`: the Studio factory and store, scripted parts.
 
 The server test writes a langgraph.json naming `tests.studio_graph:make_graph`, so the real
 factory (`graphs.studio.graph_factory`: shared resources, the bundled calculator over MCP
@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from graphs.studio import graph_factory, served
 from graphs.studio_app import lifespan_app
+from graphs.studio_store import store_over
 from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply, tool_call
 
 TASK = "What is 17 * 23 + 4?"
@@ -41,3 +42,4 @@ studio_graphs = graph_factory(embedder=HashingEmbedder(dim=64), chat_model=lambd
 make_graph = served(studio_graphs)
 
 app = lifespan_app(studio_graphs)  # opens the resources at server start, closes them at stop
+make_store = store_over(studio_graphs)  # the bank as the server's store (langgraph.json "store")
