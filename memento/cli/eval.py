@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # The runner and the loop are imported when an evaluation runs, not at start-up.
 
 MEMORY_MODES = ("none", "similarity", "kernel", "parametric")
+PLOT_HINT = "needs matplotlib (the eval extra): pip install matplotlib"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -148,7 +149,7 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     print(table)
     plot = plot_curve(summary, out / "learning_curve.png", label)
     print(f"\nresults: {out}/results.jsonl, summary.json, summary.md")
-    print(f"plot:    {plot}" if plot else "plot:    skipped (pip install 'memento-agent[eval]')")
+    print(f"plot:    {plot}" if plot else f"plot:    skipped: {PLOT_HINT}")
 
 
 def _progress_printer() -> Callable[[str], None]:

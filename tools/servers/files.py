@@ -170,7 +170,7 @@ def _render_pdf(path: Path) -> str:
         from pypdf.errors import PyPdfError
     except ImportError:
         raise FilesError(
-            "reading PDF needs pypdf: install the pdf extra, pip install 'memento-agent[pdf]'"
+            "reading PDF needs pypdf (the pdf extra): pip install pypdf"
         ) from None
     try:
         reader = PdfReader(path)
