@@ -27,9 +27,15 @@ def leaf_parsers(
 
 
 def minimal_argv(path: tuple[str, ...], parser: argparse.ArgumentParser) -> list[str]:
-    """The subcommand with a placeholder for each required positional argument."""
-    positionals = [a for a in parser._actions if not a.option_strings and a.required]
-    return [*path, *["x.jsonl" for _ in positionals]]
+    """The subcommand with a placeholder ("1": a name, a path, an id or a number) for each
+    required argument."""
+    argv = list(path)
+    for action in parser._actions:
+        if action.required and not action.option_strings:
+            argv.append("1")
+        elif action.required:
+            argv += [action.option_strings[0], "1"]
+    return argv
 
 
 LEAVES = leaf_parsers(build_parser())
