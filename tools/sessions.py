@@ -39,19 +39,38 @@ class ToolSessions:
     async def __aenter__(self) -> ToolSessions:
         client = MultiServerMCPClient(self.connections)
         try:
-            for name in self.connections:
-                await self._open(client, name)
+            listings = await self._start_all(client)
+            for name in self.connections:  # in server order, whichever was ready first
+                self._add(name, listings[name])
         except BaseException:
             await self.aclose()
             raise
         return self
 
-    async def _open(self, client: MultiServerMCPClient, name: str) -> None:
+    async def _start_all(self, client: MultiServerMCPClient) -> dict[str, list[BaseTool]]:
+        """Start every server at once (a start is mostly its interpreter importing, ~1 s) and
+        list its tools. If one fails the others are stopped, and the first failure in server
+        order is raised."""
+        tasks = {name: asyncio.create_task(self._open(client, name)) for name in self.connections}
+        if not tasks:
+            return {}
+        try:
+            await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in tasks.values():
+                task.cancel()  # only those still starting: a failure stops the rest
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for task in tasks.values():
+            if not task.cancelled() and (failure := task.exception()) is not None:
+                raise failure
+        return {name: task.result() for name, task in tasks.items()}
+
+    async def _open(self, client: MultiServerMCPClient, name: str) -> list[BaseTool]:
         server = self.servers[name] = ServerSession(name, client, self.startup_timeout_s)
         await server.start()
         listing = load_mcp_tools(cast(ClientSession, server), server_name=name)
         try:
-            tools = await asyncio.wait_for(listing, self.startup_timeout_s)
+            return await asyncio.wait_for(listing, self.startup_timeout_s)
         except TimeoutError:
             raise ToolServerError(
                 f"MCP server {name!r} did not list its tools within "
@@ -59,6 +78,9 @@ class ToolSessions:
             ) from None
         except Exception as exc:
             raise ToolServerError(f"MCP server {name!r} failed to start: {describe(exc)}") from exc
+
+    def _add(self, name: str, tools: list[BaseTool]) -> None:
+        """A started server's tools; a tool name two servers offer is refused."""
         for tool in tools:
             if tool.name in self.server_of:
                 raise ToolServerError(
@@ -69,7 +91,7 @@ class ToolSessions:
         self.tools.extend(tools)
 
     async def aclose(self) -> None:
-        """Stop every server started so far, the last started first."""
+        """Stop every server started so far, the last configured first."""
         for server in reversed(list(self.servers.values())):
             await server.close()
 

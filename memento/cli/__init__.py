@@ -21,6 +21,7 @@ from memento.cli import eval as eval_command
 from memento.cli import local_llm as local_llm_command
 from memento.cli import mcp as mcp_command
 from memento.cli import tools as tools_command
+from memento.cli.options import add_global_options, unused_global_options
 
 SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command, mcp_command)
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="memento",
         description="An LLM agent that learns from its own cases, without fine-tuning.",
     )
+    add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.register(subparsers)
@@ -83,7 +85,12 @@ def _exit_now() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    unused = unused_global_options(args)
+    if unused:  # given before a subcommand that would ignore it: say so rather than ignore it
+        command = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+        parser.error(f"{', '.join(unused)} does not apply to `memento {command}`")
     # SIGTERM (e.g. `kill`, a CI timeout) takes the Ctrl-C path, so every `async with` unwinds:
     # the local model server is stopped and MCP servers are closed instead of left behind.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -17,7 +17,7 @@ from evals.datasets import (
     hotpotqa_corpus_path,
     load_dataset,
 )
-from memento.cli.options import settings_from_args
+from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
 
 if TYPE_CHECKING:
     from evals.runner import EvalPlan
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # The runner and the loop are imported when an evaluation runs, not at start-up.
 
 MEMORY_MODES = ("none", "similarity", "kernel", "parametric")
+PLOT_HINT = "needs matplotlib (the eval extra): pip install matplotlib"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,9 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="tasks run at once")
     parser.add_argument("--out", help="run folder (default: memento-eval/DATASET-SPLIT)")
     parser.add_argument("--skip-bad", action="store_true", help="skip and count broken records")
-    parser.add_argument("--config", help="JSON config file (default: $MEMENTO_CONFIG)")
-    parser.add_argument("--store", help="case bank (default: a bank inside the run folder)")
-    parser.add_argument("--namespace", help="namespace prefix (one namespace per memory mode)")
+    add_settings_options(
+        parser,
+        store="case bank (default: a bank inside the run folder)",
+        namespace="namespace prefix (one namespace per memory mode)",
+    )
+    add_tools_option(parser)
     parser.add_argument("--model", help="planner, executor and judge model")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint")
     parser.add_argument("--scorer", choices=["auto", "exact", "numeric", "f1", "llm"])
@@ -145,7 +149,7 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     print(table)
     plot = plot_curve(summary, out / "learning_curve.png", label)
     print(f"\nresults: {out}/results.jsonl, summary.json, summary.md")
-    print(f"plot:    {plot}" if plot else "plot:    skipped (pip install 'memento-agent[eval]')")
+    print(f"plot:    {plot}" if plot else f"plot:    skipped: {PLOT_HINT}")
 
 
 def _progress_printer() -> Callable[[str], None]:

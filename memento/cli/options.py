@@ -1,24 +1,92 @@
-"""Command-line options shared by subcommands, and turning them into settings."""
+"""Command-line options shared by subcommands, and turning them into settings.
+
+The global options (--config, --store, --namespace) are accepted before the subcommand
+(`memento --config f tools list`) and after it (`memento tools list --config f`): the top-level
+parser holds each with the default None, and a subcommand that takes it declares it again with
+`default=argparse.SUPPRESS`, so a value given after the subcommand wins and one not given
+there leaves the value given before (or None, the settings' default) in place.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
-from graphs.settings import MementoSettings, load_settings
+from graphs.settings import CONFIG_ENV, MementoSettings, load_settings
+
+GLOBAL_OPTIONS: dict[str, str] = {
+    "config": f"JSON config file (default: ${CONFIG_ENV})",
+    "store": "case bank: a folder, :memory:, or a Qdrant server URL",
+    "namespace": "tenant / agent whose cases are used",
+}
+"""Each global option's name and its help, in the order `--help` shows them."""
+
+ACCEPTED = "global_options"
+"""The namespace attribute listing the global options the chosen subcommand reads."""
 
 
-def add_settings_options(parser: argparse.ArgumentParser) -> None:
-    """--config, --store and --namespace, which every subcommand that opens a bank takes."""
-    parser.add_argument("--config", help="JSON config file (default: $MEMENTO_CONFIG)")
-    parser.add_argument("--store", help="case bank: a folder, :memory:, or a Qdrant server URL")
-    parser.add_argument("--namespace", help="tenant / agent whose cases are used")
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """The global options on the top-level parser, before the subcommand."""
+    group = parser.add_argument_group("global options (also accepted after the subcommand)")
+    for name, help_text in GLOBAL_OPTIONS.items():
+        group.add_argument(f"--{name}", help=help_text)
+    parser.set_defaults(**{ACCEPTED: ()})
+
+
+def add_settings_options(
+    parser: argparse.ArgumentParser,
+    names: Sequence[str] = tuple(GLOBAL_OPTIONS),
+    **help_texts: str,
+) -> None:
+    """The global options `names` again on a subcommand, which reads them (see the module doc).
+
+    `help_texts` overrides an option's help where the subcommand gives it another default.
+    """
+    for name in names:
+        parser.add_argument(
+            f"--{name}", default=argparse.SUPPRESS, help=help_texts.get(name, GLOBAL_OPTIONS[name])
+        )
+    parser.set_defaults(**{ACCEPTED: tuple(names)})
+
+
+def unused_global_options(args: argparse.Namespace) -> list[str]:
+    """The global options given (before the subcommand) that the chosen subcommand ignores."""
+    accepted = getattr(args, ACCEPTED, ())
+    return [
+        f"--{name}"
+        for name in GLOBAL_OPTIONS
+        if getattr(args, name, None) is not None and name not in accepted
+    ]
+
+
+def server_names(text: str) -> list[str]:
+    """`a,b` as a list of MCP server names; an empty list is refused."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated MCP server names")
+    return names
+
+
+def add_tools_option(parser: argparse.ArgumentParser) -> None:
+    """--tools, with one meaning wherever it is taken (`run`, `eval`, `tools list`)."""
+    parser.add_argument(
+        "--tools",
+        type=server_names,
+        metavar="SERVER,...",
+        help="comma-separated MCP servers to start, e.g. calculator,python "
+        "(default: the config's tools.enabled, else every configured server)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace, **extra: object) -> MementoSettings:
     """Settings from the config file with the command-line values laid over it."""
-    return load_settings(
-        args.config,
+    settings = load_settings(
+        getattr(args, "config", None),
         store=getattr(args, "store", None),
         namespace=getattr(args, "namespace", None),
         **extra,
     )
+    tools = getattr(args, "tools", None)
+    if tools is not None:
+        settings.enabled_servers = list(tools)
+    return settings

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
-from memento.cli.options import add_settings_options, settings_from_args
+from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", help="planner, executor and judge model")
     parser.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OpenAI)")
     parser.add_argument("--max-cycles", type=int, help="plan-execute cycles before answering")
-    parser.add_argument("--tools", help="comma-separated MCP servers to start (default: all)")
+    add_tools_option(parser)
     parser.add_argument(
         "--thread",
         help=f"checkpoint the run under this id (SQLite file: ${CHECKPOINTS_ENV}); an "
@@ -54,8 +54,6 @@ def run_command(args: argparse.Namespace) -> int:
         executor_model=model,
         judge_model=model,
     )
-    if args.tools:
-        settings.enabled_servers = [name.strip() for name in args.tools.split(",") if name.strip()]
     from memento.cli.progress import ProgressPrinter
     from nodes.schemas import checked_task
 

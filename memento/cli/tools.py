@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphs.settings import CONFIG_ENV, load_settings
+from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
 
 if TYPE_CHECKING:
     from langchain_mcp_adapters.sessions import Connection
@@ -30,9 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = actions.add_parser(
         "list", help="start the configured MCP servers and list their tools with argument schemas"
     )
-    listing.add_argument(
-        "--config", help=f"JSON config file with mcp_servers and tools (default: ${CONFIG_ENV})"
-    )
+    add_settings_options(listing, ["config"])
+    add_tools_option(listing)
     listing.add_argument("--json", action="store_true", help="a JSON list instead of text")
     listing.add_argument(
         "--names", action="store_true", help="only SERVER/TOOL, one a line (for scripts)"
@@ -65,7 +64,7 @@ def _schema(args_schema: Any) -> dict[str, Any]:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
+    settings = settings_from_args(args)
     connections = settings.connections()
     infos = asyncio.run(describe_tools(connections, settings.context.tool_startup_timeout_s))
     if args.json:

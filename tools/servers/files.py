@@ -169,9 +169,7 @@ def _render_pdf(path: Path) -> str:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
     except ImportError:
-        raise FilesError(
-            "reading PDF needs pypdf: install the pdf extra, pip install 'memento-agent[pdf]'"
-        ) from None
+        raise FilesError("reading PDF needs pypdf (the pdf extra): pip install pypdf") from None
     try:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
