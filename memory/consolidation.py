@@ -17,12 +17,12 @@ they show different content, and stay attempts of the question side by side.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from memory.case_identity import normalize_question
 from memory.pruning import Progress, Usage, case_usage
 from memory.records import Case, Visit
 from memory.retrieval import visit_id
@@ -30,6 +30,8 @@ from memory.retrieval import visit_id
 if TYPE_CHECKING:
     from memory.casebank import CaseBank
 
+_EXACT = re.compile(r"\d+(?:[.,]\d+)*|[-+*/^=<>%]")
+"""Numbers and operators: two texts that differ in one of them say different things."""
 QUESTION_COSINE = 0.95
 TEXT_RATIO = 0.9
 NEIGHBOURS = 10
@@ -52,9 +54,19 @@ class Consolidated(BaseModel):
 
 
 def near_identical(a: str, b: str, ratio: float = TEXT_RATIO) -> bool:
-    """Whether two texts read alike once case and spacing are set aside."""
-    a, b = normalize_question(a), normalize_question(b)
+    """Whether two texts read alike once case, spacing and closing punctuation are set aside.
+
+    Numbers and operators must all agree ("17 * 23" is not "17 - 23"): "the answer is 395."
+    and "The answer is 395" are alike, "... is 395" and "... is 396" are not.
+    """
+    a, b = _bare(a), _bare(b)
+    if _EXACT.findall(a) != _EXACT.findall(b):
+        return False
     return a == b or SequenceMatcher(None, a, b).ratio() >= ratio
+
+
+def _bare(text: str) -> str:
+    return "".join(text.casefold().split()).rstrip(".!?;:")
 
 
 def same_content(a: Case, b: Case, ratio: float = TEXT_RATIO) -> bool:

@@ -40,11 +40,12 @@ def add_case(
     plan: tuple[str, ...] = ("compute it [calculate]",),
     provenance: str = "ground_truth",
     at: float | None = None,
+    namespace: str = NS,
 ) -> Case:
     now = time.time() if at is None else at
     case = Case(
         id="",
-        namespace=NS,
+        namespace=namespace,
         question=question,
         plan=list(plan),
         answer=answer,
