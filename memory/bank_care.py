@@ -9,7 +9,7 @@ Q moves. The long steps take `on_progress(done, total)` for a progress bar.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -41,10 +41,11 @@ class BankCare:
         min_visits: int = 3,
         max_cases: int | None = None,
         dry_run: bool = False,
+        gone: Collection[str] = (),
         on_progress: Progress | None = None,
     ) -> PrunePlan:
         """Remove cases by age, Q or count budget (`memory.pruning`); returns what goes (or,
-        with `dry_run`, what would go)."""
+        with `dry_run`, what would go; `gone`: cases to count as removed already)."""
         from memory.pruning import apply_prune, plan_prune
 
         plan = plan_prune(
@@ -56,6 +57,7 @@ class BankCare:
             estimator=estimator,
             min_visits=min_visits,
             max_cases=max_cases,
+            gone=gone,
             on_progress=on_progress,
         )
         if not dry_run:

@@ -15,7 +15,7 @@ second, so `--dry-run` is the plan alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -79,16 +79,18 @@ def plan_prune(
     estimator: QEstimator | None = None,
     min_visits: int = 3,
     max_cases: int | None = None,
+    gone: Collection[str] = (),
     on_progress: Progress | None = None,
 ) -> PrunePlan:
     """The cases a prune by these rules would remove (nothing is removed here).
 
     `now` is the time age is measured from (seconds since the epoch); `q_below` needs the
-    estimator Q is read with.
+    estimator Q is read with; `gone` names cases to count as removed already (a dry run after
+    a consolidation that did not happen).
     """
     if q_below is not None and estimator is None:
         raise ValueError("pruning by Q needs the estimator that reads Q")
-    cases = bank.list_cases(namespace=namespace)
+    cases = [c for c in bank.list_cases(namespace=namespace) if c.id not in gone]
     usage = case_usage(bank, namespace, cases)
     doomed: dict[str, Doomed] = {}
     if older_than_s is not None:

@@ -134,8 +134,7 @@ def prune_command(args: argparse.Namespace) -> int:
         return 2
     verb = "would remove" if args.dry_run else "removed"
     with open_bank(args) as bank:
-        if args.consolidate:
-            _consolidate(bank, ctx.namespace, dry_run=args.dry_run)
+        merged = _consolidate(bank, ctx.namespace, dry_run=args.dry_run) if args.consolidate else []
         if any(rule is not None for rule in rules):
             plan = bank.prune(
                 ctx.namespace,
@@ -145,6 +144,7 @@ def prune_command(args: argparse.Namespace) -> int:
                 min_visits=args.min_visits,
                 max_cases=args.max_cases,
                 dry_run=args.dry_run,
+                gone=merged if args.dry_run else (),
             )
             for doomed in plan.doomed:
                 print(f"{verb} {doomed.case.id[:8]}  {doomed.reason:<24} {_question(doomed.case)}")
@@ -154,7 +154,8 @@ def prune_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> None:
+def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> list[str]:
+    """Merge (or show) near-duplicates; returns the ids merged away."""
     groups, done = bank.consolidate(namespace, dry_run=dry_run)
     for group in groups:
         keeper = group.keeper
@@ -165,6 +166,7 @@ def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> None:
     moved = f", {_n(done.visits_moved, 'visit')} moved" if done is not None else ""
     verb = "would merge" if dry_run else "merged"
     print(f"{verb} {_n(merged, 'near-duplicate case')} into {len(groups)}{moved}")
+    return [case.id for group in groups for case in group.merged]
 
 
 def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:

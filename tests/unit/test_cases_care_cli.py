@@ -142,3 +142,21 @@ def test_search_finds_cases_by_meaning(store: str, capsys, minilm) -> None:
     assert code == 0
     rows = out.splitlines()[1:]
     assert len(rows) == 2 and ids["What is the capital of France?"][:8] in rows[0]
+
+
+def test_a_dry_run_of_merge_and_budget_foretells_the_real_run(store: str, capsys) -> None:
+    from tests.care_bank import add_case, vec
+
+    with CaseBank(store, dim=8) as bank:
+        for i, question in enumerate(["What is 2 + 2?", "what is 2+2 ?", "Name a colour", "Hi"]):
+            add_case(bank, question, vec(1.0, 0.001 * i) if i < 2 else vec(i, 1.0), answer="4")
+    common = ("--store", store, "--namespace", NS, "--consolidate", "--max-cases", "2")
+    code, out, _ = _run(capsys, "cases", "prune", *common, "--dry-run")
+    assert code == 0 and "would merge 1 near-duplicate case into 1" in out
+    assert "would remove 1 case, 2 stay in 'n'" in out
+    with CaseBank(store, dim=None) as bank:
+        assert bank.count(namespace=NS) == 4
+    code, out, _ = _run(capsys, "cases", "prune", *common)
+    assert "merged 1 near-duplicate case into 1" in out and "removed 1 case, 2 stay" in out
+    with CaseBank(store, dim=None) as bank:
+        assert bank.count(namespace=NS) == 2
