@@ -51,6 +51,7 @@ class Consolidated(BaseModel):
     groups: int
     cases_merged: int
     visits_moved: int
+    """Visits the kept cases gained (a run shown two duplicates gives one)."""
 
 
 def near_identical(a: str, b: str, ratio: float = TEXT_RATIO) -> bool:
@@ -144,7 +145,7 @@ def consolidate(
         )
         bank.delete(merged_ids)
         bank.q_params.forget(keeper.namespace)
-        moved += len(incoming)
+        moved += len({v.id for v, _ in incoming} - {v.id for v, _ in held})
         if on_progress is not None:
             on_progress(done, len(groups))
     merged = sum(len(g.merged) for g in groups)

@@ -161,3 +161,15 @@ def test_consolidation_finds_nothing_where_nothing_repeats(bank: CaseBank) -> No
     groups, done = bank.consolidate(NS, on_progress=lambda *a: progress.append(a))
     assert groups == [] and done is not None and done.cases_merged == 0
     assert _snapshot(bank) == before and progress[-1] == (5, 5) and h.a
+
+
+def test_a_run_shown_two_duplicates_counts_once_on_the_kept_case(bank: CaseBank) -> None:
+    first = add_case(bank, "What is 2 + 2?", vec(1.0, 0.01))
+    second = add_case(bank, "what is 2 + 2 ?", vec(1.0, 0.0))
+    record_visits(bank, KernelQ(bank), [[first.id, second.id]], [S1], [1.0], namespace=NS,
+                  run_id="both")  # fmt: skip
+    _, done = bank.consolidate(NS)
+    assert done is not None and done.visits_moved == 0
+    (kept,) = bank.list_cases(namespace=NS)
+    assert [(v.run_id, v.target) for v in bank.list_visits(case_id=kept.id)] == [("both", 1.0)]
+    assert bank.count_visits(namespace=NS) == 1
