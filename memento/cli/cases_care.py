@@ -163,7 +163,7 @@ def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> list[str]:
         for case in group.merged:
             print(f"  merge {case.id[:8]}  x{case.attempts}  {_question(case)}")
     merged = sum(len(g.merged) for g in groups)
-    moved = f", {_n(done.visits_moved, 'visit')} moved" if done is not None else ""
+    moved = f"; kept cases gained {_n(done.visits_moved, 'visit')}" if done is not None else ""
     verb = "would merge" if dry_run else "merged"
     print(f"{verb} {_n(merged, 'near-duplicate case')} into {len(groups)}{moved}")
     return [case.id for group in groups for case in group.merged]

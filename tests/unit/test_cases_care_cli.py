@@ -83,7 +83,7 @@ def test_prune_dry_run_changes_nothing_then_prunes(store: str, capsys) -> None:
     assert code == 0 and "removed 2 cases, 3 stay in 'n'" in out
     code, out, _ = _run(capsys, "cases", "prune", "--max-cases", "1", "--consolidate", *common)
     assert (
-        "merged 0 near-duplicate cases into 0, 0 visits moved" in out
+        "merged 0 near-duplicate cases into 0; kept cases gained 0 visits" in out
         and "removed 2 cases, 1 stay" in out
     )
     with CaseBank(store, dim=None) as bank:
