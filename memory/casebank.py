@@ -284,6 +284,14 @@ class CaseBank(BankCare):
         cases.sort(key=lambda c: c.updated_at, reverse=True)
         return cases[:limit] if limit is not None else cases
 
+    def cases_where(self, namespace: str, field: str, values: Sequence[str]) -> list[Case]:
+        """The namespace's cases whose `field` holds one of `values` (e.g. the cases some runs
+        wrote, or the quarantined ones), found by the engine, not read one by one."""
+        if not values:
+            return []
+        points = self._scroll(self._cases, namespace, (match(field, *values),))
+        return [case for p in points if (case := case_from_payload(p.id, p.payload))]
+
     def count(self, *, namespace: str | None = None) -> int:
         """Number of cases (optionally of one namespace)."""
         with self._lock:

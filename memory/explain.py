@@ -75,23 +75,25 @@ def explain(
     )
     chosen = choose_cases(ranked, top_k, alpha=alpha, mode="eval", rng=np.random.default_rng(0))
     shown = {r.case.id for r in chosen}
-    tasks = {c.run_id: c.question for c in bank.list_cases(namespace=namespace) if c.run_id}
     state = _unit(vector)
-    candidates = []
-    for r in ranked:
-        evidence = _evidence(bank, r.case, state, tau, tasks)
-        candidates.append(
-            Candidate(
-                case=r.case,
-                similarity=r.similarity,
-                q=r.q,
-                probability=r.probability,
-                shown=r.case.id in shown,
-                visits=len(evidence),
-                nearest=evidence[:per_case],
-            )
+    evidence = {r.case.id: _evidence(bank, r.case, state, tau) for r in ranked}
+    runs = {v.run_id for found in evidence.values() for v in found[:per_case] if v.run_id}
+    tasks = {c.run_id: c.question for c in bank.cases_where(namespace, "run_id", sorted(runs))}
+    return [
+        Candidate(
+            case=r.case,
+            similarity=r.similarity,
+            q=r.q,
+            probability=r.probability,
+            shown=r.case.id in shown,
+            visits=len(evidence[r.case.id]),
+            nearest=[
+                v.model_copy(update={"state": tasks.get(v.run_id)})
+                for v in evidence[r.case.id][:per_case]
+            ],
         )
-    return candidates
+        for r in ranked
+    ]
 
 
 def search_cases(
@@ -99,7 +101,7 @@ def search_cases(
 ) -> list[ScoredCase]:
     """The cases nearest in meaning to an embedded text, best first (quarantined ones too)."""
     found = bank.search(vector, namespace=namespace, limit=limit)
-    quarantined = [c for c in bank.list_cases(namespace=namespace) if c.provenance == "quarantined"]
+    quarantined = bank.cases_where(namespace, "provenance", ["quarantined"])
     if quarantined:
         vectors = bank.case_vectors([c.id for c in quarantined])
         query = _unit(vector)
@@ -110,10 +112,8 @@ def search_cases(
     return found[:limit]
 
 
-def _evidence(
-    bank: CaseBank, case: Case, state: np.ndarray, tau: float, tasks: dict[str, str]
-) -> list[VisitEvidence]:
-    """Every visit of the case, nearest to the state first."""
+def _evidence(bank: CaseBank, case: Case, state: np.ndarray, tau: float) -> list[VisitEvidence]:
+    """Every visit of the case, nearest to the state first (their tasks filled in later)."""
     found = []
     for visit, vector in bank.visit_states(case.namespace, case_id=case.id):
         cosine = float(_unit(vector) @ state)
@@ -125,7 +125,7 @@ def _evidence(
                 read=visit.retrieved,
                 run_id=visit.run_id,
                 cycle=visit.cycle,
-                state=tasks.get(visit.run_id),
+                state=None,
             )
         )
     found.sort(key=lambda e: e.cosine, reverse=True)
