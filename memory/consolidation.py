@@ -3,7 +3,8 @@
 Credit describes what was shown (`memory.case_identity`), so two cases merge only when a
 planner reading either would see the same content: near-identical question (embedding cosine
 and text), plan and answer, the same outcome (success or failure) and the same trust (verified
-or not). Then the one with the most reads (then attempts, then the oldest) is kept, and:
+or not). Then the one with the most reads (then attempts, then the oldest) is kept, with
+those of the others that look like it (not merely like one that looks like it), and:
 
 - the others' visits move to it: each keeps its state, target, run and time, and takes the id
   the kept case would have given it (`memory.retrieval.visit_id`), so a run that was shown two
@@ -115,7 +116,8 @@ def find_duplicates(
     for case in cases:
         members.setdefault(root(case.id), []).append(case)
     usage = case_usage(bank, namespace, cases)
-    return [_group(found, usage) for found in members.values() if len(found) > 1]
+    groups = [_group(found, usage, text_ratio) for found in members.values() if len(found) > 1]
+    return [group for group in groups if group.merged]
 
 
 def consolidate(
@@ -152,9 +154,14 @@ def consolidate(
     return Consolidated(groups=len(groups), cases_merged=merged, visits_moved=moved)
 
 
-def _group(cases: list[Case], usage: dict[str, Usage]) -> DuplicateGroup:
+def _group(cases: list[Case], usage: dict[str, Usage], ratio: float) -> DuplicateGroup:
+    """The keeper, and those of the others that show what it shows (a chain of look-alikes,
+    A like B like C, does not make C a duplicate of A)."""
     ranked = sorted(cases, key=lambda c: (-usage[c.id].reads, -c.attempts, c.created_at, c.id))
-    return DuplicateGroup(keeper=ranked[0], merged=ranked[1:])
+    keeper = ranked[0]
+    return DuplicateGroup(
+        keeper=keeper, merged=[c for c in ranked[1:] if same_content(keeper, c, ratio)]
+    )
 
 
 def _moved(visit: Visit, keeper_id: str) -> Visit:

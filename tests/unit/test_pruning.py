@@ -173,3 +173,13 @@ def test_a_run_shown_two_duplicates_counts_once_on_the_kept_case(bank: CaseBank)
     (kept,) = bank.list_cases(namespace=NS)
     assert [(v.run_id, v.target) for v in bank.list_visits(case_id=kept.id)] == [("both", 1.0)]
     assert bank.count_visits(namespace=NS) == 1
+
+
+def test_a_chain_of_look_alikes_merges_only_what_looks_like_the_kept_case(bank: CaseBank) -> None:
+    keep = add_case(bank, "Sum it", vec(1.0, 0.0), plan=("abcdefghij",))
+    middle = add_case(bank, "Sum it", vec(1.0, 0.01), plan=("abcdefghiX",))
+    far = add_case(bank, "Sum it", vec(1.0, 0.02), plan=("abcdefghXX",))
+    _read(bank, keep.id, 1.0, S1)  # the most read: kept
+    (group,) = bank.consolidate(NS, dry_run=True)[0]
+    assert group.keeper.id == keep.id and [c.id for c in group.merged] == [middle.id]
+    assert far.id not in {c.id for c in group.merged}
