@@ -3,7 +3,8 @@
 Thin methods, so a user finds them on the bank; the work lives in one module per job
 (`memory.relabel`, `memory.pruning`, `memory.consolidation`, `memory.explain`). Deleting is
 `CaseBank.delete`: a case goes with its visits and its own parametric bias, and no other case's
-Q moves. The long steps take `on_progress(done, total)` for a progress bar.
+Q moves. The long steps take `on_progress(done, total)` for a progress bar; a step in phases
+(consolidation: finding, then merging) starts each phase at done=1 with its own total.
 """
 
 from __future__ import annotations
