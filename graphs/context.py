@@ -221,6 +221,13 @@ class MementoContext:
             "(letters, digits and _ @ -)."
         ),
     )
+    max_cases: int | None = field(
+        default=None,
+        metadata=_describe(
+            "Size budget: most cases a namespace keeps; when a write passes it, the least "
+            "recently used cases go until 90% remain (empty: no budget)."
+        ),
+    )
     seed: int | None = field(
         default=None, metadata=_describe("Seed of the case sampling (train mode).")
     )
@@ -263,6 +270,8 @@ class MementoContext:
             _check_range("max_tokens", self.max_tokens, low=1)
         if self.seed is not None:
             _check_range("seed", self.seed, low=0)
+        if self.max_cases is not None:
+            _check_range("max_cases", self.max_cases, low=1)
         if not is_valid_namespace(self.namespace):
             raise ContextError(
                 f"context field 'namespace' must be {NAMESPACE_RULE}; got {self.namespace!r}"

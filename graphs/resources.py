@@ -52,7 +52,7 @@ async def open_resources(
     embedder = embedder or CachedEmbedder(await asyncio.to_thread(default_embedder, ctx))
     dim = await asyncio.to_thread(embedding_dim, embedder)
     connections = settings.connections()
-    bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim)
+    bank = await asyncio.to_thread(CaseBank, ctx.store, dim=dim, max_cases=ctx.max_cases)
     # The embedder's model loads while the MCP servers start, not at the first retrieve.
     loading = asyncio.create_task(asyncio.to_thread(warm_up, embedder))
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memory import q_params
+from memory.bank_care import BankCare
 from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
@@ -54,8 +55,11 @@ _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
 
 
-class CaseBank:
-    """Cases and visits for any number of namespaces, in one vector store."""
+class CaseBank(BankCare):
+    """Cases and visits for any number of namespaces, in one vector store.
+
+    Deleting, relabelling, pruning and explaining are `BankCare`'s methods (`memory.bank_care`).
+    """
 
     def __init__(
         self,
@@ -64,14 +68,19 @@ class CaseBank:
         dim: int | None,
         prefix: str = "memento",
         client: QdrantClient | None = None,
+        max_cases: int | None = None,
     ) -> None:
         """Open (creating if needed) the bank; `dim=None` opens an existing bank at its size.
 
         `client` brings your own qdrant-client (the location is then only a label).
+        `max_cases` is a size budget per namespace, kept on every write (`memory.pruning`).
         """
         if dim is not None and dim <= 0:
             raise ValueError(f"embedding size must be positive, got {dim}")
+        if max_cases is not None and max_cases < 1:
+            raise ValueError(f"max_cases must be at least 1, got {max_cases}")
         self.location = location
+        self.max_cases = max_cases
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
         self.q_params_collection = f"{prefix}_q_params"
@@ -203,7 +212,17 @@ class CaseBank:
                 stored.append(new)
                 latest[case_id] = (_case_point(new), vector)
             self._cases.upsert(list(latest.values()))
+        if self.max_cases is not None:
+            from memory.pruning import keep_budget
+
+            keep_budget(self, {c.namespace for c in stored}, self.max_cases)
         return stored
+
+    def put_case(self, case: Case, vector: Sequence[float]) -> None:
+        """Store a case exactly as given (id, attempts, times): bank care's one way to write."""
+        self._check_vector(vector)
+        with self._lock:
+            self._cases.upsert([(_case_point(case), vector)])
 
     def attempts(self, namespace: str, question: str) -> list[Case]:
         """Every stored case (attempt) of a question in a namespace, oldest first."""
@@ -265,18 +284,27 @@ class CaseBank:
         cases.sort(key=lambda c: c.updated_at, reverse=True)
         return cases[:limit] if limit is not None else cases
 
+    def cases_where(self, namespace: str, field: str, values: Sequence[str]) -> list[Case]:
+        """The namespace's cases whose `field` holds one of `values` (e.g. the cases some runs
+        wrote, or the quarantined ones), found by the engine, not read one by one."""
+        if not values:
+            return []
+        points = self._scroll(self._cases, namespace, (match(field, *values),))
+        return [case for p in points if (case := case_from_payload(p.id, p.payload))]
+
     def count(self, *, namespace: str | None = None) -> int:
         """Number of cases (optionally of one namespace)."""
         with self._lock:
             return self._cases.count(_namespace_where(namespace))
 
     def delete(self, case_ids: Sequence[str]) -> None:
-        """Delete cases and their visits."""
+        """Delete cases, their visits and their own parametric Q biases."""
         if not case_ids:
             return
         ids = list(case_ids)
         with self._lock:
             self._visits.delete_where(Where(must=(match("case_id", *ids),)))
+            self.q_params.forget_cases(ids)
             self._cases.delete(ids)
 
     # -- visits --------------------------------------------------------------------------------
@@ -290,6 +318,12 @@ class CaseBank:
         points = [(_visit_point(visit), vector) for visit, vector in visits]
         with self._lock:
             self._visits.upsert(points)
+
+    def delete_visits(self, visit_ids: Sequence[str]) -> None:
+        """Delete these visits (bank care: a merge that found a run's read and unread visit)."""
+        if visit_ids:
+            with self._lock:
+                self._visits.delete(list(visit_ids))
 
     def nearest_visits(
         self,
@@ -339,9 +373,12 @@ class CaseBank:
         visits.sort(key=lambda v: v.created_at)
         return visits
 
-    def visit_states(self, namespace: str) -> Iterator[tuple[Visit, list[float]]]:
-        """Every visit of a namespace with its state vector s_j (to rebuild a model from)."""
-        for point in self._scroll(self._visits, namespace, with_vectors=True):
+    def visit_states(
+        self, namespace: str, *, case_id: str | None = None, run_id: str | None = None
+    ) -> Iterator[tuple[Visit, list[float]]]:
+        """Every visit of a namespace (of one case, of one run) with its state vector s_j."""
+        extra = tuple(match(k, v) for k, v in (("case_id", case_id), ("run_id", run_id)) if v)
+        for point in self._scroll(self._visits, namespace, extra, with_vectors=True):
             if visit := visit_from_payload(point.id, point.payload):
                 yield visit, list(point.vector or [])
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from memory.casebank import CaseBank
 from memory.parametric_model import LogisticQModel
-from memory.q_params import QParams
+from memory.q_params import QParams, unread_key
 from memory.records import ScoredCase
 
 Retrieval = Literal["similarity", "kernel", "parametric"]
@@ -132,11 +132,6 @@ class KernelQ:
         unread_ids: Sequence[str] = (),
     ) -> None:
         return None  # the visits are the model
-
-
-def unread_key(case_id: str) -> str:
-    """The parameter key of a case as a candidate left unread (contrastive parametric Q)."""
-    return f"{case_id}\x00unread"
 
 
 @dataclass

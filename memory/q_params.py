@@ -81,6 +81,16 @@ class QParamRecords:
         with self._lock:
             self._collection.delete_where(where)
 
+    def forget_cases(self, case_ids: Sequence[str]) -> None:
+        """Delete these cases' own biases (both keys of contrastive credit), in any namespace.
+
+        The shared weights stay, so every other case's Q is what it was.
+        """
+        keys = [*case_ids, *(unread_key(c) for c in case_ids)]
+        if keys:
+            with self._lock:
+                self._collection.delete_where(Where(must=(match("case_id", *keys),)))
+
     def _read(self, namespace: str, case_ids: Sequence[str]) -> QParams | None:
         ids = [_global_id(namespace), *(_case_id(namespace, c) for c in case_ids)]
         points = {p.id: p.payload for p in self._collection.retrieve(ids)}
@@ -93,6 +103,11 @@ class QParamRecords:
             if point_id != ids[0]
         }
         return QParams(np.asarray(shared["weights"], dtype=np.float64), biases, shared["updates"])
+
+
+def unread_key(case_id: str) -> str:
+    """The parameter key of a case as a candidate left unread (contrastive parametric Q)."""
+    return f"{case_id}\x00unread"
 
 
 def _global_id(namespace: str) -> str:

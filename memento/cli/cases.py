@@ -1,4 +1,8 @@
-"""`memento cases list|show`: read the case bank."""
+"""`memento cases list|show|check|export|import`: read the case bank, back it up and move it.
+
+Correcting, forgetting and explaining (`delete`, `relabel`, `prune`, `why`, `search`) are in
+`memento.cli.cases_care`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,15 @@ import argparse
 import datetime as dt
 import json
 import sys
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from memento.cli import cases_care
+from memento.cli.cases_care import open_bank, resolve_case
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
 
 if TYPE_CHECKING:
-    from memory.casebank import CaseBank
     from memory.records import Case
 
 # The bank (Qdrant) is imported by the commands that open it, not at start-up.
@@ -55,17 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_settings_options(show)
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
-
-
-def _open_bank(args: argparse.Namespace) -> CaseBank:
-    from memory.casebank import CaseBank
-
-    return CaseBank(settings_from_args(args).context.store, dim=None)
+    cases_care.register(actions)
 
 
 def list_command(args: argparse.Namespace) -> int:
     namespace = settings_from_args(args).context.namespace
-    with _open_bank(args) as bank:
+    with open_bank(args) as bank:
         cases = bank.list_cases(namespace=namespace, limit=args.limit)
         total = bank.count(namespace=namespace)
     if args.json:
@@ -87,7 +86,7 @@ def check_command(args: argparse.Namespace) -> int:
     from memory.integrity import check_bank
 
     namespace = None if args.all_namespaces else settings_from_args(args).context.namespace
-    with _open_bank(args) as bank:
+    with open_bank(args) as bank:
         report = check_bank(bank, namespace=namespace)
     scope = "all namespaces" if namespace is None else f"namespace {namespace!r}"
     print(f"{report.cases} cases, {report.visits} visits in {scope}")
@@ -100,7 +99,7 @@ def check_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     from memory.transfer import export_jsonl
 
-    with _open_bank(args) as bank:
+    with open_bank(args) as bank:
         cases, visits = export_jsonl(bank, args.file)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
     return 0
@@ -125,19 +124,8 @@ def import_command(args: argparse.Namespace) -> int:
 
 def show_command(args: argparse.Namespace) -> int:
     namespace = settings_from_args(args).context.namespace
-    with _open_bank(args) as bank:
-        case = bank.get(args.case_id) if _is_uuid(args.case_id) else None
-        if case is not None and case.namespace != namespace:
-            case = None  # another namespace's case is not shown
-        if case is None:
-            matches = [
-                c for c in bank.list_cases(namespace=namespace) if c.id.startswith(args.case_id)
-            ]
-            if len(matches) != 1:
-                found = "no case" if not matches else f"{len(matches)} cases"
-                print(f"memento cases show: {found} with id {args.case_id!r}", file=sys.stderr)
-                return 1
-            case = matches[0]
+    with open_bank(args) as bank:
+        case = resolve_case(bank, namespace, args.case_id)
         visits = bank.list_visits(case_id=case.id)
         attempts = bank.attempts(case.namespace, case.question)
     _print_case(case)
@@ -152,13 +140,6 @@ def show_command(args: argparse.Namespace) -> int:
         counts = f"r={attempt.reward:.2f}  x{attempt.attempts}"
         print(f" {mark}{attempt.id[:8]}  {counts}  {when}  {answer}")
     return 0
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        return str(uuid.UUID(text)) == text.lower()
-    except ValueError:
-        return False
 
 
 def _print_case(case: Case) -> None:

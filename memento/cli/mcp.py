@@ -31,7 +31,7 @@ def mcp_command(args: argparse.Namespace) -> int:
 
     ctx = settings_from_args(args).context
     embedder = CachedEmbedder(default_embedder(ctx))
-    with CaseBank(ctx.store, dim=embedding_dim(embedder)) as bank:
+    with CaseBank(ctx.store, dim=embedding_dim(embedder), max_cases=ctx.max_cases) as bank:
         deps = MementoDeps(bank=bank, embedder=embedder)
         memory = CaseMemory(bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx))
         build_server(memory, host=args.host, port=args.port).run(transport=args.transport)

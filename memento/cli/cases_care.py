@@ -1,0 +1,254 @@
+"""`memento cases delete|relabel|prune|why|search`: correct, forget and explain the bank.
+
+The work lives in `memory` (`memory.bank_care` and the modules it names); these handlers read
+the options, resolve case ids (a full id or a unique prefix within the namespace) and print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import uuid
+from typing import TYPE_CHECKING
+
+from memento.cli.options import add_settings_options, settings_from_args
+from memento.cli.terminal import printable
+
+if TYPE_CHECKING:
+    from graphs.context import MementoContext
+    from memory.casebank import CaseBank
+    from memory.q_estimators import QEstimator
+    from memory.records import Case
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "": 86_400}
+
+
+def register(actions: argparse._SubParsersAction) -> None:
+    delete = actions.add_parser("delete", help="remove cases and their visits")
+    add_settings_options(delete)
+    delete.add_argument("case_ids", nargs="+", metavar="ID", help="case ids or unique prefixes")
+    delete.set_defaults(func=delete_command)
+    relabel = actions.add_parser("relabel", help="overrule the judge: give a case another reward")
+    add_settings_options(relabel)
+    relabel.add_argument("case_id", metavar="ID", help="a case id or a unique prefix of one")
+    relabel.add_argument("--reward", type=float, required=True, help="the reward, in [0, 1]")
+    relabel.add_argument("--note", default="", help="why (kept in the case's rationale)")
+    relabel.set_defaults(func=relabel_command)
+    prune = actions.add_parser("prune", help="forget cases by age, Q or budget; merge duplicates")
+    add_settings_options(prune)
+    prune.add_argument("--older-than", type=duration, help="unused for this long: 30d, 12h, 90m")
+    prune.add_argument("--q-below", type=float, help="Q at the case's own question below this")
+    prune.add_argument(
+        "--min-visits", type=int, default=3, help="reads a case needs before --q-below judges it"
+    )
+    prune.add_argument("--max-cases", type=int, help="keep at most this many (least recent go)")
+    prune.add_argument("--consolidate", action="store_true", help="merge near-duplicate cases")
+    prune.add_argument("--dry-run", action="store_true", help="show what would go; change nothing")
+    prune.set_defaults(func=prune_command)
+    why = actions.add_parser("why", help="the candidates a task would get, and why")
+    add_settings_options(why)
+    why.add_argument("task")
+    why.add_argument("--visits", type=int, default=3, help="nearest visits shown per case (3)")
+    why.set_defaults(func=why_command)
+    search = actions.add_parser("search", help="find cases by meaning")
+    add_settings_options(search)
+    search.add_argument("text")
+    search.add_argument("--limit", type=int, default=10)
+    search.set_defaults(func=search_command)
+
+
+def duration(text: str) -> float:
+    """Seconds in '30d', '12h', '90m', '45s', '2w' or a bare number of days."""
+    found = _DURATION.match(text)
+    if not found:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30d, 12h or 90m")
+    return float(found.group(1)) * _SECONDS[found.group(2)]
+
+
+def open_bank(args: argparse.Namespace) -> CaseBank:
+    from memory.casebank import CaseBank
+
+    return CaseBank(settings_from_args(args).context.store, dim=None)
+
+
+def resolve_case(bank: CaseBank, namespace: str, ref: str) -> Case:
+    """The namespace's case with this id, or the only one whose id starts with `ref`."""
+    from memory.errors import CaseBankError
+
+    case = bank.get(ref) if is_uuid(ref) else None
+    if case is not None and case.namespace == namespace:  # another namespace's case is not found
+        return case
+    matches = [c for c in bank.list_cases(namespace=namespace) if c.id.startswith(ref.lower())]
+    if len(matches) != 1:
+        found = "no case" if not matches else f"{len(matches)} cases"
+        raise CaseBankError(f"{found} with id {ref!r} in namespace {namespace!r}")
+    return matches[0]
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text.lower()
+    except ValueError:
+        return False
+
+
+def delete_command(args: argparse.Namespace) -> int:
+    namespace = settings_from_args(args).context.namespace
+    with open_bank(args) as bank:
+        cases = {c.id: c for c in (resolve_case(bank, namespace, r) for r in args.case_ids)}
+        visits = sum(len(bank.list_visits(case_id=case_id)) for case_id in cases)
+        bank.delete(list(cases))
+    for case in cases.values():
+        print(f"deleted {case.id[:8]}  {_question(case)}")
+    print(f"deleted {_n(len(cases), 'case')} and {_n(visits, 'visit')} from {namespace!r}")
+    return 0
+
+
+def relabel_command(args: argparse.Namespace) -> int:
+    namespace = settings_from_args(args).context.namespace
+    with open_bank(args) as bank:
+        case = resolve_case(bank, namespace, args.case_id)
+        done = bank.relabel(case.id, args.reward, note=args.note)
+    old, new = done.old, done.new
+    print(f"relabelled {old.id[:8]} (reward {old.reward:.2f}, {old.provenance.replace('_', '-')})")
+    print(f"  as       {new.id[:8]} (reward {new.reward:.2f}, relabelled)  {_question(new)}")
+    print(f"  {_n(done.visits_rewritten, 'visit')} its run wrote now carry reward {new.reward:.2f}")
+    print(f"  {_n(done.visits_dropped, 'visit')} crediting the old label removed with it")
+    return 0
+
+
+def prune_command(args: argparse.Namespace) -> int:
+    ctx = settings_from_args(args).context
+    rules = (args.older_than, args.q_below, args.max_cases)
+    if all(rule is None for rule in rules) and not args.consolidate:
+        print(
+            "memento cases prune: give a rule: --older-than, --q-below, --max-cases or "
+            "--consolidate",
+            file=sys.stderr,
+        )
+        return 2
+    if args.max_cases is not None and args.max_cases < 0:
+        print("memento cases prune: --max-cases must be 0 or more", file=sys.stderr)
+        return 2
+    verb = "would remove" if args.dry_run else "removed"
+    with open_bank(args) as bank:
+        merged = _consolidate(bank, ctx.namespace, dry_run=args.dry_run) if args.consolidate else []
+        if any(rule is not None for rule in rules):
+            plan = bank.prune(
+                ctx.namespace,
+                older_than_s=args.older_than,
+                q_below=args.q_below,
+                estimator=estimator_for(bank, ctx) if args.q_below is not None else None,
+                min_visits=args.min_visits,
+                max_cases=args.max_cases,
+                dry_run=args.dry_run,
+                gone=merged if args.dry_run else (),
+            )
+            for doomed in plan.doomed:
+                print(f"{verb} {doomed.case.id[:8]}  {doomed.reason:<24} {_question(doomed.case)}")
+            print(f"{verb} {_n(len(plan.doomed), 'case')}, {plan.kept} stay in {ctx.namespace!r}")
+    if args.dry_run:
+        print("dry run: nothing was changed")
+    return 0
+
+
+def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> list[str]:
+    """Merge (or show) near-duplicates; returns the ids merged away."""
+    groups, done = bank.consolidate(namespace, dry_run=dry_run)
+    for group in groups:
+        keeper = group.keeper
+        print(f"keep  {keeper.id[:8]}  x{keeper.attempts}  {_question(keeper)}")
+        for case in group.merged:
+            print(f"  merge {case.id[:8]}  x{case.attempts}  {_question(case)}")
+    merged = sum(len(g.merged) for g in groups)
+    moved = f"; kept cases gained {_n(done.visits_moved, 'visit')}" if done is not None else ""
+    verb = "would merge" if dry_run else "merged"
+    print(f"{verb} {_n(merged, 'near-duplicate case')} into {len(groups)}{moved}")
+    return [case.id for group in groups for case in group.merged]
+
+
+def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
+    """The Q estimator the settings ask for (the one the graph reads Q with)."""
+    from nodes.deps import MementoDeps
+
+    return MementoDeps(bank=bank, embedder=None).estimator(ctx)  # type: ignore[arg-type]
+
+
+def _embedded(ctx: MementoContext, text: str) -> list[float]:
+    from graphs.resources import default_embedder
+
+    return [float(x) for x in default_embedder(ctx).embed_query(text)]
+
+
+def why_command(args: argparse.Namespace) -> int:
+    ctx = settings_from_args(args).context
+    vector = _embedded(ctx, args.task)
+    with open_bank(args) as bank:
+        candidates = bank.why(
+            vector,
+            estimator_for(bank, ctx),
+            namespace=ctx.namespace,
+            num_candidates=ctx.num_candidates,
+            top_k=ctx.top_k,
+            alpha=ctx.alpha,
+            min_similarity=ctx.min_similarity,
+            tau=ctx.tau,
+            per_case=args.visits,
+        )
+    q_name = f"{ctx.retrieval} Q" + (
+        f", {ctx.credit} credit" if ctx.retrieval != "similarity" else ""
+    )
+    floor = f"sim >= {ctx.min_similarity:g}"
+    print(f"{_n(len(candidates), 'candidate')} in {ctx.namespace!r} ({q_name}, {floor})")
+    print(
+        f"* shown: the top {ctx.top_k} by Q (eval mode; a training run draws {ctx.top_k} from mu)"
+    )
+    print("   sim     Q       mu     reward  case      question")
+    for c in candidates:
+        mark = "*" if c.shown else " "
+        print(
+            f"{mark}  {c.similarity:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
+            f"    {c.case.id[:8]}  {_question(c.case, 60)}"
+        )
+        for v in c.nearest:
+            state = _text(v.state, 50) if v.state else "(its run wrote no case)"
+            cycle = f" cycle {v.cycle}" if v.cycle else ""
+            print(
+                f"     visit  cos {v.cosine:.3f}  weight {v.weight:.3f}  target {v.target:.2f}"
+                f"  {'read  ' if v.read else 'unread'}  run {v.run_id[:8]}{cycle}  {state}"
+            )
+        if c.visits > len(c.nearest):
+            print(f"     ... and {_n(c.visits - len(c.nearest), 'more visit')}")
+        elif not c.visits:
+            print("     no visits yet: Q is the prior")
+    return 0
+
+
+def search_command(args: argparse.Namespace) -> int:
+    ctx = settings_from_args(args).context
+    vector = _embedded(ctx, args.text)
+    with open_bank(args) as bank:
+        found = bank.search_meaning(vector, namespace=ctx.namespace, limit=args.limit)
+    print(f"{len(found)} cases in {ctx.namespace!r} nearest in meaning, best first")
+    for scored in found:
+        case = scored.case
+        source = case.provenance.replace("_", "-")
+        print(
+            f"{scored.similarity:.3f}  r={case.reward:.2f}  {case.id[:8]}  {source:<12} "
+            f"{_question(case, 70)}"
+        )
+    return 0
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _question(case: Case, limit: int = 70) -> str:
+    return _text(case.question, limit)
+
+
+def _text(text: str, limit: int) -> str:
+    return printable(" ".join(text.split()))[:limit]
