@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from memento.cli import cases_report
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
 
@@ -55,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_settings_options(show)
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
+    cases_report.register(actions)
 
 
 def _open_bank(args: argparse.Namespace) -> CaseBank:
