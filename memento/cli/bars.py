@@ -9,6 +9,8 @@ standard error, so what a command prints on standard output stays clean for pipe
 from __future__ import annotations
 
 import io
+import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -58,8 +60,17 @@ def progress_bar(
     leaves out."""
     out = stream if stream is not None else sys.stderr
     if out.isatty():
+        # A terminal that reports no size (some pseudo-terminals) would get an empty bar
+        # from tqdm: it is then drawn at $COLUMNS or 80 columns, without following resizes.
+        sized = _width(out) > 0
         return tqdm(
-            total=total, desc=label, unit=unit, initial=initial, file=out, dynamic_ncols=True
+            total=total,
+            desc=label,
+            unit=unit,
+            initial=initial,
+            file=out,
+            dynamic_ncols=sized,
+            ncols=None if sized else shutil.get_terminal_size().columns,
         )
     return _LineBar(
         total=total,
@@ -70,6 +81,13 @@ def progress_bar(
         mininterval=interval,
         bar_format=_LINE_FORMAT if total is not None else _OPEN_LINE_FORMAT,
     )
+
+
+def _width(out: TextIO) -> int:
+    try:
+        return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return 0
 
 
 @contextmanager

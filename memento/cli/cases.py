@@ -100,15 +100,17 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from memento.cli.bars import progress_callback
     from memory.transfer import export_jsonl
 
-    with _open_bank(args) as bank:
-        cases, visits = export_jsonl(bank, args.file)
+    with _open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
+        cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
     return 0
 
 
 def import_command(args: argparse.Namespace) -> int:
+    from memento.cli.bars import progress_callback
     from memory.casebank import CaseBank
     from memory.transfer import import_jsonl
 
@@ -117,8 +119,11 @@ def import_command(args: argparse.Namespace) -> int:
     if not isinstance(dim, int):
         print(f"memento cases import: {args.file} is not a bank export", file=sys.stderr)
         return 1
-    with CaseBank(settings_from_args(args).context.store, dim=dim) as bank:
-        report = import_jsonl(bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad)
+    store = settings_from_args(args).context.store
+    with CaseBank(store, dim=dim) as bank, progress_callback("import", unit="record") as progress:
+        report = import_jsonl(
+            bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
+        )
     print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
     for line in report.skipped:
         print(f"skipped {line}")
