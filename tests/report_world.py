@@ -6,6 +6,7 @@ script or fetch a file if a page showed it unescaped.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,12 @@ from evals.report import summarize
 from evals.results import ResultsLog
 from evals.runner import EvalPlan, EvalRunner
 from graphs import build_graph
+from memento.cli import main
 from memento.cli.eval import write_eval_report
 from memory import CaseBank
 from nodes import MementoDeps
 from tests.conftest import make_context
+from tests.endpoints import Reply, Request, loopback_endpoint, tool_call_reply
 from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply
 
 HOSTILE = (
@@ -76,3 +79,35 @@ async def evaluate(bank: CaseBank, out: Path) -> tuple[EvalRunner, dict[str, obj
     summary = summarize(runner.log)
     page = write_eval_report(runner, bank, PLAN, summary, out / "report.html", "sums")
     return runner, summary, page
+
+
+def _respond(request: Request) -> Reply:
+    """An endpoint's planner that answers directly: right when the first number is even."""
+    messages = request.body.get("messages", [])
+    task = next(m["content"] for m in messages if str(m.get("content", "")).startswith("Task:"))
+    a, b = map(int, re.findall(r"\d+", task)[:2])
+    answer = str(a + b) if a % 2 == 0 else f"{a + b + 1} {HOSTILE}"
+    return tool_call_reply("Plan", {"steps": [], "final_answer": answer})
+
+
+def _questions(path: Path, items: list[Item]) -> Path:
+    lines = [json.dumps({"question": i.question, "answer": i.answers[0]}) for i in items]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_eval_cli(folder: Path) -> int:
+    """`memento eval` of PLAN's questions (held-out, none and kernel, 2 rounds) against a
+    loopback endpoint, into folder/run (its bank in folder/run/bank); the exit status."""
+    config = folder / "memento.json"
+    config.write_text(json.dumps({"context": {"llm_max_retries": 0}, "tools": {"enabled": []}}))
+    test = _questions(folder / "test.jsonl", list(PLAN.test_tasks))
+    train = _questions(folder / "train.jsonl", list(PLAN.train_tasks or []))
+    with loopback_endpoint(_respond) as url:
+        return main(
+            [
+                *("eval", str(test), "--train-on", str(train), "--rounds", str(PLAN.rounds)),
+                *("--memory", "none,kernel", "--out", str(folder / "run"), "--config", str(config)),
+                *("--base-url", url, "--model", "m"),
+            ]
+        )

@@ -10,15 +10,13 @@ check does see console errors.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from memento.cli import main
 from tests.browser import Element, chromium, load, parse
-from tests.endpoints import Reply, Request, loopback_endpoint, tool_call_reply
-from tests.report_world import HOSTILE
+from tests.report_world import HOSTILE, run_eval_cli
 
 pytestmark = pytest.mark.integration
 
@@ -29,41 +27,11 @@ def browser() -> str:
     return chromium()
 
 
-def _respond(request: Request) -> Reply:
-    """Plans a direct answer: right when the first number is even, wrong otherwise."""
-    messages = request.body.get("messages", [])
-    task = next(m["content"] for m in messages if str(m.get("content", "")).startswith("Task:"))
-    a, b = map(int, re.findall(r"\d+", task)[:2])
-    answer = str(a + b) if a % 2 == 0 else f"{a + b + 1} {HOSTILE}"
-    return tool_call_reply("Plan", {"steps": [], "final_answer": answer})
-
-
-def _questions(path: Path, start: int, count: int) -> Path:
-    lines = [
-        json.dumps({"question": f"What is {i} plus {i + 1}? {HOSTILE}", "answer": str(2 * i + 1)})
-        for i in range(start, start + count)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def evaluation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`memento eval` (held-out, none and kernel, 2 rounds); its run folder."""
     folder = tmp_path_factory.mktemp("eval")
-    config = folder / "memento.json"
-    config.write_text(json.dumps({"context": {"llm_max_retries": 0}, "tools": {"enabled": []}}))
-    test = _questions(folder / "test.jsonl", 100, 4)
-    train = _questions(folder / "train.jsonl", 0, 6)
-    with loopback_endpoint(_respond) as url:
-        code = main(
-            [
-                *("eval", str(test), "--train-on", str(train), "--rounds", "2"),
-                *("--memory", "none,kernel", "--out", str(folder / "run"), "--config", str(config)),
-                *("--base-url", url, "--model", "m"),
-            ]
-        )
-    assert code == 0
+    assert run_eval_cli(folder) == 0
     return folder / "run"
 
 
