@@ -156,7 +156,7 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     print(f"plot:    {plot}" if plot else "plot:    skipped (pip install 'memento-agent[eval]')")
 
 
-REPORT_CASES = 200
+REPORT_CASES = 100
 """Cases per memory mode listed in an evaluation's report (the newest)."""
 
 
