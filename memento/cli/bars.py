@@ -60,9 +60,11 @@ def progress_bar(
     leaves out."""
     out = stream if stream is not None else sys.stderr
     if out.isatty():
-        # A terminal that reports no size (some pseudo-terminals) would get an empty bar
-        # from tqdm: it is then drawn at $COLUMNS or 80 columns, without following resizes.
-        sized = _width(out) > 0
+        # A terminal that reports no size (`script`, some CI pseudo-terminals) would get no
+        # bar at all from tqdm: it is then drawn at $COLUMNS x $LINES or 80 x 24, without
+        # following resizes.
+        sized = _sized(out)
+        fallback = shutil.get_terminal_size()
         return tqdm(
             total=total,
             desc=label,
@@ -70,7 +72,8 @@ def progress_bar(
             initial=initial,
             file=out,
             dynamic_ncols=sized,
-            ncols=None if sized else shutil.get_terminal_size().columns,
+            ncols=None if sized else fallback.columns,
+            nrows=None if sized else fallback.lines,
         )
     return _LineBar(
         total=total,
@@ -83,11 +86,13 @@ def progress_bar(
     )
 
 
-def _width(out: TextIO) -> int:
+def _sized(out: TextIO) -> bool:
+    """Whether the terminal reports its width and height."""
     try:
-        return os.get_terminal_size(out.fileno()).columns
+        size = os.get_terminal_size(out.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):
-        return 0
+        return False
+    return size.columns > 0 and size.lines > 0
 
 
 @contextmanager

@@ -62,7 +62,8 @@ def test_on_a_terminal_the_bar_redraws_in_place(columns: int) -> None:
         "        bar.update()\n"
     )
     leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    rows = 24 if columns else 0
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "90", "PYTHONIOENCODING": "utf-8"}
     child = subprocess.Popen(
         [sys.executable, "-c", script], stderr=follower, stdout=follower, env=env, cwd=ROOT
