@@ -62,7 +62,7 @@ def test_eval_shows_a_bar_per_phase_and_writes_its_report(
     for phase in ("none round 0 eval", "kernel round 0 eval", f"kernel round {PLAN.rounds} eval"):
         finished = [line for line in err.splitlines() if line.startswith(f"{phase}: {tests}/")]
         assert finished, err
-        assert re.search(r"\[\d\d:\d\d<\d\d:\d\d, [\d.]+task/s\], accuracy", finished[-1])
+        assert re.search(r"\[\d\d:\d\d<\d\d:\d\d,\s+[\d.]+task/s\], accuracy", finished[-1])
     assert f"kernel round 1 train: {len(PLAN.train_tasks)}/" in err
     assert f"report:  {tmp_path / 'run' / 'report.html'}" in out
     assert (tmp_path / "run" / "report.html").stat().st_size > 0

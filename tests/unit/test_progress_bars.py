@@ -22,7 +22,7 @@ from memento.cli.bars import progress_bar, progress_callback
 from memento.cli.eval import PhaseBars
 
 ROOT = Path(__file__).resolve().parents[2]
-LINE = re.compile(r"^work: (\d+)/5 task \[\d\d:\d\d<(\d\d:\d\d|\?), ([\d.]+|\?)task/s\]")
+LINE = re.compile(r"^work: (\d+)/5 task \[\d\d:\d\d<(\d\d:\d\d|\?),\s+([\d.]+|\?)task/s\]")
 
 
 def test_off_a_terminal_each_update_is_a_whole_line_with_count_rate_and_time_left() -> None:
