@@ -130,11 +130,8 @@ def _bank(view: BankView) -> str:
     with_q = [row for row in view.rows if row.q is not None]
     if with_q:
         figures.append(_q_figure(view.namespace, with_q))
-    shown = (
-        f"the newest {len(view.rows)} of {view.total}"
-        if len(view.rows) < view.total
-        else (f"all {view.total}")
-    )
+    listed = len(view.rows)
+    shown = f"the newest {listed} of {view.total}" if listed < view.total else f"all {listed}"
     headers = [
         "case",
         "question / answer / steps",

@@ -138,9 +138,8 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     if len(log):
         print(f"resuming: {len(log)} results already in {out / 'results.jsonl'}", file=sys.stderr)
     async with model_endpoint(settings) as settings, open_resources(settings) as deps:
-        runner = EvalRunner(build_graph(deps), settings.context, log)
         with PhaseBars() as bars:
-            runner.on_progress = bars.show
+            runner = EvalRunner(build_graph(deps), settings.context, log, bars.show)
             await runner.run(plan)
         summary = summarize(log)
         report = await asyncio.to_thread(
