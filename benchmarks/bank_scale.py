@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langgraph.runtime import Runtime
+from tqdm import tqdm
 
-from benchmarks.report import emit, percentiles, resident_mb, stopwatch
-from benchmarks.scale_data import NAMESPACE, SyntheticBank
+from benchmarks.report import emit, percentiles, resident_mb, steps, stopwatch
+from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
 from graphs import MementoContext, State
 from memory import CaseBank, KernelQ
 from nodes import MementoDeps, make_retrieve, make_update_q, make_write_case
@@ -66,7 +67,8 @@ def import_bank(bank: CaseBank, data: SyntheticBank) -> dict[str, float]:
     """Bulk import: cases, then visits, then the index build (timed apart)."""
     with stopwatch() as all_time, bank.bulk_import():
         with stopwatch() as cases_time:
-            for chunk in data.case_chunks():
+            chunks = -(-data.n_cases // CHUNK)
+            for chunk in steps(data.case_chunks(), "import cases", total=chunks, unit="chunk"):
                 bank.add_many(chunk)
         with stopwatch() as visits_time:
             visits = 0
@@ -232,7 +234,7 @@ def measure_folder(location: str, size: int, queries: int) -> dict[str, Any]:
 def run_all(args: argparse.Namespace) -> None:
     sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
     rows = []
-    for size in sizes:
+    for size in steps(sizes, "bank_scale", unit="bank"):
         with tempfile.TemporaryDirectory(dir=args.folder) as scratch:
             out = Path(scratch) / "one.json"
             one = [sys.executable, "-m", "benchmarks.bank_scale", "--one", str(size)]
@@ -240,7 +242,7 @@ def run_all(args: argparse.Namespace) -> None:
             subprocess.run(one, check=True, stdout=subprocess.DEVNULL)
             rows.append(json.loads(out.read_text()))
             rows[-1].pop("command"), rows[-1].pop("benchmark")
-        print(_row_line(rows[-1]), flush=True)
+        tqdm.write(_row_line(rows[-1]))  # above the bar
     figures = {"store": args.store, "rows": rows, "targets": TARGETS, "verdicts": verdicts(rows)}
     emit("bank_scale", figures, summary(rows), args.out)
 

@@ -7,12 +7,16 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+from memento.cli.bars import progress_bar
+
+T = TypeVar("T")
 
 
 def command_line() -> str:
@@ -55,6 +59,19 @@ def timed(samples: int, run: Callable[[int], object], *, warmup: int = 5) -> lis
         run(i)
         times.append(time.perf_counter() - start)
     return times
+
+
+def steps(
+    items: Iterable[T], label: str, *, total: int | None = None, unit: str = "step"
+) -> Iterator[T]:
+    """The items, with a progress bar on standard error (count, rate, time left; plain lines
+    off a terminal), so a benchmark of minutes says how far it is; the figures stay on stdout."""
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    with progress_bar(label, total, unit=unit) as bar:
+        for item in items:
+            yield item
+            bar.update()
 
 
 @contextmanager

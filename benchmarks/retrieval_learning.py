@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
+from benchmarks.report import steps
 from evals.learning_world import Task, World, WorldConfig, WorldPlanner
 from graphs import MementoContext, build_graph
 from memory import CaseBank
@@ -226,17 +228,20 @@ async def main(argv: list[str] | None = None) -> int:
     runs: dict[str, list[dict[str, list[float]]]] = {}
     ms_per_task: dict[str, list[float]] = {}
     started = time.perf_counter()
-    for label, overrides in [parse_method(spec) for spec in args.methods]:
-        for seed in range(args.seeds):
-            world = World.build(config, seed)
-            begun = time.perf_counter()
-            curves = await run_method(label, overrides, world, embedder, args.rounds)
-            if label not in ("off", "oracle"):  # the methods that run every pass
-                tasks = args.rounds * (len(world.held_out) + 2 * len(world.train))
-                seconds = time.perf_counter() - begun
-                ms_per_task.setdefault(label, []).append(round(1000 * seconds / tasks, 2))
-            runs.setdefault(label, []).append(curves)
-            print(f"{label} seed {seed}: " + json.dumps(curves), file=sys.stderr, flush=True)
+    methods = [parse_method(spec) for spec in args.methods]
+    runs_to_do = [
+        (label, overrides, seed) for label, overrides in methods for seed in range(args.seeds)
+    ]
+    for label, overrides, seed in steps(runs_to_do, "retrieval_learning", unit="run"):
+        world = World.build(config, seed)
+        begun = time.perf_counter()
+        curves = await run_method(label, overrides, world, embedder, args.rounds)
+        if label not in ("off", "oracle"):  # the methods that run every pass
+            tasks = args.rounds * (len(world.held_out) + 2 * len(world.train))
+            seconds = time.perf_counter() - begun
+            ms_per_task.setdefault(label, []).append(round(1000 * seconds / tasks, 2))
+        runs.setdefault(label, []).append(curves)
+        tqdm.write(f"{label} seed {seed}: " + json.dumps(curves), file=sys.stderr)
     summary = summarize(runs)
     given = sys.argv[1:] if argv is None else argv
     command = f"python -m benchmarks.retrieval_learning {shlex.join(given)}".strip()

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +41,10 @@ class TaskResult(BaseModel):
     output_tokens: int = 0
     seconds: float = 0.0
     retrieved: list[str] = Field(default_factory=list)
+    run_id: str = ""
+    trajectory: list[dict[str, Any]] = Field(
+        default_factory=list, description="The steps, as a case keeps them (texts cut)."
+    )
 
     @property
     def key(self) -> tuple[str, int, str, str]:

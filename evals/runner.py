@@ -28,10 +28,27 @@ from evals.results import Phase, ResultsLog, Tally, TaskResult
 from graphs import MementoContext, Output
 from nodes import ModelEndpointError
 from nodes.scorers import ALIAS_SEPARATOR
+from nodes.write_case import compact_step
 
 MemoryMode = Literal["none", "similarity", "kernel", "parametric"]
 Protocol_ = Literal["held-out", "same-questions"]
-ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    """Where a phase stands: reported when it starts (`done` counts the tasks done before a
+    resume) and after each task."""
+
+    label: str
+    done: int
+    total: int
+    summary: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.done}/{self.total}  {self.summary}"
+
+
+ProgressCallback = Callable[[PhaseProgress], None]
 
 
 class EvalTask(Protocol):
@@ -70,7 +87,7 @@ class EvalRunner:
         self.graph = graph
         self.base = base_context
         self.log = log
-        self.on_progress = on_progress or (lambda line: None)
+        self.on_progress = on_progress or (lambda progress: None)
 
     def context_for(self, memory: MemoryMode, mode: Phase) -> MementoContext:
         """The run context of a memory mode: its own namespace, and eval mode for 'none'."""
@@ -116,22 +133,22 @@ class EvalRunner:
         ctx = self.context_for(memory, phase)
         todo = [t for t in tasks if (memory, round_, phase, t.id) not in self.log]
         label = f"{memory} round {round_} {phase}"
-        if not todo:
-            self.on_progress(f"{label}: all {len(tasks)} done earlier")
-            return
-        semaphore = asyncio.Semaphore(plan.concurrency)
         tally = Tally.of(  # the tasks done earlier (one that failed to run is run again)
             r
             for r in self.log
             if (r.memory, r.round, r.phase) == (memory, round_, phase) and not r.failed_to_run
         )
+        self.on_progress(PhaseProgress(label, tally.done, len(tasks), tally.describe()))
+        if not todo:
+            return
+        semaphore = asyncio.Semaphore(plan.concurrency)
 
         async def one(task: EvalTask) -> None:
             async with semaphore:
                 result = await self.run_task(task, ctx, memory, round_, phase)
             await asyncio.to_thread(self.log.append, result)  # an fsync: off the event loop
             tally.add(result)
-            self.on_progress(f"{label}: {tally.done}/{len(tasks)}  {tally.describe()}")
+            self.on_progress(PhaseProgress(label, tally.done, len(tasks), tally.describe()))
 
         try:  # a TaskGroup cancels the tasks in flight when one fails or the run is interrupted
             async with asyncio.TaskGroup() as group:
@@ -177,6 +194,8 @@ class EvalRunner:
             case_written=bool(result.case_id),
             seconds=time.perf_counter() - started,
             retrieved=[c.case_id for c in result.retrieved],
+            run_id=result.run_id,
+            trajectory=[compact_step(step) for step in result.step_results],
             **_tokens(usage),
         )
 

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,15 +25,22 @@ from memory.stored_records import record_error
 FORMAT = "memento-bank/1"
 _MODELS: dict[str, type[Case] | type[Visit]] = {"cases": Case, "visits": Visit}
 
+ProgressCallback = Callable[[int, int], None]
+"""`on_progress(done, total)`, called as records are written (e.g. a CLI's progress bar)."""
+PROGRESS_EVERY = 500
 
-def export_jsonl(bank: CaseBank, path: Path) -> tuple[int, int]:
+
+def export_jsonl(
+    bank: CaseBank, path: Path, *, on_progress: ProgressCallback | None = None
+) -> tuple[int, int]:
     """Write every case and visit to `path` (atomically); returns (cases, visits)."""
     counts = {"cases": 0, "visits": 0}
     tmp = path.with_name(path.name + ".tmp")
+    total = bank.count() + bank.count_visits()
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write(json.dumps({"format": FORMAT, "dim": bank.dim}) + "\n")
-            for kind, point in bank.stored_points():
+            for kind, point in _counted(bank.stored_points(), total, on_progress):
                 record = {
                     "kind": kind,
                     "id": point.id,
@@ -61,7 +68,12 @@ class ImportReport:
 
 
 def import_jsonl(
-    bank: CaseBank, path: Path, *, trusted: bool = False, skip_bad: bool = False
+    bank: CaseBank,
+    path: Path,
+    *,
+    trusted: bool = False,
+    skip_bad: bool = False,
+    on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Store the records of an export in `bank`, each with its id, payload and vector.
 
@@ -77,7 +89,8 @@ def import_jsonl(
         header = _header(path, handle.readline())
         if header["dim"] != bank.dim:
             raise EmbeddingSizeMismatchError(bank.cases_collection, bank.dim, header["dim"])
-        bad = dict(_problems(handle, bank.dim))
+        lines = _Lines(handle)
+        bad = dict(_problems(lines, bank.dim))
     if bad and not skip_bad:
         first = "; ".join(f"line {n}: {why}" for n, why in list(bad.items())[:3])
         raise CaseBankError(
@@ -86,9 +99,38 @@ def import_jsonl(
         )
     with path.open(encoding="utf-8") as handle:
         handle.readline()
+        records = _records(handle, bank.dim, set(bad), trusted=trusted)
+        total = lines.records - len(bad)
         with bank.bulk_import():
-            cases, visits = bank.put_points(_records(handle, bank.dim, set(bad), trusted=trusted))
+            cases, visits = bank.put_points(_counted(records, total, on_progress))
     return ImportReport(cases, visits, [f"line {n}: {why}" for n, why in bad.items()])
+
+
+def _counted(
+    points: Iterable[tuple[str, StoredPoint]], total: int, on_progress: ProgressCallback | None
+) -> Iterator[tuple[str, StoredPoint]]:
+    """The records, reporting (done, total) every PROGRESS_EVERY of them and at the end."""
+    done = 0
+    for point in points:
+        yield point
+        done += 1
+        if on_progress is not None and done % PROGRESS_EVERY == 0:
+            on_progress(done, max(total, done))
+    if on_progress is not None:
+        on_progress(done, max(total, done))
+
+
+class _Lines:
+    """The lines of an export, counting the non-blank ones (the records) as they are read."""
+
+    def __init__(self, handle: Iterable[str]) -> None:
+        self.handle = handle
+        self.records = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.handle:
+            self.records += bool(line.strip())
+            yield line
 
 
 SPACE_PER_EXPORT_BYTE = 1.5

@@ -39,19 +39,7 @@ class MementoDeps:
 
     def estimator(self, ctx: MementoContext) -> QEstimator:
         """The Q estimator the context asks for, over this bank."""
-        if ctx.retrieval == "similarity":
-            return SimilarityQ()
-        if ctx.retrieval == "kernel":
-            return KernelQ(
-                self.bank,
-                tau=ctx.tau,
-                lam=ctx.lam,
-                q0=ctx.q0,
-                visits_per_case=ctx.visits_per_case,
-                credit=ctx.credit,
-            )
-        model = LogisticQModel(self.bank.dim, q0=ctx.q0)
-        return ParametricQ(self.bank, model, ctx.namespace, credit=ctx.credit)
+        return estimator_for(self.bank, ctx)
 
     def rng_for(self, ctx: MementoContext) -> np.random.Generator:
         """The generator of the case sampling: with a seed, one generator per seed for the life
@@ -62,3 +50,20 @@ class MementoDeps:
         if ctx.seed not in self._seeded:
             self._seeded[ctx.seed] = np.random.default_rng(ctx.seed)
         return self._seeded[ctx.seed]
+
+
+def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
+    """The Q estimator a context asks for, over a bank (the graph's, or a report's)."""
+    if ctx.retrieval == "similarity":
+        return SimilarityQ()
+    if ctx.retrieval == "kernel":
+        return KernelQ(
+            bank,
+            tau=ctx.tau,
+            lam=ctx.lam,
+            q0=ctx.q0,
+            visits_per_case=ctx.visits_per_case,
+            credit=ctx.credit,
+        )
+    model = LogisticQModel(bank.dim, q0=ctx.q0)
+    return ParametricQ(bank, model, ctx.namespace, credit=ctx.credit)

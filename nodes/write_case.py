@@ -32,7 +32,7 @@ def make_write_case(deps: MementoDeps) -> Node:
         if ctx.mode == "eval" or state.judgement is None or state.judgement.reward is None:
             return {}
         now = time.time()
-        trajectory = [_compact(r) for r in state.step_results]
+        trajectory = [compact_step(r) for r in state.step_results]
         answer = state.final_answer or ""
         case = Case(
             id="",
@@ -68,8 +68,8 @@ def _step_line(description: str, tool: str | None) -> str:
     return f"{description} [{tool}]" if tool else description
 
 
-def _compact(result: StepResult) -> dict[str, Any]:
-    """A step result with long texts cut, so cases stay small."""
+def compact_step(result: StepResult) -> dict[str, Any]:
+    """A step result with long texts cut, so cases (and evaluation logs) stay small."""
     return {
         "cycle": result.cycle,
         "step": truncate(result.description, TRAJECTORY_FIELD_CHARS),

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from memento.cli import cases_care
+from memento.cli import cases_care, cases_report
 from memento.cli.cases_care import open_bank, resolve_case
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
     cases_care.register(actions)
+    cases_report.register(actions)
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -97,15 +98,17 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
+    from memento.cli.bars import progress_callback
     from memory.transfer import export_jsonl
 
-    with open_bank(args) as bank:
-        cases, visits = export_jsonl(bank, args.file)
+    with open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
+        cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
     return 0
 
 
 def import_command(args: argparse.Namespace) -> int:
+    from memento.cli.bars import progress_callback
     from memory.casebank import CaseBank
     from memory.transfer import import_jsonl
 
@@ -114,8 +117,11 @@ def import_command(args: argparse.Namespace) -> int:
     if not isinstance(dim, int):
         print(f"memento cases import: {args.file} is not a bank export", file=sys.stderr)
         return 1
-    with CaseBank(settings_from_args(args).context.store, dim=dim) as bank:
-        report = import_jsonl(bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad)
+    store = settings_from_args(args).context.store
+    with CaseBank(store, dim=dim) as bank, progress_callback("import", unit="record") as progress:
+        report = import_jsonl(
+            bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
+        )
     print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
     for line in report.skipped:
         print(f"skipped {line}")

@@ -18,7 +18,7 @@ from memento.cli.terminal import printable
 if TYPE_CHECKING:
     from graphs.context import MementoContext
     from memory.casebank import CaseBank
-    from memory.q_estimators import QEstimator
+    from memory.pruning import Progress
     from memory.records import Case
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
@@ -120,6 +120,9 @@ def relabel_command(args: argparse.Namespace) -> int:
 
 
 def prune_command(args: argparse.Namespace) -> int:
+    from memento.cli.bars import progress_callback
+    from nodes.deps import estimator_for
+
     ctx = settings_from_args(args).context
     rules = (args.older_than, args.q_below, args.max_cases)
     if all(rule is None for rule in rules) and not args.consolidate:
@@ -133,8 +136,12 @@ def prune_command(args: argparse.Namespace) -> int:
         print("memento cases prune: --max-cases must be 0 or more", file=sys.stderr)
         return 2
     verb = "would remove" if args.dry_run else "removed"
-    with open_bank(args) as bank:
-        merged = _consolidate(bank, ctx.namespace, dry_run=args.dry_run) if args.consolidate else []
+    with open_bank(args) as bank, progress_callback("prune", unit="case") as on_progress:
+        merged = (
+            _consolidate(bank, ctx.namespace, dry_run=args.dry_run, on_progress=on_progress)
+            if args.consolidate
+            else []
+        )
         if any(rule is not None for rule in rules):
             plan = bank.prune(
                 ctx.namespace,
@@ -145,6 +152,7 @@ def prune_command(args: argparse.Namespace) -> int:
                 max_cases=args.max_cases,
                 dry_run=args.dry_run,
                 gone=merged if args.dry_run else (),
+                on_progress=on_progress,
             )
             for doomed in plan.doomed:
                 print(f"{verb} {doomed.case.id[:8]}  {doomed.reason:<24} {_question(doomed.case)}")
@@ -154,9 +162,11 @@ def prune_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> list[str]:
+def _consolidate(
+    bank: CaseBank, namespace: str, *, dry_run: bool, on_progress: Progress
+) -> list[str]:
     """Merge (or show) near-duplicates; returns the ids merged away."""
-    groups, done = bank.consolidate(namespace, dry_run=dry_run)
+    groups, done = bank.consolidate(namespace, dry_run=dry_run, on_progress=on_progress)
     for group in groups:
         keeper = group.keeper
         print(f"keep  {keeper.id[:8]}  x{keeper.attempts}  {_question(keeper)}")
@@ -169,13 +179,6 @@ def _consolidate(bank: CaseBank, namespace: str, *, dry_run: bool) -> list[str]:
     return [case.id for group in groups for case in group.merged]
 
 
-def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
-    """The Q estimator the settings ask for (the one the graph reads Q with)."""
-    from nodes.deps import MementoDeps
-
-    return MementoDeps(bank=bank, embedder=None).estimator(ctx)  # type: ignore[arg-type]
-
-
 def _embedded(ctx: MementoContext, text: str) -> list[float]:
     from graphs.resources import default_embedder
 
@@ -183,6 +186,8 @@ def _embedded(ctx: MementoContext, text: str) -> list[float]:
 
 
 def why_command(args: argparse.Namespace) -> int:
+    from nodes.deps import estimator_for
+
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.task)
     with open_bank(args) as bank:

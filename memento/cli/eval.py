@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import dataclasses
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +19,11 @@ from evals.datasets import (
 from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
 
 if TYPE_CHECKING:
-    from evals.runner import EvalPlan
+    from tqdm import tqdm
+
+    from evals.runner import EvalPlan, EvalRunner, PhaseProgress
     from graphs.settings import MementoSettings
+    from memory.casebank import CaseBank
 
 # The runner and the loop are imported when an evaluation runs, not at start-up.
 
@@ -127,7 +129,8 @@ def eval_command(args: argparse.Namespace) -> int:
 
 
 async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, label: str) -> None:
-    """Run (or resume) the plan, then write summary.json, summary.md and learning_curve.png."""
+    """Run (or resume) the plan, then write summary.json, summary.md, report.html and
+    learning_curve.png."""
     from evals.report import format_table, plot_curve, summarize
     from evals.results import ResultsLog, dump
     from evals.runner import EvalRunner
@@ -139,26 +142,88 @@ async def run_evaluation(settings: MementoSettings, plan: EvalPlan, out: Path, l
     if len(log):
         print(f"resuming: {len(log)} results already in {out / 'results.jsonl'}", file=sys.stderr)
     async with model_endpoint(settings) as settings, open_resources(settings) as deps:
-        runner = EvalRunner(build_graph(deps), settings.context, log, _progress_printer())
-        await runner.run(plan)
-    print(file=sys.stderr)
-    summary = summarize(log)
+        with PhaseBars() as bars:
+            runner = EvalRunner(build_graph(deps), settings.context, log, bars.show)
+            await runner.run(plan)
+        summary = summarize(log)
+        report = await asyncio.to_thread(
+            write_eval_report, runner, deps.bank, plan, summary, out / "report.html", label
+        )
     dump(out / "summary.json", summary)
     table = format_table(summary)
     (out / "summary.md").write_text(table + "\n")
     print(table)
     plot = plot_curve(summary, out / "learning_curve.png", label)
     print(f"\nresults: {out}/results.jsonl, summary.json, summary.md")
+    print(f"report:  {report}")
     print(f"plot:    {plot}" if plot else f"plot:    skipped: {PLOT_HINT}")
 
 
-def _progress_printer() -> Callable[[str], None]:
-    interactive = sys.stderr.isatty()
+REPORT_CASES = 100
+"""Cases per memory mode listed in an evaluation's report (the newest)."""
 
-    def show(line: str) -> None:
-        if interactive:
-            print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
 
-    return show
+def write_eval_report(
+    runner: EvalRunner,
+    bank: CaseBank,
+    plan: EvalPlan,
+    summary: dict[str, object],
+    path: Path,
+    label: str,
+) -> Path:
+    """The evaluation's HTML page: curves, accuracy per round, each memory mode's cases with
+    reward and Q, and the tasks of the last round."""
+    from evals.html_report import Report, write
+    from evals.report_data import bank_view
+    from memento.cli.bars import progress_callback
+    from nodes.deps import estimator_for
+
+    views = []
+    for memory in plan.memories:
+        if memory == "none":  # reads an empty namespace and writes nothing
+            continue
+        ctx = runner.context_for(memory, "train")
+        with progress_callback(f"report: Q of {memory} cases", unit="case") as on_progress:
+            views.append(
+                bank_view(
+                    bank,
+                    estimator_for(bank, ctx),
+                    ctx.namespace,
+                    limit=REPORT_CASES,
+                    on_progress=on_progress,
+                )
+            )
+    report = Report(f"memento eval {label}", summary=summary, results=list(runner.log), banks=views)
+    return write(report, path)
+
+
+class PhaseBars:
+    """One progress bar per phase of an evaluation (memory mode, round, phase), with the
+    running accuracy beside the count; a finished phase's bar stays on screen."""
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.bar: tqdm | None = None
+
+    def show(self, progress: PhaseProgress) -> None:
+        from memento.cli.bars import progress_bar
+
+        if progress.label != self.label or self.bar is None:
+            self.close()
+            self.label = progress.label
+            self.bar = progress_bar(
+                progress.label, progress.total, unit="task", initial=progress.done
+            )
+        self.bar.set_postfix_str(progress.summary, refresh=False)
+        self.bar.update(progress.done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> PhaseBars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,22 @@ def test_a_missing_data_set_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("MEMENTO_DATA_DIR", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="gsm8k"):
         load_tasks("gsm8k", "test", 2, skip_bad=False)
+
+
+def test_eval_shows_a_bar_per_phase_and_writes_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the CLI against a loopback endpoint: off a terminal each phase prints lines
+    with count, rate and time left (stderr); the summary and the report's path go to stdout."""
+    from tests.report_world import PLAN, run_eval_cli
+
+    assert run_eval_cli(tmp_path) == 0
+    out, err = capsys.readouterr()
+    tests = len(PLAN.test_tasks)
+    for phase in ("none round 0 eval", "kernel round 0 eval", f"kernel round {PLAN.rounds} eval"):
+        finished = [line for line in err.splitlines() if line.startswith(f"{phase}: {tests}/")]
+        assert finished, err
+        assert re.search(r"\[\d\d:\d\d<\d\d:\d\d,\s+[\d.]+task/s\], accuracy", finished[-1])
+    assert f"kernel round 1 train: {len(PLAN.train_tasks)}/" in err
+    assert f"report:  {tmp_path / 'run' / 'report.html'}" in out
+    assert (tmp_path / "run" / "report.html").stat().st_size > 0

@@ -12,7 +12,7 @@ import pytest
 
 from evals.report import format_table, summarize
 from evals.results import ResultsLog, TaskResult
-from evals.runner import EvalPlan, EvalRunner
+from evals.runner import EvalPlan, EvalRunner, PhaseProgress
 from graphs import build_graph
 from memory import CaseBank
 from nodes import MementoDeps
@@ -180,12 +180,19 @@ async def test_results_are_written_off_the_event_loop_and_progress_is_counted(
         append(self, result)
 
     monkeypatch.setattr(ResultsLog, "append", recording)
-    lines: list[str] = []
+    events: list[PhaseProgress] = []
     with CaseBank(":memory:", dim=64) as bank:
         deps = MementoDeps(bank=bank, embedder=HashingEmbedder(), chat_model=lambda c, r: adder())
         runner = EvalRunner(
-            build_graph(deps), make_context(namespace="t"), ResultsLog(tmp_path / "r"), lines.append
+            build_graph(deps),
+            make_context(namespace="t"),
+            ResultsLog(tmp_path / "r"),
+            events.append,
         )
         await runner.run(EvalPlan(test_tasks=sums(0, 4), memories=("none",), rounds=1))
     assert len(threads) == 4 and threading.main_thread() not in threads
-    assert lines[-1] == "none round 1 train: 4/4  accuracy 0.500 (4 judged, 0 unjudged, 0 failed)"
+    assert [e.done for e in events] == [0, 1, 2, 3, 4]  # the phase's start, then each task
+    assert (
+        str(events[-1])
+        == "none round 1 train: 4/4  accuracy 0.500 (4 judged, 0 unjudged, 0 failed)"
+    )
