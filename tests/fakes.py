@@ -10,6 +10,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -131,3 +132,20 @@ async def run_task(
     snapshot = await graph.aget_state(config)
     state = State.model_validate(snapshot.values)
     return {name: getattr(state, name) for name in State.model_fields}
+
+
+@dataclass
+class EvalItem:
+    """A dataset item as the eval runner reads one."""
+
+    id: str
+    question: str
+    answers: list[str]
+
+
+def sums(start: int, count: int, *, tail: str = "") -> list[EvalItem]:
+    """Addition questions q{start}..: "What is i plus i+1?" (+ `tail`), answered 2i+1."""
+    return [
+        EvalItem(f"q{i}", f"What is {i} plus {i + 1}?{tail}", [str(2 * i + 1)])
+        for i in range(start, start + count)
+    ]

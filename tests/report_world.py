@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from langchain_core.messages import AIMessage
@@ -23,25 +22,22 @@ from memory import CaseBank
 from nodes import MementoDeps
 from tests.conftest import make_context
 from tests.endpoints import Reply, Request, loopback_endpoint, tool_call_reply
-from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, plan_reply
+from tests.fakes import (
+    EvalItem,
+    HashingEmbedder,
+    RuleChatModel,
+    final_plan_reply,
+    plan_reply,
+    sums,
+)
 
 HOSTILE = (
     "<script>document.title='pwned'</script><img src=http://evil.example/x.png onerror=alert(1)>"
 )
 
 
-@dataclass
-class Item:
-    id: str
-    question: str
-    answers: list[str]
-
-
-def sums(start: int, count: int) -> list[Item]:
-    return [
-        Item(f"q{i}", f"What is {i} plus {i + 1}? {HOSTILE}", [str(2 * i + 1)])
-        for i in range(start, start + count)
-    ]
+def hostile_sums(start: int, count: int) -> list[EvalItem]:
+    return sums(start, count, tail=f" {HOSTILE}")
 
 
 def hostile_adder() -> RuleChatModel:
@@ -64,7 +60,10 @@ def hostile_adder() -> RuleChatModel:
 
 
 PLAN = EvalPlan(
-    test_tasks=sums(100, 4), train_tasks=sums(0, 6), memories=("none", "kernel"), rounds=2
+    test_tasks=hostile_sums(100, 4),
+    train_tasks=hostile_sums(0, 6),
+    memories=("none", "kernel"),
+    rounds=2,
 )
 
 
@@ -90,7 +89,7 @@ def _respond(request: Request) -> Reply:
     return tool_call_reply("Plan", {"steps": [], "final_answer": answer})
 
 
-def _questions(path: Path, items: list[Item]) -> Path:
+def _questions(path: Path, items: list[EvalItem]) -> Path:
     lines = [json.dumps({"question": i.question, "answer": i.answers[0]}) for i in items]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,21 +16,7 @@ from graphs import build_graph
 from memory import CaseBank
 from nodes import MementoDeps
 from tests.conftest import make_context
-from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply
-
-
-@dataclass
-class Item:
-    id: str
-    question: str
-    answers: list[str]
-
-
-def sums(start: int, count: int) -> list[Item]:
-    return [
-        Item(f"q{i}", f"What is {i} plus {i + 1}?", [str(2 * i + 1)])
-        for i in range(start, start + count)
-    ]
+from tests.fakes import HashingEmbedder, RuleChatModel, final_plan_reply, sums
 
 
 class Crash(Exception):
