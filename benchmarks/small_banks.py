@@ -53,7 +53,8 @@ class NumpyFloor:
         self.estimator = estimator
         order = np.argsort([case for case, _ in visits], kind="stable")
         by_case = np.array([visits[i][0] for i in order])
-        self.visit_vectors = visit_vectors[order].astype(np.float32)
+        # half precision, as the bank stores visits: the same 32 nearest where cosines nearly tie
+        self.visit_vectors = visit_vectors[order].astype(np.float16).astype(np.float32)
         self.visit_targets = np.array([visits[i][1] for i in order], dtype=np.float64)
         starts = np.searchsorted(by_case, self.ids, side="left")
         stops = np.searchsorted(by_case, self.ids, side="right")
@@ -75,6 +76,14 @@ class NumpyFloor:
                 cosines, targets = cosines[keep], targets[keep]
             q[j] = kernel_q(cosines, targets, tau=est.tau, lam=est.lam, q0=est.q0)
         return [str(i) for i in self.ids[top]], q, soft_policy(q, ALPHA)
+
+    def tied(self, query: np.ndarray, case_id: str) -> bool:
+        """Whether the case's nearest `visits_per_case` visits end in a tie (two visits of the
+        same state, another target): which of them is read is arbitrary, and so is Q."""
+        start, stop = self.visit_rows[case_id]
+        cosines = np.sort(self.visit_vectors[start:stop] @ query)[::-1]
+        k = self.estimator.visits_per_case
+        return len(cosines) > k and cosines[k - 1] == cosines[k]
 
 
 def load(size: int, folder: Path) -> tuple[CaseBank, NumpyFloor, SyntheticBank]:
@@ -111,9 +120,10 @@ def measure(size: int, queries: int, folder: Path) -> dict[str, Any]:
             theirs = dict(zip(ids, q, strict=True))
             shared = [r for r in ranked if r.case.id in theirs]
             overlap.append(len(shared) / max(1, len(ranked)))
+            shared = [r for r in shared if not floor.tied(query, r.case.id)]
             q_error = max([q_error, *(abs(r.q - theirs[r.case.id]) for r in shared)])
     memento, numpy_floor = percentiles(memento_s[5:]), percentiles(floor_s[5:])
-    assert q_error < 1e-4, f"the floor's Q differs from Memento's by {q_error}"
+    assert q_error < 1e-4, f"at {size} cases the floor's Q differs from Memento's by {q_error}"
     return {
         "cases": size,
         "memento": memento,

@@ -35,6 +35,7 @@ import numpy as np
 import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
+from memory.exact_copy import ExactCopy
 from memory.store import (
     EDGE_FOLDER,
     EVERYWHERE,
@@ -107,7 +108,12 @@ class EdgeStore:
             path.mkdir(parents=True, exist_ok=True)
             ensure_free_space(self.folder, NEW_SHARD_BYTES, "create a collection")
             shard = _create(path, dim, keyword_fields, vector_index=vector_index)
-        collection = EdgeCollection(shard, self.folder, optimize_after=self.optimize_after)
+        collection = EdgeCollection(
+            shard,
+            self.folder,
+            optimize_after=self.optimize_after,
+            exact=ExactCopy(dim, half_precision=not vector_index),
+        )
         self._collections.append(collection)
         return collection
 
@@ -268,8 +274,11 @@ def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index
 class EdgeCollection:
     """One Edge shard behind the `Collection` interface, with its background index builder."""
 
-    def __init__(self, shard: Any, folder: Path, *, optimize_after: int | None) -> None:
+    def __init__(
+        self, shard: Any, folder: Path, *, optimize_after: int | None, exact: ExactCopy
+    ) -> None:
         self.shard = shard
+        self.exact = exact
         self.folder = folder
         self.optimize_after = optimize_after
         self._builder: threading.Thread | None = None
@@ -290,7 +299,7 @@ class EdgeCollection:
         The floor is what an index build left unindexed (a segment too small to index), so a
         build starts again only after `optimize_after` more points, not on every write.
         """
-        if self.optimize_after is None or self.deferred:
+        if self.optimize_after is None or self.deferred or self.exact.serving:
             return
         if self._unindexed() - self._indexed_floor < self.optimize_after:
             return
@@ -346,6 +355,7 @@ class EdgeCollection:
                 [qe.Point(p.id, list(vector), p.payload) for p, vector in points]
             )
         )
+        self.exact.upserted(points)
         self._written(len(points))
         self._maybe_build_index()
 
@@ -359,6 +369,9 @@ class EdgeCollection:
         ]
 
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
+        found = self.exact.search(self._points, vector, where=where, limit=limit)
+        if found is not None:
+            return found
         hits = self.shard.query(
             qe.QueryRequest(
                 limit=limit,
@@ -388,8 +401,14 @@ class EdgeCollection:
         for (there are no more). Only when the search came back full can a group short of
         per_group have been crowded out by the others; those few get a search of their own.
         Every search reads its groups' points through the keyword index on `key`, so the cost
-        is those groups' own points, never the collection's size.
+        is those groups' own points, never the collection's size. A small collection is read
+        from its exact copy in memory instead (`memory.exact_copy`), with the same result.
         """
+        found = self.exact.nearest_per_group(
+            self._points, vector, key=key, groups=groups, per_group=per_group, where=where
+        )
+        if found is not None:
+            return found
         query = qe.Query.Nearest(list(vector))
         selector = qe.PayloadSelector.Include(list(dict.fromkeys([key, *payload_keys])))
 
@@ -419,11 +438,17 @@ class EdgeCollection:
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+        self.exact.deleted(ids)
         self._written(len(ids))
 
     def delete_where(self, where: Where) -> None:
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
+        self.exact.deleted_where(where)
         self._written(1)
+
+    def _points(self) -> tuple[int, Iterator[StoredPoint]]:
+        """How many points the shard holds, and all of them with vectors (read lazily)."""
+        return int(self.shard.info().points_count), self.scroll(EVERYWHERE, with_vectors=True)
 
     def count(self, where: Where) -> int:
         return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))

@@ -9,6 +9,7 @@ the namespace still lists, runs and exports; `memento cases check` reports it by
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -31,8 +32,27 @@ def record_error(model: type[BaseModel], payload: dict[str, Any] | None) -> str 
 
 
 def case_from_payload(point_id: str, payload: dict[str, Any] | None) -> Case | None:
-    """The case a stored payload holds, or None (warned once) if it does not parse."""
-    return _read(Case, point_id, payload)
+    """The case a stored payload holds, or None (warned once) if it does not parse.
+
+    A payload read again as the very same object (a small bank's in-memory copy hands out the
+    dict it holds, `memory.exact_copy`) gives the case parsed the first time: a stored case is
+    never changed in place (an upsert stores a new dict), so neither may its reader change it.
+    """
+    held = _parsed_cases.get(point_id)
+    if held is not None and held[0] is payload:
+        return held[1]
+    case = _read(Case, point_id, payload)
+    if case is not None and payload is not None:
+        with _parsed_lock:
+            if len(_parsed_cases) >= PARSED_CASES:
+                del _parsed_cases[next(iter(_parsed_cases))]  # the oldest parsed
+            _parsed_cases[point_id] = (payload, case)
+    return case
+
+
+PARSED_CASES = 4_096
+_parsed_cases: dict[str, tuple[dict[str, Any], Case]] = {}
+_parsed_lock = threading.Lock()
 
 
 def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit | None:
@@ -41,14 +61,23 @@ def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit |
 
 
 def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitMatch | None:
-    """What kernel Q needs of a stored visit near a state, or None if it does not parse."""
+    """What kernel Q needs of a stored visit near a state, or None if it does not parse.
+
+    Called for every visit a retrieve reads, so it validates its four fields directly.
+    """
     fields = {
         "case_id": payload.get("case_id"),
         "target": payload.get("target"),
         "cosine": cosine,
         "retrieved": payload.get("retrieved", True),
     }
-    return _read(VisitMatch, point_id, fields)
+    try:
+        return _VISIT_MATCH.validate_python(fields)
+    except ValidationError:
+        return _read(VisitMatch, point_id, fields)
+
+
+_VISIT_MATCH = VisitMatch.__pydantic_validator__
 
 
 def _read(model: type[Any], point_id: str, payload: dict[str, Any] | None) -> Any:
