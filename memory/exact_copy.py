@@ -21,7 +21,8 @@ from memory.exact_index import ExactIndex
 from memory.store import GroupHit, ScoredPoint, StoredPoint, Where
 
 MAX_BYTES = 96 << 20
-"""Vectors kept per collection at most: 65k points of 384 dimensions, 16k of 1,536 (float32)."""
+"""Vectors kept per collection at most: 65k cases of 384 dimensions (float32), 131k visits
+(float16, as the engine stores them); a quarter of that at 1,536 dimensions."""
 
 BUILD_PAGE = 2_048
 
@@ -37,7 +38,8 @@ class ExactCopy:
     ) -> None:
         self.dim = dim
         self.half_precision = half_precision
-        self.max_points = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
+        itemsize = 2 if half_precision else 4
+        self.max_points = (MAX_BYTES if max_bytes is None else max_bytes) // (itemsize * dim)
         self._index: ExactIndex | None = None
         self._too_large = False
         self._lock = threading.Lock()

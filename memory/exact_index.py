@@ -74,11 +74,11 @@ class ExactIndex:
     """Unit vectors, payloads and filter columns of a collection's points, rows kept dense."""
 
     def __init__(self, dim: int, *, half_precision: bool = False) -> None:
-        """`half_precision`: the engine stores these vectors in float16, so their values are
-        rounded as it rounds them (kept in float32 all the same: float16 has no fast product)."""
+        """`half_precision`: the engine stores these vectors in float16, and so does the copy
+        (half the memory; the rows a search reads are widened to float32 for the product)."""
         self.dim = dim
         self.half_precision = half_precision
-        self._vectors = np.empty((1024, dim), dtype=np.float32)
+        self._vectors = np.empty((1024, dim), dtype=np.float16 if half_precision else np.float32)
         self._ids: list[str] = []
         self._payloads: list[dict[str, Any]] = []
         self._row_of: dict[str, int] = {}
@@ -99,8 +99,6 @@ class ExactIndex:
         vectors = np.asarray([vector for _, _, vector in points], dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = vectors / np.where(norms == 0, 1, norms)
-        if self.half_precision:
-            vectors = vectors.astype(np.float16).astype(np.float32)
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
             row = self._row_of.get(point_id)
             if row is None:
@@ -147,7 +145,7 @@ class ExactIndex:
         if size <= capacity:
             return
         capacity = max(size, 2 * capacity)
-        vectors = np.empty((capacity, self.dim), dtype=np.float32)
+        vectors = np.empty((capacity, self.dim), dtype=self._vectors.dtype)
         vectors[: len(self._ids)] = self._vectors[: len(self._ids)]
         self._vectors = vectors
         for column in self._columns.values():
@@ -213,7 +211,8 @@ class ExactIndex:
         query = np.asarray(vector, dtype=np.float32)
         query = query / (np.linalg.norm(query) or 1.0)
         every = len(rows) == len(self._ids)
-        return (self._vectors[: len(rows)] if every else self._vectors[rows]) @ query
+        matrix = self._vectors[: len(rows)] if every else self._vectors[rows]
+        return matrix.astype(np.float32, copy=False) @ query
 
     def _matching(self, where: Where) -> np.ndarray | None:
         """Which rows match `where` (a bool per row); None when a condition is declined."""
