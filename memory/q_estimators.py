@@ -126,18 +126,13 @@ class KernelQ:
         raise ValueError(f"credit must be 'shared' or 'contrastive', got {self.credit!r}")
 
     def _kernel_values(self, state: np.ndarray, ids: list[str], *, retrieved: bool) -> np.ndarray:
-        matches = self.bank.nearest_visits(
+        visits = self.bank.nearest_visit_columns(
             state, ids, per_case=self.visits_per_case, retrieved=retrieved
         )
         row = {case_id: i for i, case_id in enumerate(dict.fromkeys(ids))}
+        groups = np.array([row[case_id] for case_id in visits.case_ids], dtype=np.intp)
         q = kernel_q_by_group(
-            np.fromiter((m.cosine for m in matches), np.float64, len(matches)),
-            np.fromiter((m.target for m in matches), np.float64, len(matches)),
-            np.fromiter((row[m.case_id] for m in matches), np.intp, len(matches)),
-            len(row),
-            tau=self.tau,
-            lam=self.lam,
-            q0=self.q0,
+            visits.cosines, visits.targets, groups, len(row), tau=self.tau, lam=self.lam, q0=self.q0
         )
         return q[[row[i] for i in ids]]
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from memory.records import Case, Visit, VisitMatch
@@ -78,6 +80,37 @@ def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitM
 
 
 _VISIT_MATCH = VisitMatch.__pydantic_validator__
+
+
+class VisitColumns(NamedTuple):
+    """Visits near a state as three columns: what kernel Q sums."""
+
+    case_ids: list[str]
+    cosines: np.ndarray
+    targets: np.ndarray
+
+
+def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
+    """The columns of the visits that `visit_match` accepts, read without a record each: a
+    well-typed payload is taken as it is, any other goes through `visit_match` (and is
+    skipped, warned once, if it does not parse)."""
+    case_ids: list[str] = []
+    cosines: list[float] = []
+    targets: list[float] = []
+    for payload, cosine in hits:
+        case_id, target = payload.get("case_id"), payload.get("target")
+        typed = type(target) is float or type(target) is int
+        if not (type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool):
+            found = visit_match(str(case_id), payload, cosine)
+            if found is None:
+                continue
+            case_id, target = found.case_id, found.target
+        case_ids.append(case_id)
+        cosines.append(cosine)
+        targets.append(target)
+    return VisitColumns(
+        case_ids, np.array(cosines, dtype=np.float64), np.array(targets, dtype=np.float64)
+    )
 
 
 def _read(model: type[Any], point_id: str, payload: dict[str, Any] | None) -> Any:
