@@ -13,12 +13,13 @@ the engine, whose meaning for those it does not copy.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from memory.store import FieldMatch, GroupHit, ScoredPoint, Where
+from memory.store import GroupHit, ScoredPoint, Where
 
 _MISSING = -1
 """The code of a missing (or unmatchable) value: no filter value has it."""
@@ -38,12 +39,22 @@ def _value_key(value: Any) -> tuple[str, Any] | None:
 
 
 class _Column:
-    """The code of one payload field's value for every row."""
+    """The code of one payload field's value for every row, and, once the field is used to
+    group by, the rows holding each code (so a group's rows are found without a scan)."""
 
     def __init__(self, capacity: int) -> None:
         self.codes = np.full(capacity, _MISSING, dtype=np.int32)
         self.vocabulary: dict[tuple[str, Any], int] = {}
         self.unfilterable = 0
+        self.rows: dict[int, set[int]] | None = None
+
+    def index_rows(self, size: int) -> dict[int, set[int]]:
+        if self.rows is None:
+            self.rows = {}
+            for row, code in enumerate(self.codes[:size].tolist()):
+                if code >= 0:
+                    self.rows.setdefault(code, set()).add(row)
+        return self.rows
 
     def code(self, payload: dict[str, Any], key: str) -> int:
         if key not in payload:
@@ -57,8 +68,14 @@ class _Column:
         return self.vocabulary.setdefault(value_key, len(self.vocabulary))
 
     def set(self, row: int, code: int) -> None:
-        self.unfilterable += int(code == _UNFILTERABLE) - int(self.codes[row] == _UNFILTERABLE)
+        held = int(self.codes[row])
+        self.unfilterable += int(code == _UNFILTERABLE) - int(held == _UNFILTERABLE)
         self.codes[row] = code
+        if self.rows is not None and held != code:
+            if held >= 0:
+                self.rows[held].discard(row)
+            if code >= 0:
+                self.rows.setdefault(code, set()).add(row)
 
     def wanted(self, values: Sequence[Any]) -> np.ndarray:
         """A lookup table: which codes (shifted by 2 past the two special ones) match."""
@@ -162,7 +179,7 @@ class ExactIndex:
         if rows is None:
             return None
         candidates = np.flatnonzero(rows)
-        scores = self._cosines(vector, candidates)
+        scores = self._cosines(vector, None if len(candidates) == len(rows) else candidates)
         if len(candidates) > limit:
             top = np.argpartition(-scores, limit - 1)[:limit]
             candidates, scores = candidates[top], scores[top]
@@ -183,18 +200,22 @@ class ExactIndex:
     ) -> list[GroupHit] | None:
         """For each group in order, its `per_group` matching points nearest first (None:
         filter declined)."""
-        in_groups = Where(
-            must=(FieldMatch(key, tuple(groups)), *where.must), must_not=where.must_not
-        )
-        rows = self._matching(in_groups)
-        if rows is None:
+        column = self._column(key)
+        if column.unfilterable:
             return None
-        candidates = np.flatnonzero(rows)
+        codes = [column.vocabulary.get(("str", group)) for group in groups]
+        rows_of = column.index_rows(len(self._ids))
+        rows = np.fromiter(
+            itertools.chain.from_iterable(rows_of.get(c, ()) for c in codes if c is not None),
+            dtype=np.intp,
+        )
+        matching = self._matching(where, rows)
+        if matching is None:
+            return None
+        candidates = rows[matching]
         scores = self._cosines(vector, candidates)
-        column = self._columns[key]
         rank_of_code = np.zeros(len(column.vocabulary), dtype=np.int64)
-        for rank, group in enumerate(groups):
-            code = column.vocabulary.get(("str", group))
+        for rank, code in enumerate(codes):
             if code is not None:
                 rank_of_code[code] = rank
         group_rank = rank_of_code[column.codes[candidates]]
@@ -207,26 +228,28 @@ class ExactIndex:
             for row, score in zip(candidates[keep].tolist(), scores[keep].tolist(), strict=True)
         ]
 
-    def _cosines(self, vector: Sequence[float], rows: np.ndarray) -> np.ndarray:
+    def _cosines(self, vector: Sequence[float], rows: np.ndarray | None) -> np.ndarray:
+        """The cosine of `vector` with each of these rows (None: every row, in order)."""
         query = np.asarray(vector, dtype=np.float32)
         query = query / (np.linalg.norm(query) or 1.0)
-        every = len(rows) == len(self._ids)
-        matrix = self._vectors[: len(rows)] if every else self._vectors[rows]
+        matrix = self._vectors[: len(self._ids)] if rows is None else self._vectors[rows]
         return matrix.astype(np.float32, copy=False) @ query
 
-    def _matching(self, where: Where) -> np.ndarray | None:
-        """Which rows match `where` (a bool per row); None when a condition is declined."""
-        size = len(self._ids)
-        rows = np.ones(size, dtype=bool)
+    def _matching(self, where: Where, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """Which rows (all, or these) match `where`, a bool each; None when a condition is
+        declined."""
+        size = len(self._ids) if rows is None else len(rows)
+        matching = np.ones(size, dtype=bool)
         for condition, wanted in [(m, True) for m in where.must] + [
             (m, False) for m in where.must_not
         ]:
             column = self._column(condition.key)
             if column.unfilterable:
                 return None
-            hits = column.wanted(condition.values)[column.codes[:size] + 2]
-            rows &= hits if wanted else ~hits
-        return rows
+            codes = column.codes[:size] if rows is None else column.codes[rows]
+            hits = column.wanted(condition.values)[codes + 2]
+            matching &= hits if wanted else ~hits
+        return matching
 
     def _column(self, key: str) -> _Column:
         """The field's column, made from the payloads on its first use in a filter."""
