@@ -180,10 +180,10 @@ def measure(
     exact_copy.MAX_BYTES = 0 if config == "engine_only" else original
     try:
         with CaseBank(str(folder), dim=data.dim) as bank:
-            bank.wait_until_warm()
             queries = data.queries(200)
             rank_cases(bank, KernelQ(bank), queries[0].tolist(), namespace=NAMESPACE,
                        limit=32, alpha=0.05)  # fmt: skip
+            bank.wait_until_warm()  # files read, exact copies built
             figures = asyncio.run(_run(bank, batches, queries, rate))
     finally:
         exact_copy.MAX_BYTES = original

@@ -125,7 +125,10 @@ class EdgeStore:
         return self._prefetcher.start(self._existing)
 
     def wait_until_warm(self) -> None:
+        """Wait for the files' background read and for exact copies being built."""
         self._prefetcher.wait()
+        for collection in self._collections:
+            collection.exact.wait_until_built()
 
     def optimize(self) -> None:
         for collection in self._collections:
@@ -344,6 +347,7 @@ class EdgeCollection:
                 self._unflushed = 0
 
     def close(self) -> None:
+        self.exact.stop()
         self.wait_for_index()
         with self._unflushed_lock:
             if self._unflushed:

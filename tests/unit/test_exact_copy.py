@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +69,10 @@ def _fill(
 
 
 def _retrieve(bank: CaseBank, queries: np.ndarray, **options: object) -> list[list[RankedCase]]:
+    """Retrieves for the queries, once the copies that the first one starts are built."""
     estimator = KernelQ(bank, visits_per_case=4, **options)  # type: ignore[arg-type]
+    rank_cases(bank, estimator, queries[0].tolist(), namespace="ns", limit=16, alpha=0.1)
+    bank.wait_until_warm()
     return [
         rank_cases(bank, estimator, q.tolist(), namespace="ns", limit=16, alpha=0.1)
         for q in queries
@@ -195,3 +200,31 @@ def test_filters_mean_what_they_mean_in_qdrant() -> None:
     index.delete(["a"])
     assert ids(Where()) == ["b", "c", "d"]
     assert ids(Where(must_not=(match("flag", 1),))) == ["c", "d"]
+
+
+def test_writes_made_while_the_copy_is_built_reach_it() -> None:
+    """The build reads the store in a background thread; what is written meanwhile is
+    replayed on the finished copy, in order, and searches go to the engine until then."""
+    from memory.store import StoredPoint
+
+    release = threading.Event()
+    held = [StoredPoint(f"p{i}", {"n": i}, [1.0, float(i)]) for i in range(5)]
+
+    def points() -> tuple[int, Iterator[StoredPoint]]:
+        def read() -> Iterator[StoredPoint]:
+            release.wait(10)
+            yield from held  # the store as it was when the build began
+
+        return len(held), read()
+
+    copy = exact_copy.ExactCopy(2)
+    assert copy.search(points, [1.0, 0.0], where=Where(), limit=3) is None  # build started
+    copy.upserted([(StoredPoint("p9", {"n": 9}), [1.0, 0.0])])
+    copy.deleted(["p0"])
+    copy.upserted([(StoredPoint("p1", {"n": 10}), [0.0, 1.0])])
+    copy.deleted_where(Where(must=(match("n", 2),)))
+    release.set()
+    copy.wait_until_built()
+    found = copy.search(points, [1.0, 0.0], where=Where(), limit=10)
+    assert found is not None and copy.serving
+    assert [(p.id, p.payload["n"]) for p in found] == [("p9", 9), ("p3", 3), ("p4", 4), ("p1", 10)]

@@ -47,6 +47,7 @@ def test_no_index_is_built_while_the_copy_serves(tmp_path: Path) -> None:
     with CaseBank(str(tmp_path / "bank"), dim=DIM) as bank:
         _grow(bank, rng, 0, 10)
         assert bank.search(rng.standard_normal(DIM).tolist(), namespace="ns", limit=3)
+        bank.wait_until_warm()  # the copy the first search started building
         vectors = _grow(bank, rng, 10, 200)  # four times the build threshold
         assert not _builds(bank)
         found = bank.search(vectors[-1], namespace="ns", limit=5)
@@ -62,6 +63,7 @@ def test_a_bank_that_outgrows_its_copy_gets_its_index_built(
     with CaseBank(str(tmp_path / "bank"), dim=DIM) as bank:
         _grow(bank, rng, 0, 10)
         bank.search(rng.standard_normal(DIM).tolist(), namespace="ns", limit=3)
+        bank.wait_until_warm()
         _grow(bank, rng, 10, 80)
         assert not _builds(bank)
         _grow(bank, rng, 90, 120)  # past 100: the copy gives up, the engine indexes
