@@ -144,7 +144,7 @@ COMPETITORS = (
     Competitor(
         "langgraph_inmemorystore", "langgraph", "pip install langgraph", langgraph_in_memory_store
     ),
-    Competitor("mem0", "mem0", "pip install mem0ai", mem0, max_cases=1_000),
+    Competitor("mem0", "mem0", "pip install mem0ai", mem0, max_cases=10_000),
 )
 
 

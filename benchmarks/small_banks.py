@@ -16,7 +16,7 @@ visits end in an exact tie, where which visit is read is arbitrary), so both do 
 numpy runs on one BLAS thread (OPENBLAS_NUM_THREADS=1 unless set): two threads contending with
 other work on a 2-core machine made the 10k matrix-vector product 8 ms instead of ~1.
 - **others** (`benchmarks/competitors.py`): langchain-qdrant, LangGraph's `InMemoryStore` and
-  mem0 (`infer=False`, up to 1k cases: its adds are one at a time) on the floor's case vectors,
+  mem0 (`infer=False`, up to 10k cases: its adds are one at a time) on the floor's case vectors,
   top-N by vector only (no Q), where importable; run with an interpreter that has them.
 
     python -m benchmarks.small_banks                       # 1k and 10k cases
