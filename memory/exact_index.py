@@ -178,6 +178,8 @@ class ExactIndex:
         rows = self._matching(where)
         if rows is None:
             return None
+        if limit <= 0:
+            return []
         candidates = np.flatnonzero(rows)
         scores = self._cosines(vector, None if len(candidates) == len(rows) else candidates)
         if len(candidates) > limit:
