@@ -31,6 +31,7 @@ from memory.store import (
     Collection,
     Engine,
     FieldMatch,
+    GroupHit,
     StoredPoint,
     VectorStore,
     Where,
@@ -38,7 +39,13 @@ from memory.store import (
     match,
     open_store,
 )
-from memory.stored_records import case_from_payload, visit_from_payload, visit_match
+from memory.stored_records import (
+    VisitColumns,
+    case_from_payload,
+    visit_columns,
+    visit_from_payload,
+    visit_match,
+)
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -342,6 +349,30 @@ class CaseBank(BankCare):
         read only the given cases' visits (through the keyword index on `case_id`), never the
         whole collection, except Qdrant's local mode, which filters point by point in Python.
         """
+        hits = self._nearest_visit_hits(vector, case_ids, per_case, retrieved)
+        matches = (
+            visit_match(str(payload.get("case_id")), payload, score) for payload, score in hits
+        )
+        return [m for m in matches if m is not None]
+
+    def nearest_visit_columns(
+        self,
+        vector: Sequence[float],
+        case_ids: Sequence[str],
+        *,
+        per_case: int,
+        retrieved: bool | None = None,
+    ) -> VisitColumns:
+        """`nearest_visits` as columns, what kernel Q sums, with no record made per visit."""
+        return visit_columns(self._nearest_visit_hits(vector, case_ids, per_case, retrieved))
+
+    def _nearest_visit_hits(
+        self,
+        vector: Sequence[float],
+        case_ids: Sequence[str],
+        per_case: int,
+        retrieved: bool | None,
+    ) -> list[GroupHit]:
         if not case_ids:
             return []
         self._check_vector(vector)
@@ -350,7 +381,7 @@ class CaseBank(BankCare):
         if retrieved is not None:
             where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
         with self._lock:
-            hits = self._visits.nearest_per_group(
+            return self._visits.nearest_per_group(
                 vector,
                 key="case_id",
                 groups=list(dict.fromkeys(case_ids)),
@@ -358,10 +389,6 @@ class CaseBank(BankCare):
                 payload_keys=("case_id", "target", "retrieved"),
                 where=where,
             )
-        matches = (
-            visit_match(str(payload.get("case_id")), payload, score) for payload, score in hits
-        )
-        return [m for m in matches if m is not None]
 
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None

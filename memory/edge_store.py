@@ -8,8 +8,11 @@ runs it in a background thread once `optimize_after` points are waiting, and on 
 
 One caveat, measured with qdrant-edge-py 0.9: `optimize()` holds the GIL while it runs, so the
 rest of the process pauses for its duration (a few seconds per 10k waiting points on 2 cores)
-even though it is called from another thread. Searches never wait for it otherwise; the pause is
-bounded by `optimize_after`, and the unindexed points are searched exactly meanwhile.
+even though it is called from another thread. So a collection small enough to be searched from
+its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions) builds no
+index in the background at all: its searches do not need one, and a live bank growing within
+that size never pauses for it (`benchmarks/live_growth.py`). Past that size the copy gives up,
+the background build resumes, and the pause is bounded by `optimize_after`.
 
 Two quirks of qdrant-edge-py 0.9, worked around here and in `CaseBank`: a Python bool in a
 filter is read as the integer 0/1 (we pass numpy bools), and a payload float with 17 significant
@@ -35,6 +38,7 @@ import numpy as np
 import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
+from memory.exact_copy import ExactCopy
 from memory.store import (
     EDGE_FOLDER,
     EVERYWHERE,
@@ -107,7 +111,12 @@ class EdgeStore:
             path.mkdir(parents=True, exist_ok=True)
             ensure_free_space(self.folder, NEW_SHARD_BYTES, "create a collection")
             shard = _create(path, dim, keyword_fields, vector_index=vector_index)
-        collection = EdgeCollection(shard, self.folder, optimize_after=self.optimize_after)
+        collection = EdgeCollection(
+            shard,
+            self.folder,
+            optimize_after=self.optimize_after,
+            exact=ExactCopy(dim, half_precision=not vector_index),
+        )
         self._collections.append(collection)
         return collection
 
@@ -116,7 +125,10 @@ class EdgeStore:
         return self._prefetcher.start(self._existing)
 
     def wait_until_warm(self) -> None:
+        """Wait for the files' background read and for exact copies being built."""
         self._prefetcher.wait()
+        for collection in self._collections:
+            collection.exact.wait_until_built()
 
     def optimize(self) -> None:
         for collection in self._collections:
@@ -268,8 +280,11 @@ def _create(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index
 class EdgeCollection:
     """One Edge shard behind the `Collection` interface, with its background index builder."""
 
-    def __init__(self, shard: Any, folder: Path, *, optimize_after: int | None) -> None:
+    def __init__(
+        self, shard: Any, folder: Path, *, optimize_after: int | None, exact: ExactCopy
+    ) -> None:
         self.shard = shard
+        self.exact = exact
         self.folder = folder
         self.optimize_after = optimize_after
         self._builder: threading.Thread | None = None
@@ -290,7 +305,7 @@ class EdgeCollection:
         The floor is what an index build left unindexed (a segment too small to index), so a
         build starts again only after `optimize_after` more points, not on every write.
         """
-        if self.optimize_after is None or self.deferred:
+        if self.optimize_after is None or self.deferred or self.exact.serving:
             return
         if self._unindexed() - self._indexed_floor < self.optimize_after:
             return
@@ -332,6 +347,7 @@ class EdgeCollection:
                 self._unflushed = 0
 
     def close(self) -> None:
+        self.exact.stop()
         self.wait_for_index()
         with self._unflushed_lock:
             if self._unflushed:
@@ -346,6 +362,7 @@ class EdgeCollection:
                 [qe.Point(p.id, list(vector), p.payload) for p, vector in points]
             )
         )
+        self.exact.upserted(points)
         self._written(len(points))
         self._maybe_build_index()
 
@@ -359,6 +376,9 @@ class EdgeCollection:
         ]
 
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
+        found = self.exact.search(self._points, vector, where=where, limit=limit)
+        if found is not None:
+            return found
         hits = self.shard.query(
             qe.QueryRequest(
                 limit=limit,
@@ -388,8 +408,14 @@ class EdgeCollection:
         for (there are no more). Only when the search came back full can a group short of
         per_group have been crowded out by the others; those few get a search of their own.
         Every search reads its groups' points through the keyword index on `key`, so the cost
-        is those groups' own points, never the collection's size.
+        is those groups' own points, never the collection's size. A small collection is read
+        from its exact copy in memory instead (`memory.exact_copy`), with the same result.
         """
+        found = self.exact.nearest_per_group(
+            self._points, vector, key=key, groups=groups, per_group=per_group, where=where
+        )
+        if found is not None:
+            return found
         query = qe.Query.Nearest(list(vector))
         selector = qe.PayloadSelector.Include(list(dict.fromkeys([key, *payload_keys])))
 
@@ -419,11 +445,17 @@ class EdgeCollection:
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+        self.exact.deleted(ids)
         self._written(len(ids))
 
     def delete_where(self, where: Where) -> None:
         self.shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
+        self.exact.deleted_where(where)
         self._written(1)
+
+    def _points(self) -> tuple[int, Iterator[StoredPoint]]:
+        """How many points the shard holds, and all of them with vectors (read lazily)."""
+        return int(self.shard.info().points_count), self.scroll(EVERYWHERE, with_vectors=True)
 
     def count(self, where: Where) -> int:
         return int(self.shard.count(qe.CountRequest(exact=True, filter=_filter(where))))

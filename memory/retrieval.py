@@ -53,9 +53,10 @@ def rank_cases(
     In the bank's similarity order (best first); `exclude_question` drops every attempt of
     that question (leakage control in evaluation).
     """
-    found = bank.search(vector, namespace=namespace, limit=limit, exclude_question=exclude_question)
+    state = np.asarray(vector, dtype=np.float64)  # once: the store and Q both take arrays
+    found = bank.search(state, namespace=namespace, limit=limit, exclude_question=exclude_question)
     found = [s for s in found if s.similarity >= min_similarity]
-    q_values = estimator.q_values(np.asarray(vector, dtype=np.float64), found)
+    q_values = estimator.q_values(state, found)
     probabilities = soft_policy(q_values, alpha)
     return [
         RankedCase(case=s.case, similarity=s.similarity, q=float(q), probability=float(p))

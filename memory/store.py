@@ -144,7 +144,8 @@ class VectorStore(Protocol):
         ...
 
     def wait_until_warm(self) -> None:
-        """Block until the background read started by `warm_up` is done."""
+        """Block until the background read started by `warm_up` is done (and, for Qdrant Edge,
+        the exact copies of small collections that a first search started building)."""
         ...
 
     def defer_indexing(self, deferred: bool) -> None:

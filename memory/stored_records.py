@@ -9,8 +9,11 @@ the namespace still lists, runs and exports; `memento cases check` reports it by
 from __future__ import annotations
 
 import logging
-from typing import Any
+import threading
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from memory.records import Case, Visit, VisitMatch
@@ -31,8 +34,27 @@ def record_error(model: type[BaseModel], payload: dict[str, Any] | None) -> str 
 
 
 def case_from_payload(point_id: str, payload: dict[str, Any] | None) -> Case | None:
-    """The case a stored payload holds, or None (warned once) if it does not parse."""
-    return _read(Case, point_id, payload)
+    """The case a stored payload holds, or None (warned once) if it does not parse.
+
+    A payload read again as the very same object (a small bank's in-memory copy hands out the
+    dict it holds, `memory.exact_copy`) gives the case parsed the first time: a stored case is
+    never changed in place (an upsert stores a new dict), so neither may its reader change it.
+    """
+    held = _parsed_cases.get(point_id)
+    if held is not None and held[0] is payload:
+        return held[1]
+    case = _read(Case, point_id, payload)
+    if case is not None and payload is not None:
+        with _parsed_lock:
+            if len(_parsed_cases) >= PARSED_CASES:
+                del _parsed_cases[next(iter(_parsed_cases))]  # the oldest parsed
+            _parsed_cases[point_id] = (payload, case)
+    return case
+
+
+PARSED_CASES = 4_096
+_parsed_cases: dict[str, tuple[dict[str, Any], Case]] = {}
+_parsed_lock = threading.Lock()
 
 
 def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit | None:
@@ -41,14 +63,54 @@ def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit |
 
 
 def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitMatch | None:
-    """What kernel Q needs of a stored visit near a state, or None if it does not parse."""
+    """What kernel Q needs of a stored visit near a state, or None if it does not parse.
+
+    Called for every visit a retrieve reads, so it validates its four fields directly.
+    """
     fields = {
         "case_id": payload.get("case_id"),
         "target": payload.get("target"),
         "cosine": cosine,
         "retrieved": payload.get("retrieved", True),
     }
-    return _read(VisitMatch, point_id, fields)
+    try:
+        return _VISIT_MATCH.validate_python(fields)
+    except ValidationError:
+        return _read(VisitMatch, point_id, fields)
+
+
+_VISIT_MATCH = VisitMatch.__pydantic_validator__
+
+
+class VisitColumns(NamedTuple):
+    """Visits near a state as three columns: what kernel Q sums."""
+
+    case_ids: list[str]
+    cosines: np.ndarray
+    targets: np.ndarray
+
+
+def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
+    """The columns of the visits that `visit_match` accepts, read without a record each: a
+    well-typed payload is taken as it is, any other goes through `visit_match` (and is
+    skipped, warned once, if it does not parse)."""
+    case_ids: list[str] = []
+    cosines: list[float] = []
+    targets: list[float] = []
+    for payload, cosine in hits:
+        case_id, target = payload.get("case_id"), payload.get("target")
+        typed = type(target) is float or type(target) is int
+        if not (type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool):
+            found = visit_match(str(case_id), payload, cosine)
+            if found is None:
+                continue
+            case_id, target = found.case_id, found.target
+        case_ids.append(case_id)
+        cosines.append(cosine)
+        targets.append(target)
+    return VisitColumns(
+        case_ids, np.array(cosines, dtype=np.float64), np.array(targets, dtype=np.float64)
+    )
 
 
 def _read(model: type[Any], point_id: str, payload: dict[str, Any] | None) -> Any:

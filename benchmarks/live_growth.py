@@ -1,0 +1,223 @@
+"""Retrieves served from an event loop while the bank grows by 20k cases: no pause (issue 18.4).
+
+A live bank (`memento mcp`, Studio) serves retrieves from an asyncio loop, each through
+`asyncio.to_thread(rank_cases, ...)` as the retrieve node calls it, while tasks keep writing
+cases and visits (`add_many`, `add_visits`, also off the loop). Qdrant Edge builds its index
+with `optimize()`, which holds the GIL for seconds: every thread and the loop stop meanwhile.
+Each run here starts from a bank of `--start` cases (built and indexed first), then, at once:
+- a writer adds `--grow` cases, one task at a time (a case, then its K=4 visits; synthetic data
+  of `benchmarks/scale_data.py`), at `--rate` cases per second (tasks finishing elsewhere);
+- a reader retrieves back to back (N=32 candidates, kernel Q) and times each;
+- a ticker sleeps 5 ms at a time and records how late it wakes (the event loop's lag).
+Two configurations of the product in one run: `engine_only` (no exact copy: the engine searches
+and builds its index in the background as points arrive, as before) and `default` (what ships:
+small collections searched from their exact copy, the engine's index build postponed while the
+copy serves). Retrieve p50/p99/max and loop lag are reported for each; target p99 <= 3x p50.
+
+    python -m benchmarks.live_growth                      # 1k cases growing by 20k
+    python -m benchmarks.live_growth --out benchmarks/results/live_growth.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+from benchmarks.report import emit
+from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
+from memory import CaseBank, KernelQ, exact_copy
+from memory.records import Case, Visit
+from memory.retrieval import rank_cases
+
+TICK_S = 0.005
+
+
+Batch = tuple[list[tuple[Case, Any]], list[tuple[Visit, Any]]]
+
+
+def _batches(data: SyntheticBank, size: int) -> Iterator[Batch]:
+    """(cases, visits) in batches of `size` cases, each case with its K visits."""
+    case_chunks, visit_chunks = data.case_chunks(), data.visit_chunks()
+    for cases, visits in zip(case_chunks, visit_chunks, strict=True):
+        for start in range(0, len(cases), size):
+            stop = start + size
+            k = data.visits_per_task
+            yield cases[start:stop], visits[start * k : stop * k]
+
+
+def _build(folder: Path, data: SyntheticBank, start: int) -> None:
+    with CaseBank(str(folder), dim=data.dim) as bank, bank.bulk_import():
+        for cases, visits in _batches(data, CHUNK):
+            bank.add_many(cases)
+            bank.add_visits(visits)
+            if bank.count() >= start:
+                return
+
+
+def _ms(values: list[float]) -> dict[str, float]:
+    array = np.asarray(values) * 1e3
+    return {
+        "p50_ms": round(float(np.percentile(array, 50)), 3),
+        "p99_ms": round(float(np.percentile(array, 99)), 3),
+        "max_ms": round(float(array.max()), 1),
+        "n": len(values),
+    }
+
+
+async def _grow(bank: CaseBank, batches: Iterator[Batch], rate: float) -> float:
+    """Write the batches at `rate` cases per second (as tasks finishing would), or as fast as
+    the bank takes them when it falls behind."""
+    start = time.perf_counter()
+    written = 0
+    for cases, visits in batches:
+        await asyncio.to_thread(bank.add_many, cases)
+        await asyncio.to_thread(bank.add_visits, visits)
+        written += len(cases)
+        ahead = start + written / rate - time.perf_counter()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+    return time.perf_counter() - start
+
+
+async def _serve(
+    bank: CaseBank, queries: np.ndarray, done: asyncio.Event, seconds: list[float]
+) -> None:
+    estimator = KernelQ(bank, credit="contrastive")
+    i = 0
+    while not done.is_set():
+        vector = queries[i % len(queries)].tolist()
+        i += 1
+        start = time.perf_counter()
+        await asyncio.to_thread(
+            rank_cases, bank, estimator, vector, namespace=NAMESPACE, limit=32, alpha=0.05
+        )
+        seconds.append(time.perf_counter() - start)
+
+
+async def _tick(done: asyncio.Event) -> list[float]:
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    while not done.is_set():
+        start = loop.time()
+        await asyncio.sleep(TICK_S)
+        lags.append(max(0.0, loop.time() - start - TICK_S))
+    return lags
+
+
+class CollectionTimer:
+    """Times the garbage collector's passes (a full one holds the GIL, like an index build)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds.append(time.perf_counter() - self._start)
+
+    def __enter__(self) -> CollectionTimer:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def figures(self) -> dict[str, float]:
+        return {"passes": len(self.seconds), "max_ms": round(max(self.seconds, default=0) * 1e3, 1)}
+
+
+async def _run(
+    bank: CaseBank, batches: Iterator[Batch], queries: np.ndarray, rate: float
+) -> dict[str, Any]:
+    done = asyncio.Event()
+    retrieves: list[float] = []
+    reader = asyncio.create_task(_serve(bank, queries, done, retrieves))
+    ticker = asyncio.create_task(_tick(done))
+    await asyncio.sleep(1.0)  # retrieves before growth: the steady state
+    steady = len(retrieves)
+    with CollectionTimer() as collections:
+        grow_s = await _grow(bank, batches, rate)
+    done.set()
+    await reader
+    lags = await ticker
+    during = retrieves[steady:]
+    figures = _ms(during)
+    return {
+        "grow_s": round(grow_s, 1),
+        "retrieve_before_growth": _ms(retrieves[:steady]),
+        "retrieve_during_growth": figures,
+        "p99_over_p50": round(figures["p99_ms"] / figures["p50_ms"], 2),
+        "loop_lag": _ms(lags),
+        "garbage_collection_during_growth": collections.figures(),
+        "cases_after": bank.count(),
+    }
+
+
+def measure(
+    config: str, start: int, grow: int, batch: int, rate: float, scratch: Path
+) -> dict[str, Any]:
+    data = SyntheticBank(start + grow)
+    folder = scratch / f"bank-{config}"
+    _build(folder, data, start)
+    # made as they are written: a list of 20k cases held here would slow the process's garbage
+    # collections (and so every retrieve) for reasons of the benchmark's own
+    batches = itertools.islice(_batches(data, batch), start // batch, (start + grow) // batch)
+    original = exact_copy.MAX_BYTES
+    exact_copy.MAX_BYTES = 0 if config == "engine_only" else original
+    try:
+        with CaseBank(str(folder), dim=data.dim) as bank:
+            queries = data.queries(200)
+            rank_cases(bank, KernelQ(bank), queries[0].tolist(), namespace=NAMESPACE,
+                       limit=32, alpha=0.05)  # fmt: skip
+            bank.wait_until_warm()  # files read, exact copies built
+            figures = asyncio.run(_run(bank, batches, queries, rate))
+    finally:
+        exact_copy.MAX_BYTES = original
+    return {"config": config, "start_cases": start, "grown_by": grow, "batch": batch,
+            "rate_per_s": rate, **figures}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--start", type=int, default=1_000, help="cases before growth")
+    parser.add_argument("--grow", type=int, default=20_000, help="cases added while serving")
+    parser.add_argument("--batch", type=int, default=1, help="cases per write (one task: 1)")
+    parser.add_argument("--rate", type=float, default=200.0, help="cases written per second")
+    parser.add_argument("--configs", default="engine_only,default")
+    parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for config in args.configs.split(","):
+            rows.append(
+                measure(config, args.start, args.grow, args.batch, args.rate, Path(scratch))
+            )
+            print(rows[-1], flush=True)
+    summary = "; ".join(
+        f"{r['config']}: retrieve during growth p50 {r['retrieve_during_growth']['p50_ms']} ms, "
+        f"p99 {r['retrieve_during_growth']['p99_ms']} ms ({r['p99_over_p50']}x p50, target <= 3x), "
+        f"max {r['retrieve_during_growth']['max_ms']} ms; loop lag p99 {r['loop_lag']['p99_ms']} "
+        f"ms, max {r['loop_lag']['max_ms']} ms; longest GC pass "
+        f"{r['garbage_collection_during_growth']['max_ms']} ms; {r['grown_by']} cases in "
+        f"{r['grow_s']} s"
+        for r in rows
+    )
+    emit("live_growth", {"runs": rows}, summary, args.out)
+
+
+if __name__ == "__main__":
+    main()

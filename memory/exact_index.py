@@ -1,0 +1,264 @@
+"""An exact, in-memory copy of a small collection: every search is one matrix-vector product.
+
+Below a few tens of thousands of points, the least a search can cost is an exact scan of a
+contiguous float matrix; a call into the engine (query planning, filters, payload encoding)
+costs several times that. `ExactIndex` keeps each point's unit vector, payload and the codes of
+the payload values that filters name, updated by the same writes as the engine, and answers
+`search` and `nearest_per_group` exactly as the engine would (cosine, Qdrant's filter meaning:
+a missing field matches nothing, `must_not` of it keeps the point).
+
+It declines (returns None) a filter on a field holding lists or objects: the caller then asks
+the engine, whose meaning for those it does not copy.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from memory.store import GroupHit, ScoredPoint, Where
+
+_MISSING = -1
+"""The code of a missing (or unmatchable) value: no filter value has it."""
+_UNFILTERABLE = -2
+"""The code of a list or object value: a filter on its field is left to the engine."""
+
+
+def _value_key(value: Any) -> tuple[str, Any] | None:
+    """A hashable key that tells True from 1 (Qdrant does); None for a value no match names."""
+    if isinstance(value, bool | np.bool_):
+        return ("bool", bool(value))
+    if isinstance(value, str):
+        return ("str", value)
+    if isinstance(value, int | np.integer):
+        return ("int", int(value))
+    return None
+
+
+class _Column:
+    """The code of one payload field's value for every row, and, once the field is used to
+    group by, the rows holding each code (so a group's rows are found without a scan)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.codes = np.full(capacity, _MISSING, dtype=np.int32)
+        self.vocabulary: dict[tuple[str, Any], int] = {}
+        self.unfilterable = 0
+        self.rows: dict[int, set[int]] | None = None
+
+    def index_rows(self, size: int) -> dict[int, set[int]]:
+        if self.rows is None:
+            self.rows = {}
+            for row, code in enumerate(self.codes[:size].tolist()):
+                if code >= 0:
+                    self.rows.setdefault(code, set()).add(row)
+        return self.rows
+
+    def code(self, payload: dict[str, Any], key: str) -> int:
+        if key not in payload:
+            return _MISSING
+        value = payload[key]
+        if isinstance(value, list | dict):
+            return _UNFILTERABLE
+        value_key = _value_key(value)
+        if value_key is None:
+            return _MISSING
+        return self.vocabulary.setdefault(value_key, len(self.vocabulary))
+
+    def set(self, row: int, code: int) -> None:
+        held = int(self.codes[row])
+        self.unfilterable += int(code == _UNFILTERABLE) - int(held == _UNFILTERABLE)
+        self.codes[row] = code
+        if self.rows is not None and held != code:
+            if held >= 0:
+                self.rows[held].discard(row)
+            if code >= 0:
+                self.rows.setdefault(code, set()).add(row)
+
+    def wanted(self, values: Sequence[Any]) -> np.ndarray:
+        """A lookup table: which codes (shifted by 2 past the two special ones) match."""
+        table = np.zeros(len(self.vocabulary) + 2, dtype=bool)
+        for value in values:
+            code = self.vocabulary.get(_value_key(value) or ("", None))
+            if code is not None:
+                table[code + 2] = True
+        return table
+
+
+class ExactIndex:
+    """Unit vectors, payloads and filter columns of a collection's points, rows kept dense."""
+
+    def __init__(self, dim: int, *, half_precision: bool = False) -> None:
+        """`half_precision`: the engine stores these vectors in float16, and so does the copy
+        (half the memory; the rows a search reads are widened to float32 for the product)."""
+        self.dim = dim
+        self.half_precision = half_precision
+        self._vectors = np.empty((1024, dim), dtype=np.float16 if half_precision else np.float32)
+        self._ids: list[str] = []
+        self._payloads: list[dict[str, Any]] = []
+        self._row_of: dict[str, int] = {}
+        self._columns: dict[str, _Column] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._ids) * self._vectors.itemsize * self.dim
+
+    # -- writes --------------------------------------------------------------------------------
+    def upsert(self, points: Sequence[tuple[str, dict[str, Any], Sequence[float]]]) -> None:
+        """Insert or replace points by id (vectors are scaled to unit length, as cosine is)."""
+        if not points:
+            return
+        vectors = np.asarray([vector for _, _, vector in points], dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.where(norms == 0, 1, norms)
+        for (point_id, payload, _), vector in zip(points, vectors, strict=True):
+            row = self._row_of.get(point_id)
+            if row is None:
+                row = len(self._ids)
+                self._grow(row + 1)
+                self._ids.append(point_id)
+                self._payloads.append(payload)
+                self._row_of[point_id] = row
+            else:
+                self._payloads[row] = payload
+            self._vectors[row] = vector
+            for key, column in self._columns.items():
+                column.set(row, column.code(payload, key))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove points by id; the last row moves into each freed one (rows stay dense)."""
+        for point_id in ids:
+            row = self._row_of.pop(point_id, None)
+            if row is None:
+                continue
+            last = len(self._ids) - 1
+            if row != last:
+                moved = self._ids[last]
+                self._ids[row], self._payloads[row] = moved, self._payloads[last]
+                self._vectors[row] = self._vectors[last]
+                self._row_of[moved] = row
+                for column in self._columns.values():
+                    column.set(row, int(column.codes[last]))
+            for column in self._columns.values():
+                column.set(last, _MISSING)
+            self._ids.pop()
+            self._payloads.pop()
+
+    def delete_where(self, where: Where) -> bool:
+        """Remove the matching points; False (nothing removed) where the filter is declined."""
+        rows = self._matching(where)
+        if rows is None:
+            return False
+        self.delete([self._ids[row] for row in np.flatnonzero(rows)])
+        return True
+
+    def _grow(self, size: int) -> None:
+        capacity = len(self._vectors)
+        if size <= capacity:
+            return
+        capacity = max(size, 2 * capacity)
+        vectors = np.empty((capacity, self.dim), dtype=self._vectors.dtype)
+        vectors[: len(self._ids)] = self._vectors[: len(self._ids)]
+        self._vectors = vectors
+        for column in self._columns.values():
+            codes = np.full(capacity, _MISSING, dtype=np.int32)
+            codes[: len(self._ids)] = column.codes[: len(self._ids)]
+            column.codes = codes
+
+    # -- reads ---------------------------------------------------------------------------------
+    def search(
+        self, vector: Sequence[float], *, where: Where, limit: int
+    ) -> list[ScoredPoint] | None:
+        """The `limit` matching points nearest to `vector`, best first (None: filter declined)."""
+        rows = self._matching(where)
+        if rows is None:
+            return None
+        if limit <= 0:
+            return []
+        candidates = np.flatnonzero(rows)
+        scores = self._cosines(vector, None if len(candidates) == len(rows) else candidates)
+        if len(candidates) > limit:
+            top = np.argpartition(-scores, limit - 1)[:limit]
+            candidates, scores = candidates[top], scores[top]
+        order = np.argsort(-scores, kind="stable")
+        return [
+            ScoredPoint(id=self._ids[row], score=float(score), payload=self._payloads[row])
+            for row, score in zip(candidates[order].tolist(), scores[order].tolist(), strict=True)
+        ]
+
+    def nearest_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+    ) -> list[GroupHit] | None:
+        """For each group in order, its `per_group` matching points nearest first (None:
+        filter declined)."""
+        column = self._column(key)
+        if column.unfilterable:
+            return None
+        codes = [column.vocabulary.get(("str", group)) for group in groups]
+        rows_of = column.index_rows(len(self._ids))
+        rows = np.fromiter(
+            itertools.chain.from_iterable(rows_of.get(c, ()) for c in codes if c is not None),
+            dtype=np.intp,
+        )
+        matching = self._matching(where, rows)
+        if matching is None:
+            return None
+        candidates = rows[matching]
+        scores = self._cosines(vector, candidates)
+        rank_of_code = np.zeros(len(column.vocabulary), dtype=np.int64)
+        for rank, code in enumerate(codes):
+            if code is not None:
+                rank_of_code[code] = rank
+        group_rank = rank_of_code[column.codes[candidates]]
+        order = np.lexsort((-scores, group_rank))
+        group_rank, candidates, scores = group_rank[order], candidates[order], scores[order]
+        starts = np.searchsorted(group_rank, group_rank, side="left")
+        keep = (np.arange(len(group_rank)) - starts) < per_group
+        return [
+            GroupHit(self._payloads[row], score)
+            for row, score in zip(candidates[keep].tolist(), scores[keep].tolist(), strict=True)
+        ]
+
+    def _cosines(self, vector: Sequence[float], rows: np.ndarray | None) -> np.ndarray:
+        """The cosine of `vector` with each of these rows (None: every row, in order)."""
+        query = np.asarray(vector, dtype=np.float32)
+        query = query / (np.linalg.norm(query) or 1.0)
+        matrix = self._vectors[: len(self._ids)] if rows is None else self._vectors[rows]
+        return matrix.astype(np.float32, copy=False) @ query
+
+    def _matching(self, where: Where, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """Which rows (all, or these) match `where`, a bool each; None when a condition is
+        declined."""
+        size = len(self._ids) if rows is None else len(rows)
+        matching = np.ones(size, dtype=bool)
+        for condition, wanted in [(m, True) for m in where.must] + [
+            (m, False) for m in where.must_not
+        ]:
+            column = self._column(condition.key)
+            if column.unfilterable:
+                return None
+            codes = column.codes[:size] if rows is None else column.codes[rows]
+            hits = column.wanted(condition.values)[codes + 2]
+            matching &= hits if wanted else ~hits
+        return matching
+
+    def _column(self, key: str) -> _Column:
+        """The field's column, made from the payloads on its first use in a filter."""
+        column = self._columns.get(key)
+        if column is None:
+            column = _Column(len(self._vectors))
+            for row, payload in enumerate(self._payloads):
+                column.set(row, column.code(payload, key))
+            self._columns[key] = column
+        return column
