@@ -23,6 +23,7 @@ from memory.bank_care import BankCare
 from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+from memory.exact_index import GroupValues
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.redaction import redact, secrets_in
@@ -42,9 +43,13 @@ from memory.store import (
 from memory.stored_records import (
     VisitColumns,
     case_from_payload,
+    case_point,
+    stored_time,
     visit_columns,
     visit_from_payload,
     visit_match,
+    visit_point,
+    visit_target,
 )
 
 if TYPE_CHECKING:
@@ -209,7 +214,7 @@ class CaseBank(BankCare):
         with self._lock:
             ids = [case_id_for(c.namespace, c.question, outcome_key(c)) for c, _ in items]
             held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
-            now = _timestamp(time.time())
+            now = stored_time(time.time())
             stored: list[Case] = []
             latest: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for case_id, (case, vector) in zip(ids, items, strict=True):
@@ -217,7 +222,7 @@ class CaseBank(BankCare):
                 new = attempt_of(previous, case, case_id, now)
                 held[case_id] = new
                 stored.append(new)
-                latest[case_id] = (_case_point(new), vector)
+                latest[case_id] = (case_point(new), vector)
             self._cases.upsert(list(latest.values()))
         if self.max_cases is not None:
             from memory.pruning import keep_budget
@@ -229,7 +234,7 @@ class CaseBank(BankCare):
         """Store a case exactly as given (id, attempts, times): bank care's one way to write."""
         self._check_vector(vector)
         with self._lock:
-            self._cases.upsert([(_case_point(case), vector)])
+            self._cases.upsert([(case_point(case), vector)])
 
     def attempts(self, namespace: str, question: str) -> list[Case]:
         """Every stored case (attempt) of a question in a namespace, oldest first."""
@@ -279,7 +284,7 @@ class CaseBank(BankCare):
         with self._lock:
             hits = self._cases.search(vector, where=where, limit=limit)
         return [
-            ScoredCase(case=case, similarity=h.score)
+            ScoredCase.model_construct(case=case, similarity=h.score)
             for h in hits
             if (case := case_from_payload(h.id, h.payload))
         ]
@@ -322,7 +327,7 @@ class CaseBank(BankCare):
         for visit, vector in visits:
             self._check_vector(vector)
             check_namespace(visit.namespace)
-        points = [(_visit_point(visit), vector) for visit, vector in visits]
+        points = [(visit_point(visit), vector) for visit, vector in visits]
         with self._lock:
             self._visits.upsert(points)
 
@@ -363,8 +368,14 @@ class CaseBank(BankCare):
         per_case: int,
         retrieved: bool | None = None,
     ) -> VisitColumns:
-        """`nearest_visits` as columns, what kernel Q sums, with no record made per visit."""
-        return visit_columns(self._nearest_visit_hits(vector, case_ids, per_case, retrieved))
+        """`nearest_visits` as columns, what kernel Q sums, with no record made per visit (and
+        no payload read where a small bank's exact copy holds each visit's target)."""
+        found = self._nearest_visit_hits(vector, case_ids, per_case, retrieved, columns=True)
+        if not isinstance(found, GroupValues):
+            return visit_columns(found)
+        groups = list(dict.fromkeys(case_ids))
+        ids = [groups[i] for i in found.groups.tolist()]
+        return VisitColumns(ids, found.scores, found.values, found.groups)
 
     def _nearest_visit_hits(
         self,
@@ -372,7 +383,9 @@ class CaseBank(BankCare):
         case_ids: Sequence[str],
         per_case: int,
         retrieved: bool | None,
-    ) -> list[GroupHit]:
+        *,
+        columns: bool = False,
+    ) -> list[GroupHit] | GroupValues:
         if not case_ids:
             return []
         self._check_vector(vector)
@@ -380,15 +393,16 @@ class CaseBank(BankCare):
         where = Where()
         if retrieved is not None:
             where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
+        groups = list(dict.fromkeys(case_ids))
         with self._lock:
-            return self._visits.nearest_per_group(
-                vector,
-                key="case_id",
-                groups=list(dict.fromkeys(case_ids)),
-                per_group=per_case,
-                payload_keys=("case_id", "target", "retrieved"),
-                where=where,
-            )
+            found = columns and self._visits.nearest_values_per_group(
+                vector, key="case_id", groups=groups, per_group=per_case, where=where,
+                value_of=visit_target,
+            )  # fmt: skip
+            return found or self._visits.nearest_per_group(
+                vector, key="case_id", groups=groups, per_group=per_case,
+                payload_keys=("case_id", "target", "retrieved"), where=where,
+            )  # fmt: skip
 
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None
@@ -509,24 +523,3 @@ def check_namespace(namespace: str) -> None:
     """Refuse a namespace that breaks the rule (`memory.namespaces`), naming it."""
     if not is_valid_namespace(namespace):
         raise CaseBankError(f"namespace {namespace!r} is not allowed: use {NAMESPACE_RULE}")
-
-
-def _case_point(case: Case) -> StoredPoint:
-    payload = case.model_dump()
-    payload["question_key"] = normalize_question(case.question)
-    return StoredPoint(id=case.id, payload=payload)
-
-
-def _visit_point(visit: Visit) -> StoredPoint:
-    payload = visit.model_dump()
-    payload["created_at"] = _timestamp(visit.created_at)
-    return StoredPoint(id=visit.id, payload=payload)
-
-
-def _timestamp(seconds: float) -> float:
-    """A time to the microsecond, a float every engine stores and gives back exactly.
-
-    Qdrant Edge 0.9 reads some 17-digit floats back one unit in the last place off (about 12%
-    of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
-    """
-    return round(seconds, 6)

@@ -39,6 +39,7 @@ import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
 from memory.exact_copy import ExactCopy
+from memory.exact_index import GroupValues, ValueOf
 from memory.store import (
     EDGE_FOLDER,
     EVERYWHERE,
@@ -442,6 +443,27 @@ class EdgeCollection:
             for group, group_hits in zip(short, batch, strict=True):
                 by_group[group] = [GroupHit(h.payload, h.score) for h in group_hits]
         return [hit for found in by_group.values() for hit in found]
+
+    def nearest_values_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        """From the exact copy only: the engine's answer is `nearest_per_group`'s."""
+        return self.exact.nearest_values_per_group(
+            self._points,
+            vector,
+            key=key,
+            groups=groups,
+            per_group=per_group,
+            where=where,
+            value_of=value_of,
+        )
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))

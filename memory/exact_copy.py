@@ -11,8 +11,9 @@ search through it always sees exactly what the store holds. Other processes cann
 meanwhile: an embedded bank folder is open in one process at a time (Qdrant Edge locks it),
 and a process that opens it later builds its own copy from the files.
 
-Past `MAX_BYTES` of vectors the copy is dropped for good (for this open): the engine's own
-index (HNSW) is faster from there, and the memory is better left to it.
+Past `MAX_BYTES` of distinct vectors, or `MAX_POINTS` points, the copy is dropped for good
+(for this open): the engine's own index (HNSW) is faster from there, and the memory is better
+left to it. A vector shared by several points (a task's visits all hold its state) counts once.
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from memory.exact_index import ExactIndex
+from memory.exact_index import ExactIndex, GroupValues, ValueOf
 from memory.store import GroupHit, ScoredPoint, StoredPoint, Where
 
 _log = logging.getLogger(__name__)
 
 MAX_BYTES = 96 << 20
-"""Vectors kept per collection at most: 65k cases of 384 dimensions (float32), 131k visits
-(float16, as the engine stores them); a quarter of that at 1,536 dimensions."""
+"""Distinct vectors kept per collection at most (float32): 65k cases of 384 dimensions, or the
+visits of 65k tasks; a quarter of that at 1,536 dimensions."""
+
+MAX_POINTS = 1 << 20
+"""Points kept per collection at most (each holds its payload in memory, ~1 KB for a visit):
+the visits of 32k tasks with contrastive credit (32 each)."""
 
 BUILD_PAGE = 2_048
 
@@ -44,12 +49,16 @@ class ExactCopy:
     """The exact copy of one collection, or the decision that it is too large for one."""
 
     def __init__(
-        self, dim: int, *, half_precision: bool = False, max_bytes: int | None = None
+        self,
+        dim: int,
+        *,
+        half_precision: bool = False,
+        max_bytes: int | None = None,
     ) -> None:
         self.dim = dim
         self.half_precision = half_precision
-        itemsize = 2 if half_precision else 4
-        self.max_points = (MAX_BYTES if max_bytes is None else max_bytes) // (itemsize * dim)
+        self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
+        self.max_points = MAX_POINTS
         self._index: ExactIndex | None = None
         self._too_large = False
         self._journal: list[Write] | None = None  # writes made while a build runs
@@ -90,6 +99,25 @@ class ExactCopy:
                 vector, key=key, groups=groups, per_group=per_group, where=where
             )
 
+    def nearest_values_per_group(
+        self,
+        points: Points,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        with self._lock:
+            index = self._ready(points)
+            if index is None:
+                return None
+            return index.nearest_values_per_group(
+                vector, key=key, groups=groups, per_group=per_group, where=where, value_of=value_of
+            )
+
     def _ready(self, points: Points) -> ExactIndex | None:
         """The copy, or None after starting its build if none runs (under the lock)."""
         if self._index is None and not self._too_large and self._builder is None:
@@ -127,8 +155,10 @@ class ExactCopy:
             if len(page) == BUILD_PAGE:
                 index.upsert(page)
                 page = []
+                if self._too_big(index):
+                    return None
         index.upsert(page)
-        return index
+        return None if self._too_big(index) else index
 
     def wait_until_built(self) -> None:
         """Wait for a build in progress, if any."""
@@ -150,8 +180,11 @@ class ExactCopy:
                 self._index = None  # rebuilt from the store by the next search
             self._check_size()
 
+    def _too_big(self, index: ExactIndex) -> bool:
+        return len(index) > self.max_points or index.distinct_vectors > self.max_vectors
+
     def _check_size(self) -> None:
-        if self._index is not None and len(self._index) > self.max_points:
+        if self._index is not None and self._too_big(self._index):
             self._index, self._too_large = None, True
 
     def upserted(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:

@@ -136,6 +136,9 @@ class QdrantCollection:
             GroupHit(h.payload or {}, float(h.score)) for group in result.groups for h in group.hits
         ]
 
+    def nearest_values_per_group(self, *args: Any, **kwargs: Any) -> None:
+        return None  # no copy in memory: the caller reads `nearest_per_group`'s payloads
+
     def delete(self, ids: Sequence[str]) -> None:
         self.client.delete(
             self.name, points_selector=models.PointIdsList(points=list(ids)), wait=True

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from memory.errors import CaseBankError
+
+if TYPE_CHECKING:
+    from memory.exact_index import GroupValues, ValueOf
 
 Engine = Literal["memory", "local", "edge", "server"]
 
@@ -102,6 +105,21 @@ class Collection(Protocol):
 
         Group by group, nearest first; the payloads hold `key` and `payload_keys`.
         """
+        ...
+
+    def nearest_values_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        """`nearest_per_group` as columns with a number per point instead of its payload, or
+        None where this engine has no cheaper way than `nearest_per_group` (an exact copy in
+        memory has: `memory.exact_index`)."""
         ...
 
     def delete(self, ids: Sequence[str]) -> None: ...

@@ -176,6 +176,31 @@ def test_a_bank_past_the_limit_is_searched_by_the_engine(
         assert len(_retrieve(bank, _unit(rng, 1))[0]) == 16
 
 
+def test_visits_sharing_their_tasks_state_count_once_against_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contrastive credit stores a visit per candidate, all holding the task's state: 40 tasks
+    of 16 visits are 40 vectors for the copy, well within a limit of 200."""
+    rng = np.random.default_rng(6)
+    location = str(tmp_path / "bank")
+    queries = _unit(rng, 10)
+    monkeypatch.setattr(exact_copy, "MAX_BYTES", 200 * DIM * 4)
+    with CaseBank(location, dim=DIM) as bank:
+        ids = _fill(bank, rng, cases=150, visits=0)
+        now = time.time()
+        for state in _unit(rng, 40):
+            shown = rng.choice(40, 16, replace=False)
+            bank.add_visits([
+                (Visit(id=str(uuid.uuid4()), case_id=ids[int(c)], namespace="ns",
+                       target=float(rng.random()), retrieved=bool(k < 4), created_at=now), state)
+                for k, c in enumerate(shown)
+            ])  # fmt: skip
+        exact = _retrieve(bank, queries, credit="contrastive")
+        assert bank._visits.exact.serving
+        assert bank.count_visits() == 640 and bank._visits.exact._index.distinct_vectors == 40
+    _assert_same(exact, _engine_only(monkeypatch, location, queries, credit="contrastive"))
+
+
 def test_filters_mean_what_they_mean_in_qdrant() -> None:
     """A missing field matches nothing (so `must_not` keeps it), True is not 1, and a field
     holding a list is left to the engine (None)."""
