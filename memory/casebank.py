@@ -284,7 +284,7 @@ class CaseBank(BankCare):
         with self._lock:
             hits = self._cases.search(vector, where=where, limit=limit)
         return [
-            ScoredCase.model_construct(case=case, similarity=h.score)
+            ScoredCase(case=case, similarity=h.score)
             for h in hits
             if (case := case_from_payload(h.id, h.payload))
         ]

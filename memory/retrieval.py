@@ -58,9 +58,9 @@ def rank_cases(
     found = [s for s in found if s.similarity >= min_similarity]
     q_values = estimator.q_values(state, found)
     probabilities = soft_policy(q_values, alpha)
-    return [  # every field already has its type: nothing for pydantic to check per candidate
-        RankedCase.model_construct(case=s.case, similarity=s.similarity, q=q, probability=p)
-        for s, q, p in zip(found, q_values.tolist(), probabilities.tolist(), strict=True)
+    return [
+        RankedCase(case=s.case, similarity=s.similarity, q=float(q), probability=float(p))
+        for s, q, p in zip(found, q_values, probabilities, strict=True)
     ]
 
 
