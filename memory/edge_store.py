@@ -116,7 +116,7 @@ class EdgeStore:
             shard,
             self.folder,
             optimize_after=self.optimize_after,
-            exact=ExactCopy(dim, half_precision=not vector_index),
+            exact=ExactCopy(dim, half_precision=not vector_index, shared_vectors=not vector_index),
         )
         self._collections.append(collection)
         return collection

@@ -53,12 +53,17 @@ class ExactCopy:
         dim: int,
         *,
         half_precision: bool = False,
+        shared_vectors: bool = False,
         max_bytes: int | None = None,
     ) -> None:
+        """`shared_vectors`: points often hold the same vector (visits hold their task's
+        state), so a collection of more points than `max_vectors` may still fit: its build
+        reads up to `MAX_POINTS` of them, and gives up once their distinct vectors are too
+        many. Otherwise a collection of more points than that is never read."""
         self.dim = dim
         self.half_precision = half_precision
         self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
-        self.max_points = MAX_POINTS
+        self.max_points = MAX_POINTS if shared_vectors else min(MAX_POINTS, self.max_vectors)
         self._index: ExactIndex | None = None
         self._too_large = False
         self._journal: list[Write] | None = None  # writes made while a build runs
