@@ -65,6 +65,7 @@ __all__ = ["CaseBank", "case_id_for", "normalize_question"]
 
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
+_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved")  # all that searches of visits touch
 
 
 class CaseBank(BankCare):
@@ -106,7 +107,9 @@ class CaseBank(BankCare):
         try:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
-            self._visits = self._open_collection(self.visits_collection, _VISIT_KEYWORDS, False)
+            self._visits = self._open_collection(
+                self.visits_collection, _VISIT_KEYWORDS, False, _VISIT_READS
+            )
             params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
             self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
             self._store.warm_up()
@@ -179,14 +182,14 @@ class CaseBank(BankCare):
         return stored
 
     def _open_collection(
-        self, name: str, keywords: Sequence[str], vector_index: bool
+        self, name: str, keywords: Sequence[str], index: bool, reads: Sequence[str] | None = None
     ) -> Collection:
         with self._lock:
             stored = self._store.stored_dim(name)
             if stored is not None and stored != self.dim:
                 raise EmbeddingSizeMismatchError(name, stored, self.dim)
             return self._store.collection(
-                name, dim=self.dim, keyword_fields=keywords, vector_index=vector_index
+                name, dim=self.dim, keyword_fields=keywords, vector_index=index, read_keys=reads
             )
 
     # -- cases ---------------------------------------------------------------------------------

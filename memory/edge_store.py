@@ -102,7 +102,13 @@ class EdgeStore:
         return int(config["vectors"][""]["size"])
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> EdgeCollection:
         path = self._path(name)
         if (path / "edge_config.json").exists():
@@ -116,7 +122,12 @@ class EdgeStore:
             shard,
             self.folder,
             optimize_after=self.optimize_after,
-            exact=ExactCopy(dim, half_precision=not vector_index, shared_vectors=not vector_index),
+            exact=ExactCopy(
+                dim,
+                half_precision=not vector_index,
+                shared_vectors=not vector_index,
+                keys=read_keys,
+            ),
         )
         self._collections.append(collection)
         return collection
@@ -413,8 +424,9 @@ class EdgeCollection:
         from its exact copy in memory instead (`memory.exact_copy`), with the same result.
         """
         found = self.exact.nearest_per_group(
-            self._points, vector, key=key, groups=groups, per_group=per_group, where=where
-        )
+            self._points, vector, key=key, groups=groups, per_group=per_group, where=where,
+            payload_keys=payload_keys,
+        )  # fmt: skip
         if found is not None:
             return found
         query = qe.Query.Nearest(list(vector))

@@ -55,11 +55,14 @@ class ExactCopy:
         half_precision: bool = False,
         shared_vectors: bool = False,
         max_bytes: int | None = None,
+        keys: Sequence[str] | None = None,
     ) -> None:
         """`shared_vectors`: points often hold the same vector (visits hold their task's
         state), so a collection of more points than `max_vectors` may still fit: its build
         reads up to `MAX_POINTS` of them, and gives up once their distinct vectors are too
-        many. Otherwise a collection of more points than that is never read."""
+        many. Otherwise a collection of more points than that is never read. `keys`: the only
+        payload keys kept (`ExactIndex`)."""
+        self.keys = keys
         self.dim = dim
         self.half_precision = half_precision
         self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
@@ -95,14 +98,16 @@ class ExactCopy:
         groups: Sequence[str],
         per_group: int,
         where: Where,
+        payload_keys: Sequence[str],
     ) -> list[GroupHit] | None:
         with self._lock:
             index = self._ready(points)
             if index is None:
                 return None
             return index.nearest_per_group(
-                vector, key=key, groups=groups, per_group=per_group, where=where
-            )
+                vector, key=key, groups=groups, per_group=per_group, where=where,
+                payload_keys=payload_keys,
+            )  # fmt: skip
 
     def nearest_values_per_group(
         self,
@@ -151,7 +156,7 @@ class ExactCopy:
                 self._check_size()
 
     def _read(self, stored: Iterator[StoredPoint]) -> ExactIndex | None:
-        index = ExactIndex(self.dim, half_precision=self.half_precision)
+        index = ExactIndex(self.dim, half_precision=self.half_precision, keys=self.keys)
         page: list[tuple[str, dict, Sequence[float]]] = []
         for point in stored:
             if self._stop.is_set():

@@ -104,10 +104,16 @@ class GroupValues(NamedTuple):
 class ExactIndex:
     """Unit vectors, payloads and filter columns of a collection's points, rows kept dense."""
 
-    def __init__(self, dim: int, *, half_precision: bool = False) -> None:
+    def __init__(
+        self, dim: int, *, half_precision: bool = False, keys: Sequence[str] | None = None
+    ) -> None:
         """`half_precision`: the engine stores these vectors in float16, and the copy holds
-        the same values."""
+        the same values. `keys`: only these payload keys are kept (a visit's payload is most
+        of its memory, and a retrieve reads four of its fields), their strings once each; a
+        search needing any other (every `search`: it returns whole payloads) is declined."""
         self.dim = dim
+        self._keys = None if keys is None else frozenset(keys)
+        self._strings: dict[str, str] = {}
         self.half_precision = half_precision
         self._vectors = UnitVectors(dim, half_precision=half_precision)
         self._vector_rows = np.empty(1024, dtype=np.intp)
@@ -132,6 +138,8 @@ class ExactIndex:
             return
         vectors = self._vectors.unit(np.asarray([vector for _, _, vector in points]))
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
+            if self._keys is not None:
+                payload = {k: self._kept(v) for k, v in payload.items() if k in self._keys}
             vector_row = self._vectors.add(vector)
             row = self._row_of.get(point_id)
             if row is None:
@@ -197,8 +205,9 @@ class ExactIndex:
     def search(
         self, vector: Sequence[float], *, where: Where, limit: int
     ) -> list[ScoredPoint] | None:
-        """The `limit` matching points nearest to `vector`, best first (None: filter declined)."""
-        rows = self._matching(where)
+        """The `limit` matching points nearest to `vector`, best first (None: filter declined,
+        or payloads not kept whole)."""
+        rows = None if self._keys is not None else self._matching(where)
         if rows is None:
             return None
         if limit <= 0:
@@ -222,9 +231,12 @@ class ExactIndex:
         groups: Sequence[str],
         per_group: int,
         where: Where,
+        payload_keys: Sequence[str] = (),
     ) -> list[GroupHit] | None:
-        """For each group in order, its `per_group` matching points nearest first (None:
-        filter declined)."""
+        """For each group in order, its `per_group` matching points nearest first, their
+        payloads holding `key` and `payload_keys` (None: filter declined, or keys not kept)."""
+        if self._keys is not None and not self._keys.issuperset(payload_keys):
+            return None
         found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
         if found is None:
             return None
@@ -265,7 +277,7 @@ class ExactIndex:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """The rows `nearest_per_group` returns, with their group's rank and cosine."""
         column = self._column(key)
-        if column.unfilterable:
+        if column is None or column.unfilterable:
             return None
         codes = [column.vocabulary.get(("str", group)) for group in groups]
         rows_of = column.index_rows(len(self._ids))
@@ -309,15 +321,21 @@ class ExactIndex:
             (m, False) for m in where.must_not
         ]:
             column = self._column(condition.key)
-            if column.unfilterable:
+            if column is None or column.unfilterable:
                 return None
             codes = column.codes[:size] if rows is None else column.codes[rows]
             hits = column.wanted(condition.values)[codes + 2]
             matching &= hits if wanted else ~hits
         return matching
 
-    def _column(self, key: str) -> _Column:
-        """The field's column, made from the payloads on its first use in a filter."""
+    def _kept(self, value: Any) -> Any:
+        return self._strings.setdefault(value, value) if type(value) is str else value
+
+    def _column(self, key: str) -> _Column | None:
+        """The field's column, made from the payloads on its first use in a filter (None: a
+        field not kept)."""
+        if self._keys is not None and key not in self._keys:
+            return None
         column = self._columns.get(key)
         if column is None:
             column = _Column(len(self._vector_rows))

@@ -46,7 +46,13 @@ class QdrantStore:
         return int(info.config.params.vectors.size)  # type: ignore[union-attr]
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> QdrantCollection:
         if not self.client.collection_exists(name):
             self.client.create_collection(

@@ -143,12 +143,20 @@ class VectorStore(Protocol):
         ...
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> Collection:
         """Open the collection, creating it with these keyword indexes if it is new.
 
         `vector_index=False` says the collection is only ever searched within small filtered
-        groups, so an engine may skip building a vector index for it.
+        groups, so an engine may skip building a vector index for it. `read_keys`, where given,
+        are the only payload keys its searches filter on or read (an engine keeping a copy in
+        memory may keep just those).
         """
         ...
 

@@ -253,3 +253,27 @@ def test_writes_made_while_the_copy_is_built_reach_it() -> None:
     found = copy.search(points, [1.0, 0.0], where=Where(), limit=10)
     assert found is not None and copy.serving
     assert [(p.id, p.payload["n"]) for p in found] == [("p9", 9), ("p3", 3), ("p4", 4), ("p1", 10)]
+
+
+def test_a_copy_keeping_some_keys_declines_what_needs_the_others() -> None:
+    """Visits are copied with the four fields a retrieve reads; a search that would need any
+    other field is left to the engine (None), and a delete by one drops the copy (False)."""
+    index = ExactIndex(2, keys=("case_id", "target"))
+    index.upsert([
+        ("a", {"case_id": "c", "target": 1.0, "run_id": "r"}, [1.0, 0.0]),
+        ("b", {"case_id": "c", "target": 0.0, "run_id": "s"}, [0.0, 1.0]),
+    ])  # fmt: skip
+    group = {"key": "case_id", "groups": ["c"], "per_group": 2}
+    hits = index.nearest_per_group([1.0, 0.0], **group, where=Where(), payload_keys=("target",))  # type: ignore[arg-type]
+    assert hits is not None
+    assert [h.payload for h in hits] == [{"case_id": "c", "target": 1.0},
+                                         {"case_id": "c", "target": 0.0}]  # fmt: skip
+    assert index.search([1.0, 0.0], where=Where(), limit=2) is None
+    assert (
+        index.nearest_per_group([1.0, 0.0], **group, where=Where(), payload_keys=("run_id",))
+        is None
+    )  # type: ignore[arg-type]
+    by_run = Where(must=(match("run_id", "r"),))
+    assert index.nearest_per_group([1.0, 0.0], **group, where=by_run) is None  # type: ignore[arg-type]
+    assert not index.delete_where(by_run)
+    assert index.delete_where(Where(must=(match("case_id", "c"),))) and len(index) == 0
