@@ -9,10 +9,11 @@ runs it in a background thread once `optimize_after` points are waiting, and on 
 One caveat, measured with qdrant-edge-py 0.9: `optimize()` holds the GIL while it runs, so the
 rest of the process pauses for its duration (a few seconds per 10k waiting points on 2 cores)
 even though it is called from another thread. So a collection small enough to be searched from
-its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions) builds no
-index in the background at all: its searches do not need one, and a live bank growing within
-that size never pauses for it (`benchmarks/live_growth.py`). Past that size the copy gives up,
-the background build resumes, and the pause is bounded by `optimize_after`.
+its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions; the visits
+of up to 65k tasks, 1M visits at most) builds no index in the background at all: its
+searches do not need one, and a live bank growing within that size never pauses for it
+(`benchmarks/live_growth.py`). Past that size the copy gives up, the background build
+resumes, and the pause is bounded by `optimize_after`.
 
 Two quirks of qdrant-edge-py 0.9, worked around here and in `CaseBank`: a Python bool in a
 filter is read as the integer 0/1 (we pass numpy bools), and a payload float with 17 significant

@@ -32,8 +32,9 @@ MAX_BYTES = 96 << 20
 visits of 65k tasks; a quarter of that at 1,536 dimensions."""
 
 MAX_POINTS = 1 << 20
-"""Points kept per collection at most (each holds its payload in memory, ~1 KB for a visit):
-the visits of 32k tasks with contrastive credit (32 each)."""
+"""Points kept per collection at most: the visits of 32k tasks with contrastive credit (32
+each). A visit takes ~360 bytes here (tracemalloc: its four kept fields, its row; its state
+shared with its task's other visits), so ~360 MB at most."""
 
 BUILD_PAGE = 2_048
 
