@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 from tqdm import tqdm
 
 from benchmarks.report import emit, percentiles, resident_mb, steps, stopwatch
@@ -102,22 +103,27 @@ async def node_latencies(bank: CaseBank, queries: np.ndarray, ctx: MementoContex
         start = time.perf_counter()
         update = await retrieve(state, runtime)
         retrieve_s.append(time.perf_counter() - start)
-        for key, value in update.items():
-            setattr(state, key, value)
+        _apply(state, update)
         state.final_answer = "42"
         state.judgement = Judgement(reward=1.0, method="numeric")
         states.append(state)
     update_s = []
     for state in states:
         start = time.perf_counter()
-        for key, value in (await write_case(state, runtime)).items():
-            setattr(state, key, value)
+        _apply(state, await write_case(state, runtime))
         await update_q(state, runtime)
         update_s.append(time.perf_counter() - start)
     return {"retrieve": percentiles(retrieve_s[5:]), "update": percentiles(update_s[5:])}
 
 
 _NODES = (make_retrieve, make_write_case, make_update_q)
+
+
+def _apply(state: State, update: dict[str, Any]) -> None:
+    """A node's update as the graph applies it here: `Overwrite` (retrieve resets the lists of
+    the task before) replaces the value it wraps."""
+    for key, value in update.items():
+        setattr(state, key, value.value if isinstance(value, Overwrite) else value)
 
 
 def parts(bank: CaseBank, queries: np.ndarray, ctx: MementoContext) -> dict[str, Any]:

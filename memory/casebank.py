@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from memory import q_params
 from memory.bank_care import BankCare
+from memory.bank_points import BankPoints
 from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
@@ -28,7 +29,6 @@ from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.redaction import redact, secrets_in
 from memory.store import (
-    EVERYWHERE,
     Collection,
     Engine,
     FieldMatch,
@@ -68,10 +68,12 @@ _VISIT_KEYWORDS = ("namespace", "case_id")
 _VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved")  # all that searches of visits touch
 
 
-class CaseBank(BankCare):
+class CaseBank(BankCare, BankPoints):
     """Cases and visits for any number of namespaces, in one vector store.
 
-    Deleting, relabelling, pruning and explaining are `BankCare`'s methods (`memory.bank_care`).
+    Deleting, relabelling, pruning and explaining are `BankCare`'s methods (`memory.bank_care`);
+    copying records as stored (export, import, moving engines) is `BankPoints`'s
+    (`memory.bank_points`).
     """
 
     def __init__(
@@ -430,49 +432,6 @@ class CaseBank(BankCare):
         """Number of visits (optionally of one namespace)."""
         with self._lock:
             return self._visits.count(_namespace_where(namespace))
-
-    def copy_to(self, target: CaseBank, *, batch: int = 1_000) -> tuple[int, int]:
-        """Copy every case and visit, as stored (ids, attempts, times), into another bank.
-
-        The way to move a bank between engines, e.g. from Qdrant's local mode to Qdrant Edge or
-        to a server. Returns the numbers of cases and visits copied.
-        """
-        if target.dim != self.dim:
-            raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
-        with target.bulk_import():
-            return target.put_points(self.stored_points(), batch=batch)
-
-    def stored_points(self) -> Iterator[tuple[str, StoredPoint]]:
-        """Every record as stored, with its vector: ("cases" | "visits", point); cases first."""
-        for kind, collection in (("cases", self._cases), ("visits", self._visits)):
-            for point in self._locked(collection.scroll(EVERYWHERE, with_vectors=True)):
-                yield kind, point
-
-    def put_points(
-        self, points: Iterable[tuple[str, StoredPoint]], *, batch: int = 1_000
-    ) -> tuple[int, int]:
-        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)."""
-        counts = {"cases": 0, "visits": 0}
-        sinks = {"cases": self._cases, "visits": self._visits}
-        pending: dict[str, list[StoredPoint]] = {"cases": [], "visits": []}
-
-        def flush(kind: str) -> None:
-            with self._lock:
-                sinks[kind].upsert([(p, p.vector or []) for p in pending[kind]])
-            counts[kind] += len(pending[kind])
-            pending[kind] = []
-
-        for kind, point in points:
-            if point.vector is None or len(point.vector) != self.dim:
-                size = 0 if point.vector is None else len(point.vector)
-                raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, size)
-            pending[kind].append(point)
-            if len(pending[kind]) >= batch:
-                flush(kind)
-        for kind in ("cases", "visits"):
-            if pending[kind]:
-                flush(kind)
-        return counts["cases"], counts["visits"]
 
     # -- LangChain -----------------------------------------------------------------------------
     def as_retriever(self, embedder: Embeddings, **options: Any) -> CaseBankRetriever:

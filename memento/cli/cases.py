@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("cases", help="inspect the case bank")
+    parser = subparsers.add_parser("cases", help="inspect, correct and prune the case bank")
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="the newest cases, one line each")
     add_settings_options(listing)

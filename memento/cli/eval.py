@@ -16,7 +16,12 @@ from evals.datasets import (
     hotpotqa_corpus_path,
     load_dataset,
 )
-from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
+from memento.cli.options import (
+    add_model_options,
+    add_settings_options,
+    add_tools_option,
+    settings_from_args,
+)
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -61,8 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         namespace="namespace prefix (one namespace per memory mode)",
     )
     add_tools_option(parser)
-    parser.add_argument("--model", help="planner, executor and judge model")
-    parser.add_argument("--base-url", help="OpenAI-compatible endpoint")
+    add_model_options(parser)
     parser.add_argument("--scorer", choices=["auto", "exact", "numeric", "f1", "llm"])
     parser.set_defaults(func=eval_command)
 
@@ -97,16 +101,8 @@ def eval_command(args: argparse.Namespace) -> int:
         return 2
     label = f"{Path(args.dataset).stem}-{args.split}"
     out = Path(args.out or Path("memento-eval") / label)
-    model = args.model
     args.store = args.store or str(out / "bank")
-    settings = settings_from_args(
-        args,
-        base_url=args.base_url,
-        scorer=args.scorer,
-        planner_model=model,
-        executor_model=model,
-        judge_model=model,
-    )
+    settings = settings_from_args(args, scorer=args.scorer)
     from evals.runner import EvalPlan
 
     if args.dataset.startswith("hotpotqa100") and "corpus" not in settings.tool_options:

@@ -78,12 +78,31 @@ def add_tools_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """--model and --base-url, with one meaning wherever they are taken (`run`, `eval`)."""
+    parser.add_argument(
+        "--model",
+        help="planner, executor and judge model "
+        "(default: the config file's or $MEMENTO_MODEL, else gpt-4.1)",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="OpenAI-compatible endpoint "
+        "(default: the config file's or $MEMENTO_BASE_URL, else OpenAI)",
+    )
+
+
 def settings_from_args(args: argparse.Namespace, **extra: object) -> MementoSettings:
     """Settings from the config file with the command-line values laid over it."""
+    model = getattr(args, "model", None)
     settings = load_settings(
         getattr(args, "config", None),
         store=getattr(args, "store", None),
         namespace=getattr(args, "namespace", None),
+        base_url=getattr(args, "base_url", None),
+        planner_model=model,
+        executor_model=model,
+        judge_model=model,
         **extra,
     )
     tools = getattr(args, "tools", None)

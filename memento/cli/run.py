@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
-from memento.cli.options import add_settings_options, add_tools_option, settings_from_args
+from memento.cli.options import (
+    add_model_options,
+    add_settings_options,
+    add_tools_option,
+    settings_from_args,
+)
 
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
@@ -30,8 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_settings_options(parser)
     parser.add_argument("--mode", choices=["train", "eval"], help="eval: nothing is written")
     parser.add_argument("--retrieval", choices=["similarity", "kernel", "parametric"])
-    parser.add_argument("--model", help="planner, executor and judge model")
-    parser.add_argument("--base-url", help="OpenAI-compatible endpoint (default: OpenAI)")
+    add_model_options(parser)
     parser.add_argument("--max-cycles", type=int, help="plan-execute cycles before answering")
     add_tools_option(parser)
     parser.add_argument(
@@ -43,16 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    model = args.model
     settings = settings_from_args(
-        args,
-        mode=args.mode,
-        retrieval=args.retrieval,
-        base_url=args.base_url,
-        max_cycles=args.max_cycles,
-        planner_model=model,
-        executor_model=model,
-        judge_model=model,
+        args, mode=args.mode, retrieval=args.retrieval, max_cycles=args.max_cycles
     )
     from memento.cli.progress import ProgressPrinter
     from nodes.schemas import checked_task

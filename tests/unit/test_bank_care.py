@@ -36,7 +36,9 @@ def test_delete_removes_a_case_and_its_visits_and_no_other_q_moves(
     assert bank.list_visits(case_id=h.a.id)
     bank.delete([h.a.id])
     assert bank.get(h.a.id) is None and bank.list_visits(case_id=h.a.id) == []
-    assert [q_of(bank, kernel, s, others) for s in STATES] == before
+    # Equal up to float16 rounding: Edge and its exact in-memory copy (which may take over
+    # between the two reads) widen the stored half-precision visit vectors differently.
+    np.testing.assert_allclose([q_of(bank, kernel, s, others) for s in STATES], before, atol=1e-5)
     assert bank.count(namespace=NS) == 4
 
 
@@ -50,7 +52,9 @@ def test_delete_forgets_the_parametric_bias_of_the_case_only(bank: CaseBank) -> 
     held = bank.q_params.read(NS, [h.a.id, f"{h.a.id}\x00unread", h.b.id])
     assert held is not None, "the shared weights stay"
     assert set(held.biases) == {h.b.id}  # the deleted case's biases are gone, B's stays
-    assert [q_of(bank, estimator, s, others) for s in STATES] == before
+    np.testing.assert_allclose(
+        [q_of(bank, estimator, s, others) for s in STATES], before, atol=1e-5
+    )
 
 
 def test_relabel_writes_a_new_verified_case_and_removes_the_old(bank: CaseBank) -> None:
@@ -83,7 +87,7 @@ def test_relabel_moves_the_targets_its_run_wrote_and_q_follows_numerically(
     expected_a = kernel_q(cosines, np.array([1.0, 1.0]), tau=0.3, lam=0.01, q0=0.5)
     expected_b = kernel_q(np.array([np.dot(S1, S2)]), np.array([1.0]), tau=0.3, lam=0.01, q0=0.5)
     q_after = q_of(bank, kernel, S2, [h.a, h.b])
-    assert q_after == pytest.approx([expected_a, expected_b], abs=1e-6)
+    assert q_after == pytest.approx([expected_a, expected_b], abs=1e-5)  # float16 visits
     assert q_after[0] > q_before[0] and q_after[1] > q_before[1] + 0.4
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memento.cli import build_parser, main
-from memento.cli.options import GLOBAL_OPTIONS, unused_global_options
+from memento.cli.options import GLOBAL_OPTIONS, settings_from_args, unused_global_options
 from memory import Case, CaseBank
 
 
@@ -124,6 +124,21 @@ def test_tools_is_one_option_on_run_eval_and_tools_list() -> None:
 
 
 TOOLS_COMMANDS = [("run",), ("eval",), ("tools", "list")]
+
+
+def test_model_and_base_url_are_one_option_each_on_run_and_eval() -> None:
+    for flag in ("--model", "--base-url"):
+        options = [LEAVES[path]._option_string_actions[flag] for path in (("run",), ("eval",))]
+        assert len({(o.help, o.dest) for o in options}) == 1, flag
+    for path in (("run",), ("eval",)):
+        argv = [*minimal_argv(path, LEAVES[path]), "--model", "m1", "--base-url", UNREACHABLE]
+        context = settings_from_args(build_parser().parse_args(argv)).context
+        assert (context.planner_model, context.executor_model, context.judge_model) == (
+            "m1",
+            "m1",
+            "m1",
+        ), path
+        assert context.base_url == UNREACHABLE, path
 
 
 @pytest.mark.parametrize("path", TOOLS_COMMANDS, ids=" ".join)

