@@ -24,6 +24,7 @@ from memory.bank_points import BankPoints
 from memory.case_identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.case_limits import capped_case
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+from memory.exact_index import GroupValues
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.records import Case, ScoredCase, Visit, VisitMatch
 from memory.redaction import redact, secrets_in
@@ -42,9 +43,13 @@ from memory.store import (
 from memory.stored_records import (
     VisitColumns,
     case_from_payload,
+    case_point,
+    stored_time,
     visit_columns,
     visit_from_payload,
     visit_match,
+    visit_point,
+    visit_target,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +65,7 @@ __all__ = ["CaseBank", "case_id_for", "normalize_question"]
 
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
+_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved")  # all that searches of visits touch
 
 
 class CaseBank(BankCare, BankPoints):
@@ -103,7 +109,9 @@ class CaseBank(BankCare, BankPoints):
         try:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
-            self._visits = self._open_collection(self.visits_collection, _VISIT_KEYWORDS, False)
+            self._visits = self._open_collection(
+                self.visits_collection, _VISIT_KEYWORDS, False, _VISIT_READS
+            )
             params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
             self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
             self._store.warm_up()
@@ -176,14 +184,14 @@ class CaseBank(BankCare, BankPoints):
         return stored
 
     def _open_collection(
-        self, name: str, keywords: Sequence[str], vector_index: bool
+        self, name: str, keywords: Sequence[str], index: bool, reads: Sequence[str] | None = None
     ) -> Collection:
         with self._lock:
             stored = self._store.stored_dim(name)
             if stored is not None and stored != self.dim:
                 raise EmbeddingSizeMismatchError(name, stored, self.dim)
             return self._store.collection(
-                name, dim=self.dim, keyword_fields=keywords, vector_index=vector_index
+                name, dim=self.dim, keyword_fields=keywords, vector_index=index, read_keys=reads
             )
 
     # -- cases ---------------------------------------------------------------------------------
@@ -211,7 +219,7 @@ class CaseBank(BankCare, BankPoints):
         with self._lock:
             ids = [case_id_for(c.namespace, c.question, outcome_key(c)) for c, _ in items]
             held = {c.id: c for c in self.get_many(list(dict.fromkeys(ids)))}
-            now = _timestamp(time.time())
+            now = stored_time(time.time())
             stored: list[Case] = []
             latest: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for case_id, (case, vector) in zip(ids, items, strict=True):
@@ -219,7 +227,7 @@ class CaseBank(BankCare, BankPoints):
                 new = attempt_of(previous, case, case_id, now)
                 held[case_id] = new
                 stored.append(new)
-                latest[case_id] = (_case_point(new), vector)
+                latest[case_id] = (case_point(new), vector)
             self._cases.upsert(list(latest.values()))
         if self.max_cases is not None:
             from memory.pruning import keep_budget
@@ -231,7 +239,7 @@ class CaseBank(BankCare, BankPoints):
         """Store a case exactly as given (id, attempts, times): bank care's one way to write."""
         self._check_vector(vector)
         with self._lock:
-            self._cases.upsert([(_case_point(case), vector)])
+            self._cases.upsert([(case_point(case), vector)])
 
     def attempts(self, namespace: str, question: str) -> list[Case]:
         """Every stored case (attempt) of a question in a namespace, oldest first."""
@@ -324,7 +332,7 @@ class CaseBank(BankCare, BankPoints):
         for visit, vector in visits:
             self._check_vector(vector)
             check_namespace(visit.namespace)
-        points = [(_visit_point(visit), vector) for visit, vector in visits]
+        points = [(visit_point(visit), vector) for visit, vector in visits]
         with self._lock:
             self._visits.upsert(points)
 
@@ -365,8 +373,14 @@ class CaseBank(BankCare, BankPoints):
         per_case: int,
         retrieved: bool | None = None,
     ) -> VisitColumns:
-        """`nearest_visits` as columns, what kernel Q sums, with no record made per visit."""
-        return visit_columns(self._nearest_visit_hits(vector, case_ids, per_case, retrieved))
+        """`nearest_visits` as columns, what kernel Q sums, with no record made per visit (and
+        no payload read where a small bank's exact copy holds each visit's target)."""
+        found = self._nearest_visit_hits(vector, case_ids, per_case, retrieved, columns=True)
+        if not isinstance(found, GroupValues):
+            return visit_columns(found)
+        groups = list(dict.fromkeys(case_ids))
+        ids = [groups[i] for i in found.groups.tolist()]
+        return VisitColumns(ids, found.scores, found.values, found.groups)
 
     def _nearest_visit_hits(
         self,
@@ -374,7 +388,9 @@ class CaseBank(BankCare, BankPoints):
         case_ids: Sequence[str],
         per_case: int,
         retrieved: bool | None,
-    ) -> list[GroupHit]:
+        *,
+        columns: bool = False,
+    ) -> list[GroupHit] | GroupValues:
         if not case_ids:
             return []
         self._check_vector(vector)
@@ -382,15 +398,16 @@ class CaseBank(BankCare, BankPoints):
         where = Where()
         if retrieved is not None:
             where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
+        groups = list(dict.fromkeys(case_ids))
         with self._lock:
-            return self._visits.nearest_per_group(
-                vector,
-                key="case_id",
-                groups=list(dict.fromkeys(case_ids)),
-                per_group=per_case,
-                payload_keys=("case_id", "target", "retrieved"),
-                where=where,
-            )
+            found = columns and self._visits.nearest_values_per_group(
+                vector, key="case_id", groups=groups, per_group=per_case, where=where,
+                value_of=visit_target,
+            )  # fmt: skip
+            return found or self._visits.nearest_per_group(
+                vector, key="case_id", groups=groups, per_group=per_case,
+                payload_keys=("case_id", "target", "retrieved"), where=where,
+            )  # fmt: skip
 
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None
@@ -468,24 +485,3 @@ def check_namespace(namespace: str) -> None:
     """Refuse a namespace that breaks the rule (`memory.namespaces`), naming it."""
     if not is_valid_namespace(namespace):
         raise CaseBankError(f"namespace {namespace!r} is not allowed: use {NAMESPACE_RULE}")
-
-
-def _case_point(case: Case) -> StoredPoint:
-    payload = case.model_dump()
-    payload["question_key"] = normalize_question(case.question)
-    return StoredPoint(id=case.id, payload=payload)
-
-
-def _visit_point(visit: Visit) -> StoredPoint:
-    payload = visit.model_dump()
-    payload["created_at"] = _timestamp(visit.created_at)
-    return StoredPoint(id=visit.id, payload=payload)
-
-
-def _timestamp(seconds: float) -> float:
-    """A time to the microsecond, a float every engine stores and gives back exactly.
-
-    Qdrant Edge 0.9 reads some 17-digit floats back one unit in the last place off (about 12%
-    of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
-    """
-    return round(seconds, 6)

@@ -9,10 +9,11 @@ runs it in a background thread once `optimize_after` points are waiting, and on 
 One caveat, measured with qdrant-edge-py 0.9: `optimize()` holds the GIL while it runs, so the
 rest of the process pauses for its duration (a few seconds per 10k waiting points on 2 cores)
 even though it is called from another thread. So a collection small enough to be searched from
-its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions) builds no
-index in the background at all: its searches do not need one, and a live bank growing within
-that size never pauses for it (`benchmarks/live_growth.py`). Past that size the copy gives up,
-the background build resumes, and the pause is bounded by `optimize_after`.
+its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions; the visits
+of up to 65k tasks, 1M visits at most) builds no index in the background at all: its
+searches do not need one, and a live bank growing within that size never pauses for it
+(`benchmarks/live_growth.py`). Past that size the copy gives up, the background build
+resumes, and the pause is bounded by `optimize_after`.
 
 Two quirks of qdrant-edge-py 0.9, worked around here and in `CaseBank`: a Python bool in a
 filter is read as the integer 0/1 (we pass numpy bools), and a payload float with 17 significant
@@ -39,6 +40,7 @@ import qdrant_edge as qe
 
 from memory.errors import BankInUseError, CaseBankError
 from memory.exact_copy import ExactCopy
+from memory.exact_index import GroupValues, ValueOf
 from memory.store import (
     EDGE_FOLDER,
     EVERYWHERE,
@@ -101,7 +103,13 @@ class EdgeStore:
         return int(config["vectors"][""]["size"])
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> EdgeCollection:
         path = self._path(name)
         if (path / "edge_config.json").exists():
@@ -115,7 +123,12 @@ class EdgeStore:
             shard,
             self.folder,
             optimize_after=self.optimize_after,
-            exact=ExactCopy(dim, half_precision=not vector_index),
+            exact=ExactCopy(
+                dim,
+                half_precision=not vector_index,
+                shared_vectors=not vector_index,
+                keys=read_keys,
+            ),
         )
         self._collections.append(collection)
         return collection
@@ -412,8 +425,9 @@ class EdgeCollection:
         from its exact copy in memory instead (`memory.exact_copy`), with the same result.
         """
         found = self.exact.nearest_per_group(
-            self._points, vector, key=key, groups=groups, per_group=per_group, where=where
-        )
+            self._points, vector, key=key, groups=groups, per_group=per_group, where=where,
+            payload_keys=payload_keys,
+        )  # fmt: skip
         if found is not None:
             return found
         query = qe.Query.Nearest(list(vector))
@@ -442,6 +456,27 @@ class EdgeCollection:
             for group, group_hits in zip(short, batch, strict=True):
                 by_group[group] = [GroupHit(h.payload, h.score) for h in group_hits]
         return [hit for found in by_group.values() for hit in found]
+
+    def nearest_values_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        """From the exact copy only: the engine's answer is `nearest_per_group`'s."""
+        return self.exact.nearest_values_per_group(
+            self._points,
+            vector,
+            key=key,
+            groups=groups,
+            per_group=per_group,
+            where=where,
+            value_of=value_of,
+        )
 
     def delete(self, ids: Sequence[str]) -> None:
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))

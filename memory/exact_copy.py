@@ -11,8 +11,9 @@ search through it always sees exactly what the store holds. Other processes cann
 meanwhile: an embedded bank folder is open in one process at a time (Qdrant Edge locks it),
 and a process that opens it later builds its own copy from the files.
 
-Past `MAX_BYTES` of vectors the copy is dropped for good (for this open): the engine's own
-index (HNSW) is faster from there, and the memory is better left to it.
+Past `MAX_BYTES` of distinct vectors, or `MAX_POINTS` points, the copy is dropped for good
+(for this open): the engine's own index (HNSW) is faster from there, and the memory is better
+left to it. A vector shared by several points (a task's visits all hold its state) counts once.
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
-from memory.exact_index import ExactIndex
+from memory.exact_index import ExactIndex, GroupValues, ValueOf
 from memory.store import GroupHit, ScoredPoint, StoredPoint, Where
 
 _log = logging.getLogger(__name__)
 
 MAX_BYTES = 96 << 20
-"""Vectors kept per collection at most: 65k cases of 384 dimensions (float32), 131k visits
-(float16, as the engine stores them); a quarter of that at 1,536 dimensions."""
+"""Distinct vectors kept per collection at most (float32): 65k cases of 384 dimensions, or the
+visits of 65k tasks; a quarter of that at 1,536 dimensions."""
+
+MAX_POINTS = 1 << 20
+"""Points kept per collection at most: the visits of 32k tasks with contrastive credit (32
+each). A visit takes ~360 bytes here (tracemalloc: its four kept fields, its row; its state
+shared with its task's other visits), so ~360 MB at most."""
 
 BUILD_PAGE = 2_048
 
@@ -44,12 +50,24 @@ class ExactCopy:
     """The exact copy of one collection, or the decision that it is too large for one."""
 
     def __init__(
-        self, dim: int, *, half_precision: bool = False, max_bytes: int | None = None
+        self,
+        dim: int,
+        *,
+        half_precision: bool = False,
+        shared_vectors: bool = False,
+        max_bytes: int | None = None,
+        keys: Sequence[str] | None = None,
     ) -> None:
+        """`shared_vectors`: points often hold the same vector (visits hold their task's
+        state), so a collection of more points than `max_vectors` may still fit: its build
+        reads up to `MAX_POINTS` of them, and gives up once their distinct vectors are too
+        many. Otherwise a collection of more points than that is never read. `keys`: the only
+        payload keys kept (`ExactIndex`)."""
+        self.keys = keys
         self.dim = dim
         self.half_precision = half_precision
-        itemsize = 2 if half_precision else 4
-        self.max_points = (MAX_BYTES if max_bytes is None else max_bytes) // (itemsize * dim)
+        self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
+        self.max_points = MAX_POINTS if shared_vectors else min(MAX_POINTS, self.max_vectors)
         self._index: ExactIndex | None = None
         self._too_large = False
         self._journal: list[Write] | None = None  # writes made while a build runs
@@ -81,13 +99,34 @@ class ExactCopy:
         groups: Sequence[str],
         per_group: int,
         where: Where,
+        payload_keys: Sequence[str],
     ) -> list[GroupHit] | None:
         with self._lock:
             index = self._ready(points)
             if index is None:
                 return None
             return index.nearest_per_group(
-                vector, key=key, groups=groups, per_group=per_group, where=where
+                vector, key=key, groups=groups, per_group=per_group, where=where,
+                payload_keys=payload_keys,
+            )  # fmt: skip
+
+    def nearest_values_per_group(
+        self,
+        points: Points,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        with self._lock:
+            index = self._ready(points)
+            if index is None:
+                return None
+            return index.nearest_values_per_group(
+                vector, key=key, groups=groups, per_group=per_group, where=where, value_of=value_of
             )
 
     def _ready(self, points: Points) -> ExactIndex | None:
@@ -118,7 +157,7 @@ class ExactCopy:
                 self._check_size()
 
     def _read(self, stored: Iterator[StoredPoint]) -> ExactIndex | None:
-        index = ExactIndex(self.dim, half_precision=self.half_precision)
+        index = ExactIndex(self.dim, half_precision=self.half_precision, keys=self.keys)
         page: list[tuple[str, dict, Sequence[float]]] = []
         for point in stored:
             if self._stop.is_set():
@@ -127,8 +166,10 @@ class ExactCopy:
             if len(page) == BUILD_PAGE:
                 index.upsert(page)
                 page = []
+                if self._too_big(index):
+                    return None
         index.upsert(page)
-        return index
+        return None if self._too_big(index) else index
 
     def wait_until_built(self) -> None:
         """Wait for a build in progress, if any."""
@@ -150,8 +191,11 @@ class ExactCopy:
                 self._index = None  # rebuilt from the store by the next search
             self._check_size()
 
+    def _too_big(self, index: ExactIndex) -> bool:
+        return len(index) > self.max_points or index.distinct_vectors > self.max_vectors
+
     def _check_size(self) -> None:
-        if self._index is not None and len(self._index) > self.max_points:
+        if self._index is not None and self._too_big(self._index):
             self._index, self._too_large = None, True
 
     def upserted(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:

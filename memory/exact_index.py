@@ -14,12 +14,13 @@ the engine, whose meaning for those it does not copy.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from memory.store import GroupHit, ScoredPoint, Where
+from memory.unit_vectors import UnitVectors
 
 _MISSING = -1
 """The code of a missing (or unmatchable) value: no filter value has it."""
@@ -87,15 +88,37 @@ class _Column:
         return table
 
 
+ValueOf = Callable[[dict[str, Any]], float | None]
+"""The number a caller reads from each point's payload (None: it could not read one)."""
+
+
+class GroupValues(NamedTuple):
+    """Points found per group as columns: each one's group (its position in the groups asked
+    for), cosine and number (`ValueOf`), with no payload read."""
+
+    groups: np.ndarray
+    scores: np.ndarray
+    values: np.ndarray
+
+
 class ExactIndex:
     """Unit vectors, payloads and filter columns of a collection's points, rows kept dense."""
 
-    def __init__(self, dim: int, *, half_precision: bool = False) -> None:
-        """`half_precision`: the engine stores these vectors in float16, and so does the copy
-        (half the memory; the rows a search reads are widened to float32 for the product)."""
+    def __init__(
+        self, dim: int, *, half_precision: bool = False, keys: Sequence[str] | None = None
+    ) -> None:
+        """`half_precision`: the engine stores these vectors in float16, and the copy holds
+        the same values. `keys`: only these payload keys are kept (a visit's payload is most
+        of its memory, and a retrieve reads four of its fields), their strings once each; a
+        search needing any other (every `search`: it returns whole payloads) is declined."""
         self.dim = dim
+        self._keys = None if keys is None else frozenset(keys)
+        self._strings: dict[str, str] = {}
         self.half_precision = half_precision
-        self._vectors = np.empty((1024, dim), dtype=np.float16 if half_precision else np.float32)
+        self._vectors = UnitVectors(dim, half_precision=half_precision)
+        self._vector_rows = np.empty(1024, dtype=np.intp)
+        self._value_of: ValueOf | None = None  # the number `nearest_values_per_group` reads
+        self._values = np.full(1024, np.nan)
         self._ids: list[str] = []
         self._payloads: list[dict[str, Any]] = []
         self._row_of: dict[str, int] = {}
@@ -105,18 +128,19 @@ class ExactIndex:
         return len(self._ids)
 
     @property
-    def nbytes(self) -> int:
-        return len(self._ids) * self._vectors.itemsize * self.dim
+    def distinct_vectors(self) -> int:
+        return len(self._vectors)
 
     # -- writes --------------------------------------------------------------------------------
     def upsert(self, points: Sequence[tuple[str, dict[str, Any], Sequence[float]]]) -> None:
         """Insert or replace points by id (vectors are scaled to unit length, as cosine is)."""
         if not points:
             return
-        vectors = np.asarray([vector for _, _, vector in points], dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.where(norms == 0, 1, norms)
+        vectors = self._vectors.unit(np.asarray([vector for _, _, vector in points]))
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
+            if self._keys is not None:
+                payload = {k: self._kept(v) for k, v in payload.items() if k in self._keys}
+            vector_row = self._vectors.add(vector)
             row = self._row_of.get(point_id)
             if row is None:
                 row = len(self._ids)
@@ -126,7 +150,10 @@ class ExactIndex:
                 self._row_of[point_id] = row
             else:
                 self._payloads[row] = payload
-            self._vectors[row] = vector
+                self._vectors.release(int(self._vector_rows[row]))
+            self._vector_rows[row] = vector_row
+            if self._value_of is not None:
+                self._values[row] = self._value(payload)
             for key, column in self._columns.items():
                 column.set(row, column.code(payload, key))
 
@@ -137,10 +164,12 @@ class ExactIndex:
             if row is None:
                 continue
             last = len(self._ids) - 1
+            self._vectors.release(int(self._vector_rows[row]))
             if row != last:
                 moved = self._ids[last]
                 self._ids[row], self._payloads[row] = moved, self._payloads[last]
-                self._vectors[row] = self._vectors[last]
+                self._vector_rows[row] = self._vector_rows[last]
+                self._values[row] = self._values[last]
                 self._row_of[moved] = row
                 for column in self._columns.values():
                     column.set(row, int(column.codes[last]))
@@ -158,13 +187,15 @@ class ExactIndex:
         return True
 
     def _grow(self, size: int) -> None:
-        capacity = len(self._vectors)
+        capacity = len(self._vector_rows)
         if size <= capacity:
             return
         capacity = max(size, 2 * capacity)
-        vectors = np.empty((capacity, self.dim), dtype=self._vectors.dtype)
-        vectors[: len(self._ids)] = self._vectors[: len(self._ids)]
-        self._vectors = vectors
+        vector_rows = np.empty(capacity, dtype=np.intp)
+        vector_rows[: len(self._ids)] = self._vector_rows[: len(self._ids)]
+        values = np.full(capacity, np.nan)
+        values[: len(self._ids)] = self._values[: len(self._ids)]
+        self._vector_rows, self._values = vector_rows, values
         for column in self._columns.values():
             codes = np.full(capacity, _MISSING, dtype=np.int32)
             codes[: len(self._ids)] = column.codes[: len(self._ids)]
@@ -174,8 +205,9 @@ class ExactIndex:
     def search(
         self, vector: Sequence[float], *, where: Where, limit: int
     ) -> list[ScoredPoint] | None:
-        """The `limit` matching points nearest to `vector`, best first (None: filter declined)."""
-        rows = self._matching(where)
+        """The `limit` matching points nearest to `vector`, best first (None: filter declined,
+        or payloads not kept whole)."""
+        rows = None if self._keys is not None else self._matching(where)
         if rows is None:
             return None
         if limit <= 0:
@@ -199,11 +231,53 @@ class ExactIndex:
         groups: Sequence[str],
         per_group: int,
         where: Where,
+        payload_keys: Sequence[str] = (),
     ) -> list[GroupHit] | None:
-        """For each group in order, its `per_group` matching points nearest first (None:
-        filter declined)."""
+        """For each group in order, its `per_group` matching points nearest first, their
+        payloads holding `key` and `payload_keys` (None: filter declined, or keys not kept)."""
+        if self._keys is not None and not self._keys.issuperset(payload_keys):
+            return None
+        found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
+        if found is None:
+            return None
+        rows, _, scores = found
+        return [
+            GroupHit(self._payloads[row], score)
+            for row, score in zip(rows.tolist(), scores.tolist(), strict=True)
+        ]
+
+    def nearest_values_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        """`nearest_per_group` as columns, with each point's `value_of` number instead of its
+        payload (read once per point, when written); None where the filter is declined or a
+        point found has no number (the caller then reads the payloads)."""
+        if value_of is not self._value_of:
+            self._value_of = value_of
+            for row, payload in enumerate(self._payloads):
+                self._values[row] = self._value(payload)
+        found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
+        if found is None:
+            return None
+        rows, group_rank, scores = found
+        values = self._values[rows]
+        if np.isnan(values).any():
+            return None
+        return GroupValues(group_rank, scores.astype(np.float64), values)
+
+    def _nearest_rows_per_group(
+        self, vector: Sequence[float], key: str, groups: Sequence[str], per_group: int, where: Where
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The rows `nearest_per_group` returns, with their group's rank and cosine."""
         column = self._column(key)
-        if column.unfilterable:
+        if column is None or column.unfilterable:
             return None
         codes = [column.vocabulary.get(("str", group)) for group in groups]
         rows_of = column.index_rows(len(self._ids))
@@ -225,17 +299,18 @@ class ExactIndex:
         group_rank, candidates, scores = group_rank[order], candidates[order], scores[order]
         starts = np.searchsorted(group_rank, group_rank, side="left")
         keep = (np.arange(len(group_rank)) - starts) < per_group
-        return [
-            GroupHit(self._payloads[row], score)
-            for row, score in zip(candidates[keep].tolist(), scores[keep].tolist(), strict=True)
-        ]
+        return candidates[keep], group_rank[keep], scores[keep]
+
+    def _value(self, payload: dict[str, Any]) -> float:
+        value = self._value_of(payload) if self._value_of is not None else None
+        return np.nan if value is None else value
 
     def _cosines(self, vector: Sequence[float], rows: np.ndarray | None) -> np.ndarray:
         """The cosine of `vector` with each of these rows (None: every row, in order)."""
         query = np.asarray(vector, dtype=np.float32)
         query = query / (np.linalg.norm(query) or 1.0)
-        matrix = self._vectors[: len(self._ids)] if rows is None else self._vectors[rows]
-        return matrix.astype(np.float32, copy=False) @ query
+        held = self._vector_rows[: len(self._ids)] if rows is None else self._vector_rows[rows]
+        return self._vectors.cosines(query, held)
 
     def _matching(self, where: Where, rows: np.ndarray | None = None) -> np.ndarray | None:
         """Which rows (all, or these) match `where`, a bool each; None when a condition is
@@ -246,18 +321,24 @@ class ExactIndex:
             (m, False) for m in where.must_not
         ]:
             column = self._column(condition.key)
-            if column.unfilterable:
+            if column is None or column.unfilterable:
                 return None
             codes = column.codes[:size] if rows is None else column.codes[rows]
             hits = column.wanted(condition.values)[codes + 2]
             matching &= hits if wanted else ~hits
         return matching
 
-    def _column(self, key: str) -> _Column:
-        """The field's column, made from the payloads on its first use in a filter."""
+    def _kept(self, value: Any) -> Any:
+        return self._strings.setdefault(value, value) if type(value) is str else value
+
+    def _column(self, key: str) -> _Column | None:
+        """The field's column, made from the payloads on its first use in a filter (None: a
+        field not kept)."""
+        if self._keys is not None and key not in self._keys:
+            return None
         column = self._columns.get(key)
         if column is None:
-            column = _Column(len(self._vectors))
+            column = _Column(len(self._vector_rows))
             for row, payload in enumerate(self._payloads):
                 column.set(row, column.code(payload, key))
             self._columns[key] = column

@@ -130,7 +130,9 @@ class KernelQ:
             state, ids, per_case=self.visits_per_case, retrieved=retrieved
         )
         row = {case_id: i for i, case_id in enumerate(dict.fromkeys(ids))}
-        groups = np.array([row[case_id] for case_id in visits.case_ids], dtype=np.intp)
+        groups = visits.groups
+        if groups is None:
+            groups = np.array([row[case_id] for case_id in visits.case_ids], dtype=np.intp)
         q = kernel_q_by_group(
             visits.cosines, visits.targets, groups, len(row), tau=self.tau, lam=self.lam, q0=self.q0
         )

@@ -46,7 +46,13 @@ class QdrantStore:
         return int(info.config.params.vectors.size)  # type: ignore[union-attr]
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> QdrantCollection:
         if not self.client.collection_exists(name):
             self.client.create_collection(
@@ -135,6 +141,9 @@ class QdrantCollection:
         return [
             GroupHit(h.payload or {}, float(h.score)) for group in result.groups for h in group.hits
         ]
+
+    def nearest_values_per_group(self, *args: Any, **kwargs: Any) -> None:
+        return None  # no copy in memory: the caller reads `nearest_per_group`'s payloads
 
     def delete(self, ids: Sequence[str]) -> None:
         self.client.delete(

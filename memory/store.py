@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from memory.errors import CaseBankError
+
+if TYPE_CHECKING:
+    from memory.exact_index import GroupValues, ValueOf
 
 Engine = Literal["memory", "local", "edge", "server"]
 
@@ -104,6 +107,21 @@ class Collection(Protocol):
         """
         ...
 
+    def nearest_values_per_group(
+        self,
+        vector: Sequence[float],
+        *,
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        value_of: ValueOf,
+    ) -> GroupValues | None:
+        """`nearest_per_group` as columns with a number per point instead of its payload, or
+        None where this engine has no cheaper way than `nearest_per_group` (an exact copy in
+        memory has: `memory.exact_index`)."""
+        ...
+
     def delete(self, ids: Sequence[str]) -> None: ...
 
     def delete_where(self, where: Where) -> None: ...
@@ -125,12 +143,20 @@ class VectorStore(Protocol):
         ...
 
     def collection(
-        self, name: str, *, dim: int, keyword_fields: Sequence[str], vector_index: bool
+        self,
+        name: str,
+        *,
+        dim: int,
+        keyword_fields: Sequence[str],
+        vector_index: bool,
+        read_keys: Sequence[str] | None = None,
     ) -> Collection:
         """Open the collection, creating it with these keyword indexes if it is new.
 
         `vector_index=False` says the collection is only ever searched within small filtered
-        groups, so an engine may skip building a vector index for it.
+        groups, so an engine may skip building a vector index for it. `read_keys`, where given,
+        are the only payload keys its searches filter on or read (an engine keeping a copy in
+        memory may keep just those).
         """
         ...
 

@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from memory.case_identity import normalize_question
 from memory.records import Case, Visit, VisitMatch
+from memory.store import StoredPoint
 
 _log = logging.getLogger(__name__)
 _warned: set[str] = set()
@@ -52,7 +54,10 @@ def case_from_payload(point_id: str, payload: dict[str, Any] | None) -> Case | N
     return case
 
 
-PARSED_CASES = 4_096
+PARSED_CASES = 16_384
+"""Parsed cases kept: every case of a 10k bank stays parsed (parsing one costs ~8 us, a third
+of a retrieve's time at 10k when its candidates missed), at ~1.8 KB each beside the payload
+(tracemalloc, the benchmarks' cases): ~30 MB when full."""
 _parsed_cases: dict[str, tuple[dict[str, Any], Case]] = {}
 _parsed_lock = threading.Lock()
 
@@ -83,11 +88,23 @@ _VISIT_MATCH = VisitMatch.__pydantic_validator__
 
 
 class VisitColumns(NamedTuple):
-    """Visits near a state as three columns: what kernel Q sums."""
+    """Visits near a state as columns: what kernel Q sums. `groups`, where known, is each
+    visit's case as a position in the (distinct) case ids asked for."""
 
     case_ids: list[str]
     cosines: np.ndarray
     targets: np.ndarray
+    groups: np.ndarray | None = None
+
+
+def visit_target(payload: dict[str, Any]) -> float | None:
+    """The target of a well-typed visit payload, the one `visit_columns` takes as it is; None
+    for any other (read through `visit_match` instead)."""
+    case_id, target = payload.get("case_id"), payload.get("target")
+    typed = type(target) is float or type(target) is int
+    if type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool:
+        return target
+    return None
 
 
 def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
@@ -98,9 +115,8 @@ def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
     cosines: list[float] = []
     targets: list[float] = []
     for payload, cosine in hits:
-        case_id, target = payload.get("case_id"), payload.get("target")
-        typed = type(target) is float or type(target) is int
-        if not (type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool):
+        case_id, target = payload.get("case_id"), visit_target(payload)
+        if target is None:
             found = visit_match(str(case_id), payload, cosine)
             if found is None:
                 continue
@@ -126,3 +142,26 @@ def _read(model: type[Any], point_id: str, payload: dict[str, Any] | None) -> An
 
 def _fields(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {k: v for k, v in (payload or {}).items() if k != "question_key"}
+
+
+def case_point(case: Case) -> StoredPoint:
+    """A case as stored, with the normalized question filters match (`exclude_question`)."""
+    payload = case.model_dump()
+    payload["question_key"] = normalize_question(case.question)
+    return StoredPoint(id=case.id, payload=payload)
+
+
+def visit_point(visit: Visit) -> StoredPoint:
+    """A visit as stored, its time to the microsecond (`stored_time`)."""
+    payload = visit.model_dump()
+    payload["created_at"] = stored_time(visit.created_at)
+    return StoredPoint(id=visit.id, payload=payload)
+
+
+def stored_time(seconds: float) -> float:
+    """A time to the microsecond, a float every engine stores and gives back exactly.
+
+    Qdrant Edge 0.9 reads some 17-digit floats back one unit in the last place off (about 12%
+    of raw `time.time()` values); a value with at most 16 significant digits comes back exact.
+    """
+    return round(seconds, 6)

@@ -176,6 +176,31 @@ def test_a_bank_past_the_limit_is_searched_by_the_engine(
         assert len(_retrieve(bank, _unit(rng, 1))[0]) == 16
 
 
+def test_visits_sharing_their_tasks_state_count_once_against_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Contrastive credit stores a visit per candidate, all holding the task's state: 40 tasks
+    of 16 visits are 40 vectors for the copy, well within a limit of 200."""
+    rng = np.random.default_rng(6)
+    location = str(tmp_path / "bank")
+    queries = _unit(rng, 10)
+    monkeypatch.setattr(exact_copy, "MAX_BYTES", 200 * DIM * 4)
+    with CaseBank(location, dim=DIM) as bank:
+        ids = _fill(bank, rng, cases=150, visits=0)
+        now = time.time()
+        for state in _unit(rng, 40):
+            shown = rng.choice(40, 16, replace=False)
+            bank.add_visits([
+                (Visit(id=str(uuid.uuid4()), case_id=ids[int(c)], namespace="ns",
+                       target=float(rng.random()), retrieved=bool(k < 4), created_at=now), state)
+                for k, c in enumerate(shown)
+            ])  # fmt: skip
+        exact = _retrieve(bank, queries, credit="contrastive")
+        assert bank._visits.exact.serving
+        assert bank.count_visits() == 640 and bank._visits.exact._index.distinct_vectors == 40
+    _assert_same(exact, _engine_only(monkeypatch, location, queries, credit="contrastive"))
+
+
 def test_filters_mean_what_they_mean_in_qdrant() -> None:
     """A missing field matches nothing (so `must_not` keeps it), True is not 1, and a field
     holding a list is left to the engine (None)."""
@@ -228,3 +253,27 @@ def test_writes_made_while_the_copy_is_built_reach_it() -> None:
     found = copy.search(points, [1.0, 0.0], where=Where(), limit=10)
     assert found is not None and copy.serving
     assert [(p.id, p.payload["n"]) for p in found] == [("p9", 9), ("p3", 3), ("p4", 4), ("p1", 10)]
+
+
+def test_a_copy_keeping_some_keys_declines_what_needs_the_others() -> None:
+    """Visits are copied with the four fields a retrieve reads; a search that would need any
+    other field is left to the engine (None), and a delete by one drops the copy (False)."""
+    index = ExactIndex(2, keys=("case_id", "target"))
+    index.upsert([
+        ("a", {"case_id": "c", "target": 1.0, "run_id": "r"}, [1.0, 0.0]),
+        ("b", {"case_id": "c", "target": 0.0, "run_id": "s"}, [0.0, 1.0]),
+    ])  # fmt: skip
+    group = {"key": "case_id", "groups": ["c"], "per_group": 2}
+    hits = index.nearest_per_group([1.0, 0.0], **group, where=Where(), payload_keys=("target",))  # type: ignore[arg-type]
+    assert hits is not None
+    assert [h.payload for h in hits] == [{"case_id": "c", "target": 1.0},
+                                         {"case_id": "c", "target": 0.0}]  # fmt: skip
+    assert index.search([1.0, 0.0], where=Where(), limit=2) is None
+    assert (
+        index.nearest_per_group([1.0, 0.0], **group, where=Where(), payload_keys=("run_id",))
+        is None
+    )  # type: ignore[arg-type]
+    by_run = Where(must=(match("run_id", "r"),))
+    assert index.nearest_per_group([1.0, 0.0], **group, where=by_run) is None  # type: ignore[arg-type]
+    assert not index.delete_where(by_run)
+    assert index.delete_where(Where(must=(match("case_id", "c"),))) and len(index) == 0

@@ -1,0 +1,72 @@
+"""A vector held by several points is kept once, and freed with the last of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from memory.exact_index import ExactIndex
+from memory.store import Where, match
+from memory.stored_records import visit_columns, visit_target
+from memory.unit_vectors import UnitVectors
+
+
+def test_a_shared_vector_takes_one_row_until_its_last_point_goes() -> None:
+    vectors = UnitVectors(3)
+    a, b = vectors.unit(np.array([[3.0, 0, 4], [0, 1, 0]]))
+    rows = [vectors.add(a), vectors.add(a.copy()), vectors.add(b)]
+    assert rows[0] == rows[1] != rows[2] and len(vectors) == 2
+    vectors.release(rows[0])
+    assert len(vectors) == 2  # one point still holds it
+    vectors.release(rows[1])
+    assert len(vectors) == 1
+    c = vectors.unit(np.array([[1.0, 1, 0]]))[0]
+    assert vectors.add(c) == rows[0]  # the freed row is reused
+    assert vectors.add(a) not in (rows[0], rows[2])  # a is new again: a row of its own
+    query = vectors.unit(np.array([[1.0, 2, 3]]))[0]
+    held = np.array([rows[2], rows[0], rows[2]])
+    np.testing.assert_allclose(vectors.cosines(query, held), [b @ query, c @ query, b @ query])
+
+
+def test_half_precision_holds_the_engines_values_widened() -> None:
+    vectors = UnitVectors(4, half_precision=True)
+    raw = np.array([[0.1, 0.2, 0.3, 0.4]])
+    unit = raw / np.linalg.norm(raw)
+    held = vectors.unit(raw)
+    assert held.dtype == np.float32
+    assert held.tolist() == unit.astype(np.float32).astype(np.float16).astype(np.float32).tolist()
+
+
+def test_an_index_shares_vectors_among_points_and_releases_them() -> None:
+    index = ExactIndex(2)
+    index.upsert([(f"v{i}", {"case_id": "a", "target": 1.0}, [1.0, 1.0]) for i in range(5)])
+    index.upsert([("w", {"case_id": "b", "target": 0.0}, [1.0, 0.0])])
+    assert len(index) == 6 and index.distinct_vectors == 2
+    index.upsert([("v0", {"case_id": "a", "target": 1.0}, [0.0, 1.0])])  # moved: a new vector
+    assert index.distinct_vectors == 3
+    index.delete(["v0", "w"])
+    assert len(index) == 4 and index.distinct_vectors == 1
+
+
+def test_values_per_group_are_the_payload_reads_columns() -> None:
+    """Each visit's target read when written gives what reading the payloads gives, and a
+    payload that needs the lax reading sends the caller back to the payloads (None)."""
+    rng = np.random.default_rng(5)
+    index = ExactIndex(8)
+    points = [
+        (f"p{i}", {"case_id": f"c{i % 4}", "target": float(i % 3), "retrieved": i % 5 != 0},
+         rng.standard_normal(8).tolist())
+        for i in range(60)
+    ]  # fmt: skip
+    index.upsert(points)
+    query = rng.standard_normal(8).tolist()
+    where = Where(must_not=(match("retrieved", False),))
+    args = {"key": "case_id", "groups": ["c2", "c0", "c9"], "per_group": 5, "where": where}
+    hits = index.nearest_per_group(query, **args)  # type: ignore[arg-type]
+    found = index.nearest_values_per_group(query, value_of=visit_target, **args)  # type: ignore[arg-type]
+    assert hits is not None and found is not None
+    columns = visit_columns(hits)
+    assert [["c2", "c0", "c9"][g] for g in found.groups.tolist()] == columns.case_ids
+    assert found.scores.tolist() == columns.cosines.tolist()
+    assert found.values.tolist() == columns.targets.tolist()
+    index.upsert([("p2", {"case_id": "c2", "target": "1.0"}, query)])  # the nearest; lax
+    assert index.nearest_values_per_group(query, value_of=visit_target, **args) is None  # type: ignore[arg-type]
