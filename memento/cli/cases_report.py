@@ -45,7 +45,7 @@ def report_command(args: argparse.Namespace) -> int:
     from evals.html_report import Report, write
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
-    from memory.casebank import CaseBank
+    from memento.cli.cases_care import open_bank
     from nodes.deps import estimator_for
 
     if args.limit < 1:
@@ -60,7 +60,7 @@ def report_command(args: argparse.Namespace) -> int:
         _add_evaluation(report, results)
     ctx = settings_from_args(args).context
     with (
-        CaseBank(ctx.store, dim=None) as bank,
+        open_bank(args) as bank,
         progress_callback("report: Q of cases", unit="case") as on_progress,
     ):
         view = bank_view(
