@@ -20,8 +20,6 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from langgraph.store.base import InvalidNamespaceError
-
 from memory.namespaces import NAMESPACE_RULE, is_valid_namespace
 
 SEPARATOR = ":"
@@ -36,20 +34,29 @@ class NamespaceTemplateError(ValueError):
     """A namespace template that is malformed, or that a run cannot fill."""
 
 
+def _invalid_namespace(message: str) -> ValueError:
+    """LangGraph's own error for a store namespace, imported when one is raised: importing
+    `langgraph.store` costs ~0.17 s, which every command validating a context (`memento
+    --help` included) would pay otherwise."""
+    from langgraph.store.base import InvalidNamespaceError
+
+    return InvalidNamespaceError(message)
+
+
 def bank_namespace(namespace: tuple[str, ...]) -> str:
     """The bank namespace of a store namespace; InvalidNamespaceError names a label that
     cannot map."""
     if not namespace:
-        raise InvalidNamespaceError("a Memento store namespace needs at least one label")
+        raise _invalid_namespace("a Memento store namespace needs at least one label")
     for label in namespace:
         if not isinstance(label, str) or not LABEL_PATTERN.fullmatch(label):
-            raise InvalidNamespaceError(
+            raise _invalid_namespace(
                 f"namespace label {label!r} in {namespace!r} cannot name a Memento case bank "
                 f"namespace: a label is {LABEL_RULE}"
             )
     joined = SEPARATOR.join(namespace)
     if not is_valid_namespace(joined):
-        raise InvalidNamespaceError(
+        raise _invalid_namespace(
             f"namespace {namespace!r} is too long for a case bank namespace ({NAMESPACE_RULE})"
         )
     return joined
@@ -113,7 +120,7 @@ def fill_template(template: NamespaceTemplate, value_of: Callable[[str], str | N
     namespace = "".join(out)
     try:
         return bank_namespace(tuple(namespace.split(SEPARATOR)))
-    except InvalidNamespaceError as exc:
+    except ValueError as exc:  # bank_namespace's InvalidNamespaceError
         raise NamespaceTemplateError(f"namespace template {text!r}: {exc}") from exc
 
 
