@@ -31,3 +31,23 @@ def test_secrets_are_replaced_in_nested_values() -> None:
     )
     assert clean["reward"] == 1.0
     assert case["answer"].endswith("0123456789")  # the input is not changed
+
+
+def test_the_process_secrets_follow_every_change_of_the_environment(monkeypatch) -> None:
+    """The process's secrets are kept between calls (a case write reads them), but a changed
+    value, a new variable, a removed one and a newly marked name are all seen at once."""
+    from memory import redaction
+
+    monkeypatch.setenv("MEMENTO_TEST_API_KEY", "first-secret-value")
+    assert secrets_in()["first-secret-value"] == "MEMENTO_TEST_API_KEY"
+    monkeypatch.setenv("MEMENTO_TEST_API_KEY", "second-secret-value")
+    found = secrets_in()
+    assert "second-secret-value" in found and "first-secret-value" not in found
+    monkeypatch.setenv("MEMENTO_TEST_PLAIN", "plain-but-secret")
+    assert "plain-but-secret" not in secrets_in()
+    monkeypatch.setattr(redaction, "_MARKED_VARIABLES", {"MEMENTO_TEST_PLAIN"})
+    assert secrets_in()["plain-but-secret"] == "MEMENTO_TEST_PLAIN"
+    monkeypatch.delenv("MEMENTO_TEST_API_KEY")
+    assert "second-secret-value" not in secrets_in()
+    secrets_in()["injected"] = "X"  # a caller's copy: the kept answer is not changed
+    assert "injected" not in secrets_in()
