@@ -49,6 +49,7 @@ from memory.store import (
     ScoredPoint,
     StoredPoint,
     Where,
+    as_floats,
 )
 
 _log = logging.getLogger(__name__)
@@ -372,7 +373,7 @@ class EdgeCollection:
         ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")
         self.shard.update(
             qe.UpdateOperation.upsert_points(
-                [qe.Point(p.id, list(vector), p.payload) for p, vector in points]
+                [qe.Point(p.id, as_floats(vector), p.payload) for p, vector in points]
             )
         )
         self.exact.upserted(points)
@@ -395,7 +396,7 @@ class EdgeCollection:
         hits = self.shard.query(
             qe.QueryRequest(
                 limit=limit,
-                query=qe.Query.Nearest(list(vector)),
+                query=qe.Query.Nearest(as_floats(vector)),
                 filter=_filter(where),
                 with_payload=True,
                 params=qe.SearchParams(hnsw_ef=max(SEARCH_EF, limit)),
@@ -430,7 +431,7 @@ class EdgeCollection:
         )  # fmt: skip
         if found is not None:
             return found
-        query = qe.Query.Nearest(list(vector))
+        query = qe.Query.Nearest(as_floats(vector))
         selector = qe.PayloadSelector.Include(list(dict.fromkeys([key, *payload_keys])))
 
         def search(members: Sequence[str], limit: int) -> Any:

@@ -13,7 +13,16 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 
 from memory.errors import BankInUseError
-from memory.store import EVERYWHERE, Engine, FieldMatch, GroupHit, ScoredPoint, StoredPoint, Where
+from memory.store import (
+    EVERYWHERE,
+    Engine,
+    FieldMatch,
+    GroupHit,
+    ScoredPoint,
+    StoredPoint,
+    Where,
+    as_floats,
+)
 
 SCROLL_PAGE = 256
 
@@ -88,7 +97,7 @@ class QdrantCollection:
 
     def upsert(self, points: Sequence[tuple[StoredPoint, Sequence[float]]]) -> None:
         structs = [
-            models.PointStruct(id=p.id, vector=list(vector), payload=p.payload)
+            models.PointStruct(id=p.id, vector=as_floats(vector), payload=p.payload)
             for p, vector in points
         ]
         self.client.upsert(self.name, points=structs, wait=True)
@@ -109,7 +118,7 @@ class QdrantCollection:
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
         result = self.client.query_points(
             self.name,
-            query=list(vector),
+            query=as_floats(vector),
             query_filter=_filter(where),
             limit=limit,
             with_payload=True,
@@ -131,7 +140,7 @@ class QdrantCollection:
         )
         result = self.client.query_points_groups(
             self.name,
-            query=list(vector),
+            query=as_floats(vector),
             group_by=key,
             query_filter=_filter(in_groups),
             limit=len(groups),

@@ -46,6 +46,14 @@ EVERYWHERE = Where()
 """The filter that matches every point."""
 
 
+def as_floats(vector: Sequence[float]) -> list[float]:
+    """A vector as the Python floats an engine's client takes. `list()` of a numpy array
+    yields numpy scalars, each converted one by one on the engine's side (a tenth of a
+    millisecond per 384-d point written, under the GIL); `tolist()` makes plain floats."""
+    tolist = getattr(vector, "tolist", None)
+    return tolist() if callable(tolist) else list(vector)
+
+
 def match(key: str, *values: str | bool) -> FieldMatch:
     return FieldMatch(key, tuple(values))
 
