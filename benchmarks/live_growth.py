@@ -58,12 +58,11 @@ READ = 4
 """Cases read per task (K); with contrastive credit the other visits of a task are unread."""
 
 
-def _batches(data: SyntheticBank, size: int) -> Iterator[Batch]:
-    """(cases, visits) in batches of `size` cases, each case with its visits (past the first
-    K of a task: candidates left unread)."""
-    case_chunks, visit_chunks = data.case_chunks(), data.visit_chunks()
+def _batches(data: SyntheticBank, size: int, first: int = 0) -> Iterator[Batch]:
+    """(cases, visits) in batches of `size` cases from case `first`, each case with its
+    visits (past the first K of a task: candidates left unread)."""
     k = data.visits_per_task
-    for cases, visits in zip(case_chunks, visit_chunks, strict=True):
+    for cases, visits in zip(data.case_chunks(first), data.visit_chunks(first), strict=True):
         visits = [
             (v.model_copy(update={"retrieved": False}), s) if i % k >= READ else (v, s)
             for i, (v, s) in enumerate(visits)
@@ -97,7 +96,8 @@ async def _grow(bank: CaseBank, batches: Iterator[Batch], rate: float) -> float:
     the bank takes them when it falls behind."""
     start = time.perf_counter()
     written = 0
-    for cases, visits in batches:
+    while batch := await asyncio.to_thread(next, batches, None):  # made as a task makes them
+        cases, visits = batch
         await asyncio.to_thread(bank.add_many, cases)
         await asyncio.to_thread(bank.add_visits, visits)
         written += len(cases)
@@ -196,12 +196,16 @@ async def _run(
 def measure(
     config: str, start: int, grow: int, batch: int, rate: float, credit: str, scratch: Path
 ) -> dict[str, Any]:
-    data = SyntheticBank(start + grow, visits_per_task=32 if credit == "contrastive" else READ)
+    visits_per_task = 32 if credit == "contrastive" else READ
+    data = SyntheticBank(start + grow, visits_per_task=visits_per_task)
     folder = scratch / f"bank-{config}"
     _build(folder, data, start)
-    # made as they are written: a list of 20k cases held here would slow the process's garbage
-    # collections (and so every retrieve) for reasons of the benchmark's own
-    batches = itertools.islice(_batches(data, batch), start // batch, (start + grow) // batch)
+    # The growing tasks are made one at a time, on the writer's thread, as they are written (as
+    # the product's nodes make a task's case and visits): made in chunks of 2,000 tasks (64k
+    # visits) on the loop, they had stopped it for up to 1.4 s, which this run once reported
+    # as the product's longest stall. Same families and bank, other random draws.
+    growing = SyntheticBank(start + grow, visits_per_task=visits_per_task, chunk=batch)
+    batches = itertools.islice(_batches(growing, batch, first=start), grow // batch)
     original = exact_copy.MAX_BYTES
     exact_copy.MAX_BYTES = 0 if config == "engine_only" else original
     try:

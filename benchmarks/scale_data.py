@@ -37,6 +37,8 @@ class SyntheticBank:
     dim: int = 384
     visits_per_task: int = 4
     seed: int = 0
+    chunk: int = CHUNK
+    """Tasks generated at a time (the random draws depend on it, so keep it for one bank)."""
     n_families: int = field(init=False)
     centres: np.ndarray = field(init=False, repr=False)
 
@@ -98,17 +100,19 @@ class SyntheticBank:
             updated_at=now,
         )
 
-    def case_chunks(self) -> Iterator[list[tuple[Case, np.ndarray]]]:
-        for start in range(0, self.n_cases, CHUNK):
-            stop = min(self.n_cases, start + CHUNK)
+    def case_chunks(self, first: int = 0) -> Iterator[list[tuple[Case, np.ndarray]]]:
+        """Cases `first`.. in chunks (`first` a multiple of `chunk`)."""
+        for start in range(first, self.n_cases, self.chunk):
+            stop = min(self.n_cases, start + self.chunk)
             vectors = self.vectors(start, stop)
             yield [(self.case(i), vectors[i - start]) for i in range(start, stop)]
 
-    def visit_chunks(self) -> Iterator[list[tuple[Visit, np.ndarray]]]:
-        """K visits per task i, on cases of i's family, state = task i's embedding."""
+    def visit_chunks(self, first: int = 0) -> Iterator[list[tuple[Visit, np.ndarray]]]:
+        """K visits per task i (from `first`), on cases of i's family, state = task i's
+        embedding."""
         ids = _CaseIds(self)
-        for start in range(0, self.n_cases, CHUNK):
-            stop = min(self.n_cases, start + CHUNK)
+        for start in range(first, self.n_cases, self.chunk):
+            stop = min(self.n_cases, start + self.chunk)
             states = self.vectors(start, stop)
             rng = np.random.default_rng([self.seed, 2, start])
             tasks = np.repeat(np.arange(start, stop), self.visits_per_task)
