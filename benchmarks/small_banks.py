@@ -13,7 +13,7 @@ K=4 visits per task) goes into a Qdrant Edge `CaseBank` and into numpy arrays. P
 Memento is measured on the bank opened afresh after the import, as a user's process meets it
 (`memento cases import` is a process of its own; `benchmarks/bank_scale.py` measures the same
 way); the importing process's own retrieves right after the import are measured first and
-reported beside it (`in_the_importing_process`): at 100k cases they were ~1.7x slower, in Qdrant
+reported beside it (`in_the_importing_process`): at 100k cases they were 1.6-2x slower, in Qdrant
 Edge's own queries, for reasons not found (reloading the shards alone did not help).
 The floor's candidates and Q values are checked against Memento's on every query (same top-N
 set where HNSW found it; Q within 1e-4 on the shared candidates, except a case whose nearest
