@@ -129,6 +129,7 @@ class EdgeStore:
                 half_precision=not vector_index,
                 shared_vectors=not vector_index,
                 keys=read_keys,
+                packed=vector_index,  # the cases: searched for whole payloads, kept as text
             ),
         )
         self._collections.append(collection)

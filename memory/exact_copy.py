@@ -57,13 +57,15 @@ class ExactCopy:
         shared_vectors: bool = False,
         max_bytes: int | None = None,
         keys: Sequence[str] | None = None,
+        packed: bool = False,
     ) -> None:
         """`shared_vectors`: points often hold the same vector (visits hold their task's
         state), so a collection of more points than `max_vectors` may still fit: its build
         reads up to `MAX_POINTS` of them, and gives up once their distinct vectors are too
         many. Otherwise a collection of more points than that is never read. `keys`: the only
-        payload keys kept (`ExactIndex`)."""
+        payload keys kept, `packed`: whole payloads kept as JSON text (`ExactIndex`)."""
         self.keys = keys
+        self.packed = packed
         self.dim = dim
         self.half_precision = half_precision
         self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
@@ -157,7 +159,9 @@ class ExactCopy:
                 self._check_size()
 
     def _read(self, stored: Iterator[StoredPoint]) -> ExactIndex | None:
-        index = ExactIndex(self.dim, half_precision=self.half_precision, keys=self.keys)
+        index = ExactIndex(
+            self.dim, half_precision=self.half_precision, keys=self.keys, packed=self.packed
+        )
         page: list[tuple[str, dict, Sequence[float]]] = []
         for point in stored:
             if self._stop.is_set():

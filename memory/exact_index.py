@@ -14,12 +14,13 @@ the engine, whose meaning for those it does not copy.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from memory.store import GroupHit, ScoredPoint, Where
+from memory.store import GroupHit, PackedPayload, ScoredPoint, Where, unpacked
 from memory.unit_vectors import UnitVectors
 
 _MISSING = -1
@@ -105,13 +106,21 @@ class ExactIndex:
     """Unit vectors, payloads and filter columns of a collection's points, rows kept dense."""
 
     def __init__(
-        self, dim: int, *, half_precision: bool = False, keys: Sequence[str] | None = None
+        self,
+        dim: int,
+        *,
+        half_precision: bool = False,
+        keys: Sequence[str] | None = None,
+        packed: bool = False,
     ) -> None:
         """`half_precision`: the engine stores these vectors in float16, and the copy holds
         the same values. `keys`: only these payload keys are kept (a visit's payload is most
         of its memory, and a retrieve reads four of its fields), their strings once each; a
-        search needing any other (every `search`: it returns whole payloads) is declined."""
+        search needing any other (every `search`: it returns whole payloads) is declined.
+        `packed`: whole payloads are kept as their JSON text (`PackedPayload`), which `search`
+        hands out as it is; the filter columns are read before packing."""
         self.dim = dim
+        self.packed = packed
         self._keys = None if keys is None else frozenset(keys)
         self._strings: dict[str, str] = {}
         self.half_precision = half_precision
@@ -120,7 +129,7 @@ class ExactIndex:
         self._value_of: ValueOf | None = None  # the number `nearest_values_per_group` reads
         self._values = np.full(1024, np.nan)
         self._ids: list[str] = []
-        self._payloads: list[dict[str, Any]] = []
+        self._payloads: list[dict[str, Any] | PackedPayload] = []
         self._row_of: dict[str, int] = {}
         self._columns: dict[str, _Column] = {}
 
@@ -140,16 +149,17 @@ class ExactIndex:
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
             if self._keys is not None:
                 payload = {k: self._kept(v) for k, v in payload.items() if k in self._keys}
+            held = PackedPayload(json.dumps(payload)) if self.packed else payload
             vector_row = self._vectors.add(vector)
             row = self._row_of.get(point_id)
             if row is None:
                 row = len(self._ids)
                 self._grow(row + 1)
                 self._ids.append(point_id)
-                self._payloads.append(payload)
+                self._payloads.append(held)
                 self._row_of[point_id] = row
             else:
-                self._payloads[row] = payload
+                self._payloads[row] = held
                 self._vectors.release(int(self._vector_rows[row]))
             self._vector_rows[row] = vector_row
             if self._value_of is not None:
@@ -242,7 +252,7 @@ class ExactIndex:
             return None
         rows, _, scores = found
         return [
-            GroupHit(self._payloads[row], score)
+            GroupHit(unpacked(self._payloads[row]) or {}, score)
             for row, score in zip(rows.tolist(), scores.tolist(), strict=True)
         ]
 
@@ -262,7 +272,7 @@ class ExactIndex:
         if value_of is not self._value_of:
             self._value_of = value_of
             for row, payload in enumerate(self._payloads):
-                self._values[row] = self._value(payload)
+                self._values[row] = self._value(unpacked(payload) or {})
         found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
         if found is None:
             return None
@@ -340,6 +350,6 @@ class ExactIndex:
         if column is None:
             column = _Column(len(self._vector_rows))
             for row, payload in enumerate(self._payloads):
-                column.set(row, column.code(payload, key))
+                column.set(row, column.code(unpacked(payload) or {}, key))
             self._columns[key] = column
         return column

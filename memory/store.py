@@ -8,6 +8,7 @@ identified by UUID strings; payloads are JSON objects; vectors are compared by c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,23 @@ EVERYWHERE = Where()
 """The filter that matches every point."""
 
 
+PackedPayload = str
+"""A stored payload as its JSON text (read it with `unpacked`); a payload is otherwise a dict.
+
+The exact copy of a small bank keeps its cases' payloads so: one string each, which the
+garbage collector never walks (a `str` subclass would be tracked), where a case's dict (plan,
+trajectory, tool calls) is a dozen containers it walks on every full pass, which stops every
+thread (at 21k cases the copy's dicts were ~70 ms of a 150 ms pass). A case search hands it on
+unread: the reader parses a case once per stored object
+(`memory.stored_records.case_from_payload`).
+"""
+
+
+def unpacked(payload: dict[str, Any] | PackedPayload | None) -> dict[str, Any] | None:
+    """A payload as a dict, read from its JSON text where it is packed."""
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
 def as_floats(vector: Sequence[float]) -> list[float]:
     """A vector as the Python floats an engine's client takes. `list()` of a numpy array
     yields numpy scalars, each converted one by one on the engine's side (a tenth of a
@@ -73,7 +91,7 @@ class ScoredPoint:
 
     id: str
     score: float
-    payload: dict[str, Any]
+    payload: dict[str, Any] | PackedPayload
 
 
 class GroupHit(NamedTuple):

@@ -277,3 +277,38 @@ def test_a_copy_keeping_some_keys_declines_what_needs_the_others() -> None:
     assert index.nearest_per_group([1.0, 0.0], **group, where=by_run) is None  # type: ignore[arg-type]
     assert not index.delete_where(by_run)
     assert index.delete_where(Where(must=(match("case_id", "c"),))) and len(index) == 0
+
+
+def test_the_copy_keeps_case_payloads_as_text_the_garbage_collector_never_walks(
+    tmp_path: Path,
+) -> None:
+    """A full GC pass stops every thread for as long as it walks the process's containers; a
+    case's payload dict (plan, trajectory, tool calls) is a dozen of them. The copy keeps each
+    case payload as one untracked string, and a search still gives the stored cases, each
+    parsed once: the same `Case` object on every later search."""
+    import gc
+
+    rng = np.random.default_rng(5)
+    with CaseBank(str(tmp_path / "bank"), dim=DIM) as bank:
+        now = time.time()
+        nested = [
+            Case(id="", namespace="ns", question=f"question {i}", answer=str(i),
+                 plan=[f"step {i}", "add [calculate]"], reward=1.0, created_at=now,
+                 updated_at=now,
+                 trajectory=[{"cycle": 0, "step": "add", "output": str(i),
+                              "tool_calls": [{"name": "calculate", "args": {"e": "1+1"}}]}])
+            for i in range(30)
+        ]  # fmt: skip
+        vectors = _unit(rng, 30)
+        stored = bank.add_many(list(zip(nested, vectors, strict=True)))
+        query = list(vectors[3])
+        bank.search(query, namespace="ns", limit=5)
+        bank.wait_until_warm()
+        payloads = bank._cases.exact._index._payloads  # type: ignore[attr-defined]
+        assert len(payloads) == 30
+        assert not any(gc.is_tracked(p) for p in payloads)
+        first = bank.search(query, namespace="ns", limit=5)
+        again = bank.search(query, namespace="ns", limit=5)
+        assert all(a.case is b.case for a, b in zip(again, first, strict=True))
+        assert first[0].case == bank.get(stored[3].id) == stored[3]
+        assert first[0].case.trajectory[0]["tool_calls"][0]["args"] == {"e": "1+1"}
