@@ -149,7 +149,7 @@ class ExactIndex:
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
             if self._keys is not None:
                 payload = {k: self._kept(v) for k, v in payload.items() if k in self._keys}
-            held = PackedPayload(json.dumps(payload)) if self.packed else payload
+            held = json.dumps(payload) if self.packed else payload  # packed: one str
             vector_row = self._vectors.add(vector)
             row = self._row_of.get(point_id)
             if row is None:

@@ -113,7 +113,8 @@ class Collection(Protocol):
         ...
 
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
-        """The `limit` points nearest to `vector` among those matching `where`, best first."""
+        """The `limit` points nearest to `vector` among those matching `where`, best first
+        (a payload may come as its JSON text, `PackedPayload`: read it with `unpacked`)."""
         ...
 
     def nearest_per_group(
