@@ -120,7 +120,6 @@ def compare(
     """Memento's retrieve and the floor's on each query, in turn: their seconds, how many of
     the floor's candidates Memento found, and the largest difference in Q between them."""
     estimator = KernelQ(bank)
-    floor.estimator = estimator
     memento_s, floor_s, overlap, q_error = [], [], [], 0.0
     for query in queries:
         start = time.perf_counter()
