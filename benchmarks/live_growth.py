@@ -34,7 +34,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+from memento.console import ONE_BLAS_THREAD
+
+# Before numpy loads, as the product's own processes (`memento mcp`, `langgraph dev`) run;
+# OPENBLAS_NUM_THREADS=2 shows an app that leaves numpy on every core (README, "A live bank").
+os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.environ})
 
 import numpy as np
 
@@ -190,6 +194,7 @@ async def _run(
             "visits": bank._visits.exact.serving,
         },
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "every core"),
     }
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from memento.cli import main
+from memento.console import main
 
 sys.exit(main())
