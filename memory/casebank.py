@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,12 @@ class CaseBank(BankCare, BankPoints):
             self._store: VectorStore = QdrantStore(client, engine=_client_engine(client, location))
         else:
             self._store = open_store(location, create=dim is not None)
+        # Writes, bank care and closing take the lock one at a time; a retrieve's searches
+        # take it only where the engine cannot search while another thread writes: a live
+        # bank's retrieves do not wait for its writes (benchmarks/live_growth.py).
+        self._searching: AbstractContextManager[object] = (
+            nullcontext() if self._store.concurrent_reads else self._lock
+        )
         try:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
@@ -286,7 +292,7 @@ class CaseBank(BankCare, BankPoints):
         if exclude_question is not None:
             must_not += (match("question_key", normalize_question(exclude_question)),)
         where = Where(must=(match("namespace", namespace),), must_not=must_not)
-        with self._lock:
+        with self._searching:
             hits = self._cases.search(vector, where=where, limit=limit)
         return [
             ScoredCase(case=case, similarity=h.score)
@@ -399,7 +405,7 @@ class CaseBank(BankCare, BankPoints):
         if retrieved is not None:
             where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
         groups = list(dict.fromkeys(case_ids))
-        with self._lock:
+        with self._searching:
             found = columns and self._visits.nearest_values_per_group(
                 vector, key="case_id", groups=groups, per_group=per_case, where=where,
                 value_of=visit_target,

@@ -42,11 +42,15 @@ def open_qdrant(location: str) -> QdrantClient:
 
 
 class QdrantStore:
-    """Collections of one qdrant-client (not thread-safe: `CaseBank` serialises calls)."""
+    """Collections of one qdrant-client (local mode is not thread-safe: `CaseBank` serialises
+    its calls)."""
 
     def __init__(self, client: QdrantClient, *, engine: Engine) -> None:
         self.client = client
         self.engine = engine
+        # A server's client sends requests (thread-safe); local mode and ':memory:' are Python
+        # collections that another thread's write may change mid-search.
+        self.concurrent_reads = engine == "server"
 
     def stored_dim(self, name: str) -> int | None:
         if not self.client.collection_exists(name):

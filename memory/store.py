@@ -164,6 +164,9 @@ class VectorStore(Protocol):
     """An engine holding named collections; `CaseBank` owns one and closes it."""
 
     engine: Engine
+    concurrent_reads: bool
+    """Whether searches may run while another thread writes (the engine, and any exact copy
+    it keeps, synchronize themselves); otherwise `CaseBank` runs one call at a time."""
 
     def stored_dim(self, name: str) -> int | None:
         """The vector size of an existing collection, or None when there is none."""
