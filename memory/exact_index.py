@@ -145,7 +145,7 @@ class ExactIndex:
         """Insert or replace points by id (vectors are scaled to unit length, as cosine is)."""
         if not points:
             return
-        vectors = self._vectors.unit(np.asarray([vector for _, _, vector in points]))
+        vectors = self._unit_rows([vector for _, _, vector in points])
         for (point_id, payload, _), vector in zip(points, vectors, strict=True):
             if self._keys is not None:
                 payload = {k: self._kept(v) for k, v in payload.items() if k in self._keys}
@@ -166,6 +166,14 @@ class ExactIndex:
                 self._values[row] = self._value(payload)
             for key, column in self._columns.items():
                 column.set(row, column.code(payload, key))
+
+    def _unit_rows(self, vectors: Sequence[Sequence[float]]) -> np.ndarray:
+        """A unit row per vector, each distinct object converted once: a task's visits share
+        its state, and converting 32 lists of floats was half the time of their write."""
+        first_row: dict[int, int] = {}
+        rows = [first_row.setdefault(id(vector), len(first_row)) for vector in vectors]
+        distinct = list({id(vector): vector for vector in vectors}.values())
+        return self._vectors.unit(np.asarray(distinct))[rows]
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove points by id; the last row moves into each freed one (rows stay dense)."""

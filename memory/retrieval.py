@@ -119,6 +119,7 @@ def record_visits(
         raise ValueError("unread candidates (contrastive credit) need a single-step task")
     run_id = run_id or uuid.uuid4().hex
     now = time.time()
+    vectors = [[float(x) for x in state] for state in states]  # a cycle's visits share its own
     visits = [
         (
             Visit(
@@ -131,9 +132,11 @@ def record_visits(
                 created_at=now,
                 retrieved=retrieved,
             ),
-            [float(x) for x in state],
+            vector,
         )
-        for cycle, (case_ids, state, target) in enumerate(zip(shown, states, targets, strict=True))
+        for cycle, (case_ids, vector, target) in enumerate(
+            zip(shown, vectors, targets, strict=True)
+        )
         for case_id, retrieved in [
             *((c, True) for c in case_ids),
             *((c, False) for c in unread_ids),

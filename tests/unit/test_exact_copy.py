@@ -227,6 +227,23 @@ def test_filters_mean_what_they_mean_in_qdrant() -> None:
     assert ids(Where(must_not=(match("flag", 1),))) == ["c", "d"]
 
 
+def test_points_sharing_one_vector_object_each_keep_their_own_row() -> None:
+    """A task's visits share its state list (converted once); the others keep theirs."""
+    state, other = [1.0, 0.0], [0.6, 0.8]
+    index = ExactIndex(2, keys=("case_id",))
+    index.upsert([("a", {"case_id": "x"}, state), ("b", {"case_id": "y"}, other),
+                  ("c", {"case_id": "z"}, state)])  # fmt: skip
+    found = index.nearest_per_group(
+        [1.0, 0.0], key="case_id", groups=["x", "y", "z"], per_group=1, where=Where(),
+        payload_keys=("case_id",),
+    )  # fmt: skip
+    assert found is not None
+    assert [(h.payload["case_id"], round(h.score, 6)) for h in found] == [
+        ("x", 1.0), ("y", 0.6), ("z", 1.0),
+    ]  # fmt: skip
+    assert index.distinct_vectors == 2
+
+
 def test_writes_made_while_the_copy_is_built_reach_it() -> None:
     """The build reads the store in a background thread; what is written meanwhile is
     replayed on the finished copy, in order, and searches go to the engine until then."""
