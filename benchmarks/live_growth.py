@@ -46,7 +46,7 @@ from benchmarks.report import emit
 from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ, exact_copy
 from memory.records import Case, Visit
-from memory.retrieval import rank_cases
+from memory.retrieval import rank_cases, record_visits
 
 TICK_S = 0.005
 WINDOWS = 10
@@ -95,15 +95,31 @@ def _ms(values: list[float]) -> dict[str, float]:
     }
 
 
-async def _grow(bank: CaseBank, batches: Iterator[Batch], rate: float) -> float:
-    """Write the batches at `rate` cases per second (as tasks finishing would), or as fast as
-    the bank takes them when it falls behind."""
+def _record(bank: CaseBank, estimator: KernelQ, visits: list[tuple[Visit, Any]], k: int) -> None:
+    """Each task's `k` visits through `record_visits`, as the `update_q` node stores them: the
+    cases it read, the candidates it left unread (contrastive), its state and reward."""
+    for start in range(0, len(visits), k):
+        task = visits[start : start + k]
+        first, state = task[0]
+        record_visits(
+            bank, estimator, [[v.case_id for v, _ in task if v.retrieved]], [state],
+            [first.target], namespace=NAMESPACE, run_id=first.run_id,
+            unread_ids=[v.case_id for v, _ in task if not v.retrieved],
+        )  # fmt: skip
+
+
+async def _grow(
+    bank: CaseBank, estimator: KernelQ, batches: Iterator[Batch], rate: float
+) -> float:  # fmt: skip
+    """Write the batches at `rate` tasks per second (as tasks finishing would), or as fast as
+    the bank takes them when it falls behind: a task's case through `add_many`, its visits
+    through `record_visits`, each off the loop, as the graph's nodes write them."""
     start = time.perf_counter()
     written = 0
     while batch := await asyncio.to_thread(next, batches, None):  # made as a task makes them
         cases, visits = batch
         await asyncio.to_thread(bank.add_many, cases)
-        await asyncio.to_thread(bank.add_visits, visits)
+        await asyncio.to_thread(_record, bank, estimator, visits, len(visits) // len(cases))
         written += len(cases)
         ahead = start + written / rate - time.perf_counter()
         if ahead > 0:
@@ -171,7 +187,7 @@ async def _run(
     await asyncio.sleep(1.0)  # retrieves before growth: the steady state
     steady = len(retrieves)
     with CollectionTimer() as collections:
-        grow_s = await _grow(bank, batches, rate)
+        grow_s = await _grow(bank, estimator, batches, rate)
     done.set()
     await reader
     lags = await ticker

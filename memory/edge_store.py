@@ -13,7 +13,9 @@ its exact copy in memory (`memory.exact_copy`: up to 65k cases of 384 dimensions
 of up to 65k tasks, 1M visits at most) builds no index in the background at all: its
 searches do not need one, and a live bank growing within that size never pauses for it
 (`benchmarks/live_growth.py`). Past that size the copy gives up, the background build
-resumes, and the pause is bounded by `optimize_after`.
+resumes, and the pause is bounded by `optimize_after`. Its other calls hold the GIL too, briefly:
+searches run beside writes (`EdgeStore.concurrent_reads`: the shards and each exact copy lock
+themselves), and a write hands the GIL to them between its steps (`_let_searches_in`).
 
 Two quirks of qdrant-edge-py 0.9, worked around here and in `CaseBank`: a Python bool in a
 filter is read as the integer 0/1 (we pass numpy bools), and a payload float with 17 significant
