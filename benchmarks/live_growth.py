@@ -2,19 +2,21 @@
 
 A live bank (`memento mcp`, Studio) serves retrieves from an asyncio loop, each through
 `asyncio.to_thread(rank_cases, ...)` as the retrieve node calls it, while tasks keep writing
-cases and visits (`add_many`, `add_visits`, also off the loop). Qdrant Edge builds its index
-with `optimize()`, which holds the GIL for seconds: every thread and the loop stop meanwhile.
-Each run here starts from a bank of `--start` cases (built and indexed first), then, at once:
-- a writer adds `--grow` cases, one task at a time (a case, then its visits; synthetic data
-  of `benchmarks/scale_data.py`), at `--rate` cases per second (tasks finishing elsewhere).
-  `--credit contrastive` (the product's default) writes 32 visits per task, as the product
-  does: the K=4 cases read and the 28 candidates left unread; `--credit shared` writes the 4;
+cases and visits (`add_many`, `record_visits`, also off the loop). Each run here starts from a
+bank of `--start` cases (built and indexed first), then, at once:
+- a writer adds `--grow` tasks, one at a time (a case through `add_many`, then its visits
+  through `record_visits`, as the graph's nodes write them; synthetic data of
+  `benchmarks/scale_data.py`), at up to `--rate` tasks per second (tasks finishing elsewhere).
+  `--credit contrastive` (the product's default) records the K=4 cases read and the candidates
+  left unread (32 drawn), as the product does; `--credit shared` the 4;
 - a reader retrieves back to back (N=32 candidates, kernel Q) and times each;
 - a ticker sleeps 5 ms at a time and records how late it wakes (the event loop's lag).
-Two configurations of the product in one run: `engine_only` (no exact copy: the engine searches
-and builds its index in the background as points arrive, as before) and `default` (what ships:
-small collections searched from their exact copy, the engine's index build postponed while the
-copy serves). Retrieve p50/p99/max and loop lag are reported for each; target p99 <= 3x p50.
+Two configurations of the product: `engine_only` (no exact copy: the engine searches and builds
+its index in the background as points arrive, holding the GIL for seconds) and `default` (what
+ships: small collections searched from their exact copy, the engine's index build postponed
+while the copy serves). numpy's BLAS runs as in the product's own processes (one thread, unless
+OPENBLAS_NUM_THREADS says otherwise). Retrieve p50/p99/max and loop lag are reported for each;
+target p99 <= 3x p50.
 
     python -m benchmarks.live_growth                      # 1k cases growing by 20k
     python -m benchmarks.live_growth --out benchmarks/results/live_growth.json
