@@ -73,11 +73,19 @@ def test_a_search_waits_for_a_write_only_where_the_engine_needs_it(
 
 def _visits(n: int) -> list[tuple[Visit, list[float]]]:
     state = np.random.default_rng(0).standard_normal(DIM).tolist()
-    return [
-        (Visit(id=f"00000000-0000-0000-0000-{i:012d}", case_id=f"c{i}", namespace="ns",
-               target=1.0, run_id="run", created_at=time.time()), state)  # fmt: skip
+    now = time.time()
+    visits = [
+        Visit(
+            id=f"00000000-0000-0000-0000-{i:012d}",
+            case_id=f"c{i}",
+            namespace="ns",
+            target=1.0,
+            run_id="run",
+            created_at=now,
+        )
         for i in range(n)
     ]
+    return [(visit, state) for visit in visits]
 
 
 def test_a_write_lets_searches_in_between_its_steps_but_not_in_a_bulk_import(
