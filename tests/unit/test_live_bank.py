@@ -33,10 +33,11 @@ def _case(question: str) -> Case:
                 updated_at=now)  # fmt: skip
 
 
-def _search_while_a_write_is_held(bank: CaseBank) -> tuple[bool, bool]:
-    """Hold a case write inside the engine, search meanwhile: (search done while the write
-    was held, search done once it was released)."""
+def _search_while_a_write_is_held(bank: CaseBank) -> tuple[bool, list[str]]:
+    """Hold a case write inside the engine, search meanwhile: (whether the search was done
+    while the write was held, the questions it found)."""
     entered, release = threading.Event(), threading.Event()
+    found: list[str] = []
     upsert = bank._cases.upsert
 
     def held_upsert(points: object) -> None:
@@ -48,16 +49,19 @@ def _search_while_a_write_is_held(bank: CaseBank) -> tuple[bool, bool]:
     writer = threading.Thread(target=bank.add, args=(_case("being written"), [0.0] * 7 + [1.0]))
     writer.start()
     assert entered.wait(10)
-    reader = threading.Thread(
-        target=bank.search, args=([1.0] + [0.0] * 7,), kwargs={"namespace": "ns", "limit": 3}
-    )
+
+    def search() -> None:
+        hits = bank.search([1.0] + [0.0] * 7, namespace="ns", limit=3)
+        found.extend(h.case.question for h in hits)
+
+    reader = threading.Thread(target=search)
     reader.start()
     reader.join(timeout=1.0)
     during = not reader.is_alive()
     release.set()
     reader.join(10)
     writer.join(10)
-    return during, not reader.is_alive()
+    return during, found
 
 
 @pytest.mark.parametrize("engine", ["edge", "local"])
@@ -66,8 +70,8 @@ def test_a_search_waits_for_a_write_only_where_the_engine_needs_it(
 ) -> None:
     with CaseBank(f"{engine}://{tmp_path / 'bank'}", dim=DIM) as bank:
         bank.add(_case("already there"), [1.0] + [0.0] * 7)
-        during, after = _search_while_a_write_is_held(bank)
-    assert after
+        during, found = _search_while_a_write_is_held(bank)
+    assert found[0] == "already there"
     assert during is (engine == "edge")  # local mode's collections are not thread-safe
 
 
