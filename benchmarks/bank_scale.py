@@ -162,7 +162,7 @@ def beam_widths(bank: CaseBank, queries: np.ndarray, limit: int) -> dict[str, di
     """Recall and search p50 of the case search at the default HNSW beam width and others."""
     import qdrant_edge as qe
 
-    import memory.edge_store as edge
+    from memory.engines import edge_collection
 
     shard = bank._cases.shard  # type: ignore[attr-defined]
     exact = []
@@ -171,9 +171,9 @@ def beam_widths(bank: CaseBank, queries: np.ndarray, limit: int) -> dict[str, di
             limit=limit, query=qe.Query.Nearest(query.tolist()), params=qe.SearchParams(exact=True)
         )
         exact.append({str(p.id) for p in shard.query(request)})
-    default, figures = edge.SEARCH_EF, {}
+    default, figures = edge_collection.SEARCH_EF, {}
     for ef in (default, 32, 64, 128, 256):
-        edge.SEARCH_EF = ef
+        edge_collection.SEARCH_EF = ef
         found, times = 0, []
         for query, truth in zip(queries, exact, strict=True):
             start = time.perf_counter()
@@ -186,7 +186,7 @@ def beam_widths(bank: CaseBank, queries: np.ndarray, limit: int) -> dict[str, di
             "recall": round(found / (limit * len(queries)), 4),
             "search_p50_ms": round(float(np.median(times)) * 1e3, 3),
         }
-    edge.SEARCH_EF = default
+    edge_collection.SEARCH_EF = default
     return figures
 
 

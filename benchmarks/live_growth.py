@@ -46,9 +46,11 @@ import numpy as np
 
 from benchmarks.report import emit
 from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
-from memory import CaseBank, KernelQ, exact_copy
-from memory.records import Case, Visit
-from memory.retrieval import rank_cases, record_visits
+from memory import CaseBank, KernelQ
+from memory.bank.records import Case, Visit
+from memory.engines import exact_copy
+from memory.policy.read import rank_cases
+from memory.policy.write import record_visits
 
 TICK_S = 0.005
 WINDOWS = 10

@@ -10,15 +10,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
     from graphs.graph import build_graph, route_after_plan
-    from graphs.state import InputState, Output, State
+    from nodes.context import MementoContext
+    from nodes.state import InputState, Output, State
 
 _LAZY = {
-    "InputState": "graphs.state",
-    "MementoContext": "graphs.context",
-    "Output": "graphs.state",
-    "State": "graphs.state",
+    "InputState": "nodes.state",
+    "MementoContext": "nodes.context",
+    "Output": "nodes.state",
+    "State": "nodes.state",
     "build_graph": "graphs.graph",
     "route_after_plan": "graphs.graph",
 }

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from graphs.settings import ConfigError, MementoSettings, load_settings
     from memento.middleware import MementoMiddleware
     from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
-    from memory.langgraph_store import MementoStore
+    from memory.adapters.langgraph_store import MementoStore
     from nodes import MementoDeps, ModelEndpointError
 
 _LAZY = {
@@ -37,7 +37,7 @@ _LAZY = {
     "MementoDeps": "nodes",
     "MementoMiddleware": "memento.middleware",
     "MementoSettings": "graphs.settings",
-    "MementoStore": "memory.langgraph_store",
+    "MementoStore": "memory.adapters.langgraph_store",
     "ModelEndpointError": "nodes",
     "Output": "graphs",
     "ParametricQ": "memory",
