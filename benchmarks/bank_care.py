@@ -2,7 +2,8 @@
 
 On the synthetic bank of `benchmarks/scale_data.py` (clustered 384-d cases, K=4 visits per
 task) in Qdrant Edge, it times:
-- **why**: `memory.care.explain.explain` for a new task (rank, eval top-K, every candidate's visits);
+- **why**: `memory.care.explain.explain` for a new task (rank, eval top-K, every candidate's
+visits);
 - **prune plans** (dry runs): by age (a scan of the cases and visits), by Q (Q at every case's
   own question), to a budget of half the bank;
 - **consolidation**: finding near-duplicates (one search per case);

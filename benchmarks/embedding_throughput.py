@@ -1,4 +1,5 @@
-"""Throughput of the default offline embedder (memory/embeddings/minilm.py: all-MiniLM-L6-v2, int8 ONNX).
+"""Throughput of the default offline embedder (memory/embeddings/minilm.py: all-MiniLM-L6-v2, int8
+ONNX).
 
 The figures the scale table needs, as JSON; `embedder_speed.py` compares corpora and threads.
 

@@ -6,8 +6,8 @@ same store to runs as `runtime.store`. With
 
     "store": {"path": "graphs.studio_store.make_store"}
 
-that store is Memento's case bank (`memory.adapters.langgraph_store.MementoStore`), over the resources
-the graph already holds: one bank per process (an embedded folder opens once) and the
+that store is Memento's case bank (`memory.adapters.langgraph_store.MementoStore`), over the
+resources the graph already holds: one bank per process (an embedded folder opens once) and the
 embedder the bank was written with.
 """
 

