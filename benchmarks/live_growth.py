@@ -39,7 +39,7 @@ from typing import Any
 from memento.console import ONE_BLAS_THREAD
 
 # Before numpy loads, as the product's own processes (`memento mcp`, `langgraph dev`) run;
-# OPENBLAS_NUM_THREADS=2 shows an app that leaves numpy on every core (README, "The case bank").
+# OPENBLAS_NUM_THREADS=2 shows an app that leaves numpy on every core (docs/case-bank.md).
 os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.environ})
 
 import numpy as np
