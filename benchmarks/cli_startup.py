@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 MEMENTO = [sys.executable, "-m", "memento"]
 EMBEDDER_LOAD = (
-    "import time; t = time.perf_counter(); from memory.minilm import MiniLMEmbedder; "
+    "import time; t = time.perf_counter(); from memory.embeddings.minilm import MiniLMEmbedder; "
     "MiniLMEmbedder().embed_query('What is 2 + 2?'); print(time.perf_counter() - t)"
 )
 

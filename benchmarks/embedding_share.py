@@ -26,8 +26,8 @@ from langchain_core.tools import StructuredTool
 
 from benchmarks.graph_overhead import Clock, script, scripted_graph
 from benchmarks.report import emit, percentiles
-from memory.embedding_cache import CachedEmbedder
-from memory.minilm import MiniLMEmbedder
+from memory.embeddings.cache import CachedEmbedder
+from memory.embeddings.minilm import MiniLMEmbedder
 
 
 class TimedEmbedder(Embeddings):

@@ -1,4 +1,5 @@
-"""Throughput of the default offline embedder (memory/minilm.py: all-MiniLM-L6-v2, int8 ONNX).
+"""Throughput of the default offline embedder (memory/embeddings/minilm.py: all-MiniLM-L6-v2, int8
+ONNX).
 
 The figures the scale table needs, as JSON; `embedder_speed.py` compares corpora and threads.
 
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
     try:
-        from memory.minilm import MiniLMEmbedder
+        from memory.embeddings.minilm import MiniLMEmbedder
     except ImportError:
         emit("embedding_throughput", {"skipped": True}, SKIPPED, args.out)
         return

@@ -39,16 +39,18 @@ from typing import Any
 from memento.console import ONE_BLAS_THREAD
 
 # Before numpy loads, as the product's own processes (`memento mcp`, `langgraph dev`) run;
-# OPENBLAS_NUM_THREADS=2 shows an app that leaves numpy on every core (README, "The case bank").
+# OPENBLAS_NUM_THREADS=2 shows an app that leaves numpy on every core (docs/case-bank.md).
 os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.environ})
 
 import numpy as np
 
 from benchmarks.report import emit
 from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
-from memory import CaseBank, KernelQ, exact_copy
-from memory.records import Case, Visit
-from memory.retrieval import rank_cases, record_visits
+from memory import CaseBank, KernelQ
+from memory.bank.records import Case, Visit
+from memory.engines import exact_copy
+from memory.policy.read import rank_cases
+from memory.policy.write import record_visits
 
 TICK_S = 0.005
 WINDOWS = 10

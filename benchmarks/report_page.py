@@ -1,7 +1,8 @@
 """How big the evaluation report page gets, how long it takes to write, and to load in Chromium.
 
-A synthetic evaluation the size of the README's GSM8K example: held-out protocol, 100 test and
-100 training questions, memory none / similarity / kernel, 3 rounds, every task with two steps
+A synthetic evaluation the size of the GSM8K example in docs/evaluation.md: held-out protocol, 100
+test and 100 training questions, memory none / similarity / kernel, 3 rounds, every task with two
+steps
 and a tool call whose texts are at the length a case keeps (500 characters); and a bank of
 that run's cases (cases, visits, 384-d vectors) for the two memory modes that write. The page
 is written by the same code as `memento eval` (`memento.cli.eval.write_eval_report`), then

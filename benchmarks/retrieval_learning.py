@@ -12,7 +12,7 @@ questions of the same families. Methods:
 
 - off          eval mode on an empty bank: the floor
 - similarity   top K by cosine (the paper's non-parametric CBR); the bank still grows
-- kernel       the product's defaults (see `graphs.context`)
+- kernel       the product's defaults (see `nodes.context`)
 - parametric   retrieval = parametric, otherwise the defaults
 - oracle       the world's success rate with the right approach on the same draws: a policy
                that always shows a useful case
@@ -42,7 +42,7 @@ from benchmarks.report import steps
 from evals.learning_world import Task, World, WorldConfig, WorldPlanner
 from graphs import MementoContext, build_graph
 from memory import CaseBank
-from memory.minilm import MiniLMEmbedder
+from memory.embeddings.minilm import MiniLMEmbedder
 from nodes import MementoDeps
 
 DEFAULT_METHODS = ("off", "similarity", "kernel", "parametric", "oracle")

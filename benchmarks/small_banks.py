@@ -5,7 +5,7 @@ Issue 18 item 3 asks for retrieve within 2x of an exact numpy search at <= 10k c
 
 For each size, the same synthetic bank (`benchmarks/scale_data.py`: clustered 384-d cases and
 K=4 visits per task) goes into a Qdrant Edge `CaseBank` and into numpy arrays. Per query:
-- **memento**: `memory.retrieval.rank_cases` (candidate search, kernel Q over each candidate's
+- **memento**: `memory.policy.read.rank_cases` (candidate search, kernel Q over each candidate's
   nearest visits, soft policy), as the retrieve node calls it; the embedding is precomputed;
 - **numpy floor**: exact cosine top-N over the case matrix (argpartition), then the same kernel Q
   (paper Eq. 9, the product's `kernel_q`) over each candidate's visits (in half precision, as
@@ -45,9 +45,9 @@ from benchmarks.competitors import COMPETITORS, scratch
 from benchmarks.report import emit, percentiles
 from benchmarks.scale_data import NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
-from memory.q_estimators import kernel_q
-from memory.retrieval import rank_cases
-from memory.soft_policy import soft_policy
+from memory.policy.estimators import kernel_q
+from memory.policy.read import rank_cases
+from memory.policy.sampling import soft_policy
 
 CANDIDATES = 32  # N, the product default
 ALPHA = 0.05

@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks.report import emit, percentiles, stopwatch, timed
 from memory import Case, CaseBank
-from memory.langgraph_store import MementoStore
+from memory.adapters.langgraph_store import MementoStore
 from tests.fakes import HashingEmbedder
 
 DIM = 64

@@ -16,80 +16,51 @@ The shared evaluation data (`shared/data`, see its README) sits next to the repo
 
 A malformed record raises `DatasetError` naming the file and line (or array item); with
 `skip_bad=True` it is skipped and listed in `TaskSet.skipped` instead.
+`Task`, `TaskSet` and `DatasetError` are defined in `task_set.py`, the record checks the
+loaders share in `dataset_records.py`; import them from here.
 """
 
 from __future__ import annotations
 
-import ast
 import csv
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from evals.dataset_records import (
+    BadRecord,
+    python_dict,
+    reject,
+    required_text,
+    split_aliases,
+    tasks_from_jsonl,
+    unique,
+    user_answers,
+)
+from evals.task_set import DatasetError, SkippedRecord, Task, TaskSet
 
-from nodes.scorers import ALIAS_SEPARATOR
+# The loaders, and what they return (defined in task_set.py).
+__all__ = [
+    "DATA_DIR_ENV",
+    "SHARED_DATASETS",
+    "DatasetError",
+    "SkippedRecord",
+    "Task",
+    "TaskSet",
+    "data_dir",
+    "hotpotqa_corpus_path",
+    "load_dataset",
+    "load_deepresearcher",
+    "load_gsm8k",
+    "load_hotpotqa100",
+    "load_jsonl",
+    "load_simpleqa",
+]
 
 DATA_DIR_ENV = "MEMENTO_DATA_DIR"
 SHARED_DATASETS = ("gsm8k-train", "gsm8k-test", "hotpotqa100", "deepresearcher", "simpleqa")
-
-
-class Task(BaseModel):
-    """One evaluation item: a question and the answers that count as correct (aliases)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    question: str
-    answers: list[str] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-    @property
-    def ground_truth(self) -> str | None:
-        """The answers as one ground-truth string (aliases joined), or None without answers."""
-        return ALIAS_SEPARATOR.join(self.answers) if self.answers else None
-
-
-class DatasetError(ValueError):
-    """A record that cannot become a Task; names the file and the line (or item)."""
-
-    def __init__(self, path: Path, line: int, reason: str, *, unit: str = "line") -> None:
-        super().__init__(f"{path}: {unit} {line}: {reason}")
-        self.path, self.line, self.reason = path, line, reason
-
-
-@dataclass(frozen=True)
-class SkippedRecord:
-    """A malformed record left out under `skip_bad=True`."""
-
-    line: int
-    reason: str
-
-
-@dataclass
-class TaskSet:
-    """The tasks loaded from one file, and the records skipped on the way."""
-
-    name: str
-    path: Path
-    tasks: list[Task] = field(default_factory=list)
-    skipped: list[SkippedRecord] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.tasks)
-
-    def __iter__(self) -> Iterator[Task]:
-        return iter(self.tasks)
-
-    def __getitem__(self, index: int) -> Task:
-        return self.tasks[index]
-
-
-class _BadRecord(Exception):
-    """Raised inside a record parser; becomes a DatasetError or a skipped record."""
 
 
 def data_dir() -> Path:
@@ -109,19 +80,19 @@ def load_gsm8k(
     path = _existing(root, "gsm8k", f"{split}.jsonl")
 
     def parse(record: Any, line: int) -> Task:
-        question, text = _field(record, "question"), _field(record, "answer")
+        question, text = required_text(record, "question"), required_text(record, "answer")
         if "####" not in text:
-            raise _BadRecord("answer has no '#### N' final answer")
+            raise BadRecord("answer has no '#### N' final answer")
         solution, final = (part.strip() for part in text.rsplit("####", 1))
         if not final:
-            raise _BadRecord("nothing after '####'")
-        aliases = _unique([final.replace(",", ""), final])
+            raise BadRecord("nothing after '####'")
+        aliases = unique([final.replace(",", ""), final])
         metadata = {"solution": solution, "line": line}
         return Task(
             id=f"gsm8k-{split}-{line}", question=question, answers=aliases, metadata=metadata
         )
 
-    return _from_jsonl(f"gsm8k-{split}", path, parse, skip_bad)
+    return tasks_from_jsonl(f"gsm8k-{split}", path, parse, skip_bad)
 
 
 def load_hotpotqa100(*, root: Path | None = None, skip_bad: bool = False) -> TaskSet:
@@ -136,7 +107,7 @@ def load_hotpotqa100(*, root: Path | None = None, skip_bad: bool = False) -> Tas
     tasks = TaskSet("hotpotqa100", path)
     for number, item in enumerate(items, start=1):
         try:
-            question, answer = _field(item, "question"), _field(item, "answer")
+            question, answer = required_text(item, "question"), required_text(item, "answer")
             extra = {
                 k: item[k] for k in ("supporting_facts", "level", "type", "context") if k in item
             }
@@ -144,8 +115,8 @@ def load_hotpotqa100(*, root: Path | None = None, skip_bad: bool = False) -> Tas
             tasks.tasks.append(
                 Task(id=task_id, question=question, answers=[answer], metadata=extra)
             )
-        except _BadRecord as exc:
-            _reject(tasks, path, number, str(exc), skip_bad, unit="item")
+        except BadRecord as exc:
+            reject(tasks, path, number, str(exc), skip_bad, unit="item")
     return tasks
 
 
@@ -159,14 +130,14 @@ def load_deepresearcher(*, root: Path | None = None, skip_bad: bool = False) -> 
     path = _existing(root, "deepresearcher", "test.jsonl")
 
     def parse(record: Any, line: int) -> Task:
-        question = _field(record, "question")
-        answers = _split_aliases(_field(record, "ground_truth"))
+        question = required_text(record, "question")
+        answers = split_aliases(required_text(record, "ground_truth"))
         metadata = {"data_source": record.get("data_source"), "line": line}
         return Task(
             id=f"deepresearcher-{line}", question=question, answers=answers, metadata=metadata
         )
 
-    return _from_jsonl("deepresearcher", path, parse, skip_bad)
+    return tasks_from_jsonl("deepresearcher", path, parse, skip_bad)
 
 
 def load_simpleqa(*, root: Path | None = None, skip_bad: bool = False) -> TaskSet:
@@ -182,14 +153,14 @@ def load_simpleqa(*, root: Path | None = None, skip_bad: bool = False) -> TaskSe
         for row_number, row in enumerate(reader, start=1):
             first_line, line = line + 1, reader.line_num
             try:
-                question, answer = _field(row, "question"), _field(row, "true_answer")
-                metadata = {**_python_dict(row.get("metadata") or ""), "row": row_number}
+                question, answer = required_text(row, "question"), required_text(row, "true_answer")
+                metadata = {**python_dict(row.get("metadata") or ""), "row": row_number}
                 task_id = f"simpleqa-{row_number}"
                 tasks.tasks.append(
                     Task(id=task_id, question=question, answers=[answer], metadata=metadata)
                 )
-            except _BadRecord as exc:
-                _reject(tasks, path, first_line, str(exc), skip_bad)
+            except BadRecord as exc:
+                reject(tasks, path, first_line, str(exc), skip_bad)
     return tasks
 
 
@@ -211,19 +182,19 @@ def load_jsonl(
     stem = name or path.stem
 
     def parse(record: Any, line: int) -> Task:
-        question = _field(record, "question")
-        answers = _user_answers(record)
+        question = required_text(record, "question")
+        answers = user_answers(record)
         if require_answers and not answers:
-            raise _BadRecord("no 'answer' or 'answers' (pass require_answers=False to allow)")
+            raise BadRecord("no 'answer' or 'answers' (pass require_answers=False to allow)")
         metadata = record.get("metadata", {})
         if not isinstance(metadata, dict):
-            raise _BadRecord("'metadata' must be an object")
+            raise BadRecord("'metadata' must be an object")
         known = {"id", "question", "answer", "answers", "metadata"}
         metadata = {**{k: v for k, v in record.items() if k not in known}, **metadata}
         task_id = str(record.get("id") or f"{stem}-{line}")
         return Task(id=task_id, question=question, answers=answers, metadata=metadata)
 
-    return _from_jsonl(stem, path, parse, skip_bad)
+    return tasks_from_jsonl(stem, path, parse, skip_bad)
 
 
 def load_dataset(name: str, *, root: Path | None = None, skip_bad: bool = False) -> TaskSet:
@@ -244,9 +215,6 @@ def load_dataset(name: str, *, root: Path | None = None, skip_bad: bool = False)
     )
 
 
-# -- helpers ---------------------------------------------------------------------------------
-
-
 def _existing(root: Path | None, *parts: str) -> Path:
     base = Path(root) if root is not None else data_dir()
     path = base.joinpath(*parts)
@@ -256,81 +224,3 @@ def _existing(root: Path | None, *parts: str) -> Path:
             f"{DATA_DIR_ENV} to a folder holding {'/'.join(parts)}"
         )
     return path
-
-
-def _from_jsonl(
-    name: str, path: Path, parse: Callable[[Any, int], Task], skip_bad: bool
-) -> TaskSet:
-    tasks = TaskSet(name, path)
-    with path.open(encoding="utf-8") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                try:
-                    record = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise _BadRecord(f"not valid JSON: {exc.msg}") from exc
-                tasks.tasks.append(parse(record, line))
-            except _BadRecord as exc:
-                _reject(tasks, path, line, str(exc), skip_bad)
-    return tasks
-
-
-def _reject(
-    tasks: TaskSet, path: Path, line: int, reason: str, skip_bad: bool, *, unit: str = "line"
-) -> None:
-    if not skip_bad:
-        raise DatasetError(path, line, reason, unit=unit)
-    tasks.skipped.append(SkippedRecord(line, reason))
-
-
-def _field(record: Any, key: str) -> str:
-    """A required non-empty text field (numbers are accepted and written as text)."""
-    if not isinstance(record, dict):
-        raise _BadRecord(f"expected a JSON object, got {type(record).__name__}")
-    value = record.get(key)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _BadRecord(f"missing or non-text {key!r}")
-    text = str(value).strip()
-    if not text:
-        raise _BadRecord(f"empty {key!r}")
-    return text
-
-
-def _user_answers(record: dict[str, Any]) -> list[str]:
-    if "answers" in record:
-        value = record["answers"]
-        if isinstance(value, str):
-            return _split_aliases(value)
-        if not isinstance(value, list) or not all(
-            isinstance(a, str | int | float) and not isinstance(a, bool) for a in value
-        ):
-            raise _BadRecord("'answers' must be a list of strings")
-        return _unique([str(a).strip() for a in value if str(a).strip()])
-    if "answer" in record and record["answer"] is not None:
-        return _split_aliases(_field(record, "answer"))
-    return []
-
-
-def _split_aliases(text: str) -> list[str]:
-    aliases = _unique([a.strip() for a in text.split(ALIAS_SEPARATOR) if a.strip()])
-    if not aliases:
-        raise _BadRecord("no answer text")
-    return aliases
-
-
-def _python_dict(text: str) -> dict[str, Any]:
-    if not text.strip():
-        return {}
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError) as exc:
-        raise _BadRecord(f"metadata is not a Python dict literal: {exc}") from exc
-    if not isinstance(value, dict):
-        raise _BadRecord("metadata is not a dict")
-    return value
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))

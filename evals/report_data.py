@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from memory.casebank import CaseBank
-from memory.q_estimators import QEstimator
-from memory.records import Case, ScoredCase
+from memory.bank.casebank import CaseBank
+from memory.bank.records import Case, ScoredCase
+from memory.policy.estimators import QEstimator
 
 ProgressCallback = Callable[[int, int], None]
 

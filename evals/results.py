@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from memory.redaction import redact
+from memory.bank.redaction import redact
 
 Phase = Literal["train", "eval"]
 
@@ -99,7 +99,7 @@ class ResultsLog:
     def append(self, result: TaskResult) -> None:
         """Record a result durably (one write + fsync); a repeat of a done task is ignored.
 
-        Secrets from the environment are redacted from it first (memory.redaction)."""
+        Secrets from the environment are redacted from it first (memory.bank.redaction)."""
         line = (json.dumps(redact(result.model_dump(mode="json"))) + "\n").encode()
         with self._lock:
             if result.key in self:

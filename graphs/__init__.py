@@ -6,19 +6,20 @@ does not import all the others (`memento --help` and `memento cases list` stay q
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
     from graphs.graph import build_graph, route_after_plan
-    from graphs.state import InputState, Output, State
+    from nodes.context import MementoContext
+    from nodes.state import InputState, Output, State
 
-_LAZY = {
-    "InputState": "graphs.state",
-    "MementoContext": "graphs.context",
-    "Output": "graphs.state",
-    "State": "graphs.state",
+_HOMES = {
+    "InputState": "nodes.state",
+    "MementoContext": "nodes.context",
+    "Output": "nodes.state",
+    "State": "nodes.state",
     "build_graph": "graphs.graph",
     "route_after_plan": "graphs.graph",
 }
@@ -32,10 +33,4 @@ __all__ = [
     "route_after_plan",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -14,8 +14,6 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
 
-from graphs.context import MementoContext
-from graphs.state import InputState, Output, State
 from nodes import (
     MementoDeps,
     graph_node,
@@ -27,6 +25,8 @@ from nodes import (
     make_write_case,
     redacted,
 )
+from nodes.context import MementoContext
+from nodes.state import InputState, Output, State
 
 
 def route_after_plan(state: State) -> Literal["execute", "judge"]:

@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 
 from langchain_core.embeddings import Embeddings
 
-from graphs.context import MementoContext
 from graphs.settings import ConfigError, MementoSettings
 from memory import CaseBank, embedding_dim
-from memory.embedding_cache import CachedEmbedder
-from memory.embeddings import openai_embeddings, warm_up
+from memory.embeddings.cache import CachedEmbedder
+from memory.embeddings.embedders import openai_embeddings, warm_up
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
+from nodes.context import MementoContext
 from tools import ToolSessions
 
 
@@ -28,7 +28,7 @@ def default_embedder(ctx: MementoContext) -> Embeddings:
             max_retries=ctx.llm_max_retries,
         )
     try:
-        from memory.minilm import MiniLMEmbedder
+        from memory.embeddings.minilm import MiniLMEmbedder
     except ImportError as exc:
         raise ConfigError(
             "no embedder: set embedding_model (MEMENTO_EMBEDDING_MODEL) to an embeddings model "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graphs.context import MementoContext
+from nodes.context import MementoContext
 from tools.config import build_connections, servers_from_config
 
 if TYPE_CHECKING:

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.embeddings import Embeddings
 from langgraph.graph.state import CompiledStateGraph
 
-from graphs.context import MementoContext
 from graphs.graph import build_graph
 from graphs.resources import open_resources
 from graphs.settings import load_settings
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
+from nodes.context import MementoContext
 
 if TYPE_CHECKING:  # the server resolves this annotation by name (langgraph-api)
     from langgraph_sdk.runtime import ServerRuntime

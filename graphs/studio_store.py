@@ -6,8 +6,8 @@ same store to runs as `runtime.store`. With
 
     "store": {"path": "graphs.studio_store.make_store"}
 
-that store is Memento's case bank (`memory.langgraph_store.MementoStore`), over the resources
-the graph already holds: one bank per process (an embedded folder opens once) and the
+that store is Memento's case bank (`memory.adapters.langgraph_store.MementoStore`), over the
+resources the graph already holds: one bank per process (an embedded folder opens once) and the
 embedder the bank was written with.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from graphs.studio import GraphFactory, studio_graphs
-from memory.langgraph_store import MementoStore
+from memory.adapters.langgraph_store import MementoStore
 
 
 def store_over(factory: GraphFactory) -> Callable[[], Awaitable[MementoStore]]:

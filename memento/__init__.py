@@ -14,8 +14,9 @@ LangGraph, LangChain, OpenAI and Qdrant when they do not use them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
     from graphs import InputState, MementoContext, Output, State, build_graph
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
     from graphs.settings import ConfigError, MementoSettings, load_settings
     from memento.middleware import MementoMiddleware
     from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
-    from memory.langgraph_store import MementoStore
+    from memory.adapters.langgraph_store import MementoStore
     from nodes import MementoDeps, ModelEndpointError
 
-_LAZY = {
+_HOMES = {
     "Case": "memory",
     "CaseBank": "memory",
     "CaseBankRetriever": "memory",
@@ -37,7 +38,7 @@ _LAZY = {
     "MementoDeps": "nodes",
     "MementoMiddleware": "memento.middleware",
     "MementoSettings": "graphs.settings",
-    "MementoStore": "memory.langgraph_store",
+    "MementoStore": "memory.adapters.langgraph_store",
     "ModelEndpointError": "nodes",
     "Output": "graphs",
     "ParametricQ": "memory",
@@ -72,10 +73,4 @@ __all__ = [
     "open_resources",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'memento' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 from langchain_core.messages.tool import ToolCall
 
 from memory import Case
-from memory.provenance import provenance_for
+from memory.bank.provenance import provenance_for
 from nodes.models import message_text, truncate
 from nodes.schemas import Judgement
 from nodes.write_case import TRAJECTORY_FIELD_CHARS as _CHARS

@@ -7,7 +7,7 @@ One BLAS thread. numpy's OpenBLAS starts a thread per core and keeps them spinni
 product. A retrieve's products are small (one query against at most 65k rows), and a server's
 parallelism comes from serving several tasks at once: on 2 cores the spinning thread took the
 core that writes and the event loop needed, and a live bank's retrieve p99 rose from 2.8x to
-7.3x its p50 while cases arrived (`benchmarks/live_growth.py`; README, "The case bank").
+7.3x its p50 while cases arrived (`benchmarks/live_growth.py`; docs/case-bank.md).
 The variables are read once, when numpy loads; a value the user set is kept. `langgraph.json`
 sets the same for `langgraph dev`; an app embedding Memento sets them itself.
 """

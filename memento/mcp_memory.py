@@ -1,6 +1,6 @@
 """Memento's learned case memory as an MCP server, for agents built on any framework.
 
-Two tools over one bank, with the policy of `memory.retrieval` (no copy of it):
+Two tools over one bank, with the policy of `memory.policy.read` (no copy of it):
 
 - `retrieve_cases(task, k?, mode?)`: the K cases read for the task, each with its similarity,
   Q and probability under mu, and a `retrieval_id` the server remembers with the task's vector
@@ -28,11 +28,12 @@ from langchain_core.embeddings import Embeddings
 from mcp.server.fastmcp import FastMCP
 from pydantic import BaseModel
 
-from graphs.context import MementoContext
 from memory import Case, CaseBank, QEstimator
-from memory.provenance import provenance_for
-from memory.retrieval import choose_cases, rank_cases, record_visits
-from memory.soft_policy import Mode
+from memory.bank.provenance import provenance_for
+from memory.policy.read import choose_cases, rank_cases
+from memory.policy.sampling import Mode
+from memory.policy.write import record_visits
+from nodes.context import MementoContext
 from nodes.judge import measured_judgement
 from nodes.schemas import Judgement, RetrievedCase
 

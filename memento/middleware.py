@@ -13,7 +13,7 @@ paper's single-step soft-Q update. A task that cannot be judged writes nothing; 
 
 One middleware serves many users: `namespace=("memento", "{user_id}")` is filled per run
 from the agent's context (or `config["configurable"]`), and a run without the value fails
-instead of reading and writing a namespace others share (`memory.store_namespaces`).
+instead of reading and writing a namespace others share (`memory.adapters.store_namespaces`).
 """
 
 from __future__ import annotations
@@ -32,12 +32,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from graphs.context import Scorer
 from memento.agent_runs import answer_of, case_of, task_of, tool_results
 from memory import CaseBank, KernelQ, QEstimator
-from memory.retrieval import choose_cases, rank_cases, record_visits
-from memory.soft_policy import Mode
-from memory.store_namespaces import (
+from memory.adapters.store_namespaces import (
     NamespaceTemplate,
     bank_namespace,
     check_template,
@@ -45,7 +42,11 @@ from memory.store_namespaces import (
     is_template,
     run_values,
 )
+from memory.policy.read import choose_cases, rank_cases
+from memory.policy.sampling import Mode
+from memory.policy.write import record_visits
 from nodes import prompts
+from nodes.context import Scorer
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
 from nodes.plan import format_cases
 from nodes.schemas import Judgement, RetrievedCase

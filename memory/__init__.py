@@ -1,29 +1,28 @@
-"""Case memory: the Qdrant case bank, embedders, Q estimators and the soft policy.
+"""Case memory: the case bank, its learned retrieval policy, bank care and the adapters.
 
-Knows nothing about graphs or nodes; usable on its own (e.g. as a LangChain retriever).
-
-Names are imported on first use (PEP 562), so that importing one module of this package
-does not import all the others (`memento --help` and `memento cases list` stay quick).
+Rooms, each importing only the ones listed before it: `engines` (vector engines behind one
+protocol), `bank` (cases and visits), `policy` (Q, the soft policy, its read and write sides),
+`care` (relabel, prune, consolidate, explain, transfer), `adapters` (LangChain retriever,
+LangGraph store); `embeddings` and `errors` stand alone. Knows nothing about graphs or nodes;
+usable on its own. Names are imported on first use (`memory.exports`).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
-
-# Eager, because the function `soft_policy` shares its module's name: imported lazily, the
-# submodule (set on this package by any import of it) would shadow the function.
-from memory.soft_policy import select_cases, soft_policy
+from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from memory.case_identity import case_id_for, normalize_question, outcome_key
-    from memory.casebank import CaseBank
-    from memory.embeddings import embedding_dim
-    from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder
-    from memory.parametric_model import LogisticQModel
-    from memory.q_estimators import (
+    from memory.adapters.langgraph_store import MementoStore
+    from memory.adapters.retriever import CaseBankRetriever
+    from memory.bank.casebank import CaseBank
+    from memory.bank.identity import case_id_for, normalize_question, outcome_key
+    from memory.bank.records import Case, ScoredCase, Visit, VisitMatch
+    from memory.embeddings.embedders import embedding_dim
+    from memory.embeddings.minilm import EmbedderUnavailableError, MiniLMEmbedder
+    from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
+    from memory.policy.estimators import (
         Credit,
         KernelQ,
         ParametricQ,
@@ -32,33 +31,45 @@ if TYPE_CHECKING:
         SimilarityQ,
         kernel_q,
     )
-    from memory.q_targets import soft_q_targets, soft_value
-    from memory.records import Case, ScoredCase, Visit, VisitMatch
-    from memory.retriever import CaseBankRetriever
+    from memory.policy.parametric_model import LogisticQModel
+    from memory.policy.read import RankedCase, choose_cases, rank_cases
+    from memory.policy.sampling import select_cases, soft_policy
+    from memory.policy.targets import soft_q_targets, soft_value
+    from memory.policy.write import record_visits
 
-_LAZY = {
-    "Case": "memory.records",
-    "CaseBank": "memory.casebank",
-    "CaseBankRetriever": "memory.retriever",
-    "Credit": "memory.q_estimators",
-    "EmbedderUnavailableError": "memory.minilm",
-    "KernelQ": "memory.q_estimators",
-    "LogisticQModel": "memory.parametric_model",
-    "MiniLMEmbedder": "memory.minilm",
-    "ParametricQ": "memory.q_estimators",
-    "QEstimator": "memory.q_estimators",
-    "Retrieval": "memory.q_estimators",
-    "ScoredCase": "memory.records",
-    "SimilarityQ": "memory.q_estimators",
-    "Visit": "memory.records",
-    "VisitMatch": "memory.records",
-    "case_id_for": "memory.case_identity",
-    "embedding_dim": "memory.embeddings",
-    "kernel_q": "memory.q_estimators",
-    "normalize_question": "memory.case_identity",
-    "outcome_key": "memory.case_identity",
-    "soft_q_targets": "memory.q_targets",
-    "soft_value": "memory.q_targets",
+_HOMES = {
+    "BankInUseError": "memory.errors",
+    "Case": "memory.bank.records",
+    "CaseBank": "memory.bank.casebank",
+    "CaseBankError": "memory.errors",
+    "CaseBankRetriever": "memory.adapters.retriever",
+    "Credit": "memory.policy.estimators",
+    "EmbedderUnavailableError": "memory.embeddings.minilm",
+    "EmbeddingSizeMismatchError": "memory.errors",
+    "KernelQ": "memory.policy.estimators",
+    "LogisticQModel": "memory.policy.parametric_model",
+    "MementoStore": "memory.adapters.langgraph_store",
+    "MiniLMEmbedder": "memory.embeddings.minilm",
+    "ParametricQ": "memory.policy.estimators",
+    "QEstimator": "memory.policy.estimators",
+    "RankedCase": "memory.policy.read",
+    "Retrieval": "memory.policy.estimators",
+    "ScoredCase": "memory.bank.records",
+    "SimilarityQ": "memory.policy.estimators",
+    "Visit": "memory.bank.records",
+    "VisitMatch": "memory.bank.records",
+    "case_id_for": "memory.bank.identity",
+    "choose_cases": "memory.policy.read",
+    "embedding_dim": "memory.embeddings.embedders",
+    "kernel_q": "memory.policy.estimators",
+    "normalize_question": "memory.bank.identity",
+    "outcome_key": "memory.bank.identity",
+    "rank_cases": "memory.policy.read",
+    "record_visits": "memory.policy.write",
+    "select_cases": "memory.policy.sampling",
+    "soft_policy": "memory.policy.sampling",
+    "soft_q_targets": "memory.policy.targets",
+    "soft_value": "memory.policy.targets",
 }
 
 __all__ = [
@@ -72,29 +83,28 @@ __all__ = [
     "EmbeddingSizeMismatchError",
     "KernelQ",
     "LogisticQModel",
+    "MementoStore",
     "MiniLMEmbedder",
     "ParametricQ",
     "QEstimator",
+    "RankedCase",
     "Retrieval",
     "ScoredCase",
     "SimilarityQ",
     "Visit",
     "VisitMatch",
     "case_id_for",
+    "choose_cases",
     "embedding_dim",
     "kernel_q",
     "normalize_question",
     "outcome_key",
+    "rank_cases",
+    "record_visits",
     "select_cases",
     "soft_policy",
     "soft_q_targets",
     "soft_value",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -9,8 +9,9 @@ does not import all the others (`memento --help` and `memento cases list` stay q
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
     from nodes.deps import MementoDeps
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from nodes.update_q import make_update_q
     from nodes.write_case import make_write_case
 
-_LAZY = {
+_HOMES = {
     "ChatModelFactory": "nodes.models",
     "MementoDeps": "nodes.deps",
     "ModelCallError": "nodes.models",
@@ -67,10 +68,4 @@ __all__ = [
     "redacted",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)

@@ -19,8 +19,8 @@ from memory import CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator, S
 from nodes.models import ChatModelFactory, chat_model_from_context
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 Node = Callable[["State", Runtime["MementoContext"]], Awaitable[dict[str, Any]]]
 """An async LangGraph node: reads the state and context, returns the keys it changes."""

@@ -11,8 +11,8 @@ from nodes.schemas import StepResult, describe_results
 from nodes.tool_calling import run_step
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 def make_execute(deps: MementoDeps) -> Node:

@@ -7,7 +7,7 @@
   opened with `async with client.session(...)`, cannot be used from that private loop: with
   MCP tools, call `ainvoke` / `astream` in the loop that opened the sessions.
 - **JSON-native updates.** Records (`Plan`, `Judgement`, ...) are dumped to plain dicts, so a
-  checkpointer never stores a pickled class (`graphs.state` validates them back).
+  checkpointer never stores a pickled class (`nodes.state` validates them back).
 - **The run's namespace.** A context with a `namespace_template` reaches the node with its
   `namespace` filled from the run (`nodes.run_namespace`).
 - **Events for tracers.** Every progress event a node writes goes to `stream_mode="custom"`
@@ -33,7 +33,7 @@ from nodes.deps import Node
 from nodes.run_namespace import run_context
 
 if TYPE_CHECKING:
-    from graphs.state import State
+    from nodes.state import State
 
 
 class GraphNode(Runnable[Any, dict[str, Any]]):

@@ -19,8 +19,8 @@ from nodes.schemas import Judgement, describe_results
 from nodes.scorers import score_answer
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 class Verdict(BaseModel):

@@ -16,10 +16,10 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 
-from memory.redaction import redact_text, secrets_in
+from memory.bank.redaction import redact_text, secrets_in
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
+    from nodes.context import MementoContext
 
 Role = Literal["planner", "executor", "judge"]
 ChatModelFactory = Callable[["MementoContext", Role], BaseChatModel]

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from memory.case_limits import SHOWN_PLAN_STEPS, shown
-from memory.provenance import is_verified
+from memory.bank.limits import SHOWN_PLAN_STEPS, shown
+from memory.bank.provenance import is_verified
 from nodes import prompts
 from nodes.deps import MementoDeps, Node
 from nodes.plan_parsing import request_final_answer, request_plan
 from nodes.schemas import RetrievedCase, describe_results
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 def make_plan(deps: MementoDeps) -> Node:
@@ -96,7 +96,7 @@ def planner_messages(state: State, ctx: MementoContext, deps: MementoDeps) -> li
 def format_cases(cases: list[RetrievedCase]) -> str:
     """Retrieved cases as the planner reads them: verified successes and failures (the paper's
     split), then unverified cases apart, every text cut short and all of it marked as data
-    (`memory.provenance` says why)."""
+    (`memory.bank.provenance` says why)."""
 
     def lines(group: list[RetrievedCase], *, outcome: bool = False) -> str:
         if not group:

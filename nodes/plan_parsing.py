@@ -24,7 +24,7 @@ from nodes.models import ModelRequestError, call_model, message_text
 from nodes.schemas import FinalAnswer, Plan, PlanStep
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
+    from nodes.context import MementoContext
 
 
 @dataclass

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from langgraph.runtime import Runtime
 
-from memory.redaction import redact, secrets_in
+from memory.bank.redaction import redact, secrets_in
 from nodes.deps import Node
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 def redacted(node: Node) -> Node:

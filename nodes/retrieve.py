@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
-from memory.retrieval import choose_cases, rank_cases
+from memory.policy.read import choose_cases, rank_cases
 from nodes.deps import MementoDeps, Node
 from nodes.schemas import RetrievedCase, checked_task
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:

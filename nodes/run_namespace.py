@@ -1,5 +1,5 @@
 """The namespace a graph run reads and writes: the context's `namespace`, or its
-`namespace_template` filled from the run (see `memory.store_namespaces`).
+`namespace_template` filled from the run (see `memory.adapters.store_namespaces`).
 
 Resolved once per node call, before the node runs (`nodes.graph_node`), into a copy of the
 context whose `namespace` is the run's: every node, the Q estimator and the tracing tags then
@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from memory.store_namespaces import fill_template, run_values
+from memory.adapters.store_namespaces import fill_template, run_values
 
 ContextT = TypeVar("ContextT")
 

@@ -1,7 +1,7 @@
 """Records the nodes produce: the plan, step results with their tool calls, the judgement.
 
 They live beside the nodes (not in `graphs`) so nodes can build them without importing the
-graph; `graphs.state` composes them into the graph state.
+graph; `nodes.state` composes them into the graph state.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from memory.retrieval import RankedCase
+from memory.policy.read import RankedCase
 
 
 class PlanStep(BaseModel):

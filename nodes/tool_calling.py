@@ -26,14 +26,14 @@ from langchain_core.messages import (
 from langchain_core.messages.tool import ToolCall, tool_call
 from langchain_core.tools import BaseTool
 
-from memory.redaction import redact_text, secrets_in
+from memory.bank.redaction import redact_text, secrets_in
 from nodes import prompts
 from nodes.models import call_model, message_text, truncate
 from nodes.schemas import PlanStep, StepResult, ToolCallRecord
 from tools.errors import ToolServerCrashedError, ToolSessionLoopError
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
+    from nodes.context import MementoContext
 
 EventWriter = Callable[[Any], None]
 

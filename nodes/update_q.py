@@ -17,12 +17,12 @@ import numpy as np
 from langgraph.runtime import Runtime
 
 from memory import QEstimator, soft_q_targets
-from memory.retrieval import record_visits
+from memory.policy.write import record_visits
 from nodes.deps import MementoDeps, Node
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 
 def make_update_q(deps: MementoDeps) -> Node:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from memory import Case
-from memory.provenance import provenance_for
+from memory.bank.provenance import provenance_for
 from nodes.deps import MementoDeps, Node
 from nodes.models import model_name, truncate
 from nodes.schemas import StepResult
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from graphs.state import State
+    from nodes.context import MementoContext
+    from nodes.state import State
 
 TRAJECTORY_FIELD_CHARS = 500
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from memory import Case, CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator
-from memory.retrieval import record_visits
+from memory.policy.write import record_visits
 
 DIM = 8
 NS = "n"
@@ -92,7 +92,7 @@ def q_of(
     bank: CaseBank, estimator: QEstimator, state: list[float], cases: list[Case]
 ) -> list[float]:
     """Q(state, c) for each case, as the estimator reads it."""
-    from memory.records import ScoredCase
+    from memory.bank.records import ScoredCase
 
     scored = [ScoredCase(case=c, similarity=1.0) for c in cases]
     return [float(q) for q in estimator.q_values(np.asarray(state), scored)]

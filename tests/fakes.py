@@ -122,7 +122,7 @@ async def run_task(
     """
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from graphs.state import State
+    from nodes.state import State
 
     if graph.checkpointer is None:
         graph = graph.copy(update={"checkpointer": InMemorySaver()})

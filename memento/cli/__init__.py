@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("memento: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        from memory.redaction import redact_text, secrets_in
+        from memory.bank.redaction import redact_text, secrets_in
 
         if isinstance(exc, user_errors()):
             print(redact_text(f"memento: error: {exc}", secrets_in()), file=sys.stderr)

@@ -19,7 +19,7 @@ from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
 
 if TYPE_CHECKING:
-    from memory.records import Case
+    from memory.bank.records import Case
 
 # The bank (Qdrant) is imported by the commands that open it, not at start-up.
 
@@ -84,7 +84,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def check_command(args: argparse.Namespace) -> int:
-    from memory.integrity import check_bank
+    from memory.care.integrity import check_bank
 
     namespace = None if args.all_namespaces else settings_from_args(args).context.namespace
     with open_bank(args) as bank:
@@ -99,7 +99,7 @@ def check_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
-    from memory.transfer import export_jsonl
+    from memory.care.transfer import export_jsonl
 
     with open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
         cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
@@ -109,8 +109,8 @@ def export_command(args: argparse.Namespace) -> int:
 
 def import_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
-    from memory.casebank import CaseBank
-    from memory.transfer import import_jsonl
+    from memory.bank.casebank import CaseBank
+    from memory.care.transfer import import_jsonl
 
     with args.file.open(encoding="utf-8") as handle:
         dim = json.loads(handle.readline() or "{}").get("dim")

@@ -1,6 +1,6 @@
 """`memento cases delete|relabel|prune|why|search`: correct, forget and explain the bank.
 
-The work lives in `memory` (`memory.bank_care` and the modules it names); these handlers read
+The work lives in `memory.care` (one module per job); these handlers read
 the options, resolve case ids (a full id or a unique prefix within the namespace) and print.
 """
 
@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
+from memory.care import consolidate, explain, prune, relabel, search_cases
 
 if TYPE_CHECKING:
-    from graphs.context import MementoContext
-    from memory.casebank import CaseBank
-    from memory.pruning import Progress
-    from memory.records import Case
+    from memory.bank.casebank import CaseBank
+    from memory.bank.records import Case
+    from memory.care import Progress
+    from nodes.context import MementoContext
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "": 86_400}
@@ -68,7 +69,7 @@ def duration(text: str) -> float:
 
 
 def open_bank(args: argparse.Namespace) -> CaseBank:
-    from memory.casebank import CaseBank
+    from memory.bank.casebank import CaseBank
 
     return CaseBank(settings_from_args(args).context.store, dim=None)
 
@@ -110,7 +111,7 @@ def relabel_command(args: argparse.Namespace) -> int:
     namespace = settings_from_args(args).context.namespace
     with open_bank(args) as bank:
         case = resolve_case(bank, namespace, args.case_id)
-        done = bank.relabel(case.id, args.reward, note=args.note)
+        done = relabel(bank, case.id, args.reward, note=args.note)
     old, new = done.old, done.new
     print(f"relabelled {old.id[:8]} (reward {old.reward:.2f}, {old.provenance.replace('_', '-')})")
     print(f"  as       {new.id[:8]} (reward {new.reward:.2f}, relabelled)  {_question(new)}")
@@ -143,7 +144,8 @@ def prune_command(args: argparse.Namespace) -> int:
             else []
         )
         if any(rule is not None for rule in rules):
-            plan = bank.prune(
+            plan = prune(
+                bank,
                 ctx.namespace,
                 older_than_s=args.older_than,
                 q_below=args.q_below,
@@ -166,7 +168,7 @@ def _consolidate(
     bank: CaseBank, namespace: str, *, dry_run: bool, on_progress: Progress
 ) -> list[str]:
     """Merge (or show) near-duplicates; returns the ids merged away."""
-    groups, done = bank.consolidate(namespace, dry_run=dry_run, on_progress=on_progress)
+    groups, done = consolidate(bank, namespace, dry_run=dry_run, on_progress=on_progress)
     for group in groups:
         keeper = group.keeper
         print(f"keep  {keeper.id[:8]}  x{keeper.attempts}  {_question(keeper)}")
@@ -191,9 +193,10 @@ def why_command(args: argparse.Namespace) -> int:
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.task)
     with open_bank(args) as bank:
-        candidates = bank.why(
-            vector,
+        candidates = explain(
+            bank,
             estimator_for(bank, ctx),
+            vector,
             namespace=ctx.namespace,
             num_candidates=ctx.num_candidates,
             top_k=ctx.top_k,
@@ -235,7 +238,7 @@ def search_command(args: argparse.Namespace) -> int:
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.text)
     with open_bank(args) as bank:
-        found = bank.search_meaning(vector, namespace=ctx.namespace, limit=args.limit)
+        found = search_cases(bank, vector, namespace=ctx.namespace, limit=args.limit)
     print(f"{len(found)} cases in {ctx.namespace!r} nearest in meaning, best first")
     for scored in found:
         case = scored.case

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from evals.runner import EvalPlan, EvalRunner, PhaseProgress
     from graphs.settings import MementoSettings
-    from memory.casebank import CaseBank
+    from memory.bank.casebank import CaseBank
 
 # The runner and the loop are imported when an evaluation runs, not at start-up.
 

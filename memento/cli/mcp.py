@@ -26,7 +26,7 @@ def mcp_command(args: argparse.Namespace) -> int:
     from graphs.resources import default_embedder
     from memento.mcp_memory import CaseMemory, build_server
     from memory import CaseBank, embedding_dim
-    from memory.embedding_cache import CachedEmbedder
+    from memory.embeddings.cache import CachedEmbedder
     from nodes import MementoDeps
 
     ctx = settings_from_args(args).context

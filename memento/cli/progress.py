@@ -6,7 +6,7 @@ import json
 from typing import Any, TextIO
 
 from memento.cli.terminal import printable
-from memory.redaction import redact_text, secrets_in
+from memory.bank.redaction import redact_text, secrets_in
 from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
 
 RESULT_CHARS = 300

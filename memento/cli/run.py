@@ -21,8 +21,8 @@ from memento.cli.options import (
 if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
 
-    from graphs.state import Output
     from memento.cli.progress import ProgressPrinter
+    from nodes.state import Output
 
 # The loop (LangGraph, LangChain, OpenAI, Qdrant, MCP) is imported when a task runs, so that
 # `memento --help` does not wait for it.
@@ -89,8 +89,8 @@ async def run_task(
     from graphs.checkpoints import sqlite_checkpointer
     from graphs.graph import build_graph
     from graphs.resources import open_resources
-    from graphs.state import Output
     from memento.cli.endpoint import model_endpoint
+    from nodes.state import Output
 
     async with AsyncExitStack() as stack:
         settings = await stack.enter_async_context(model_endpoint(settings))

@@ -10,8 +10,8 @@ import pytest
 
 from memento.cli import main
 from memory import Case, CaseBank, CaseBankError
-from memory.store import StoredPoint
-from memory.transfer import export_jsonl, import_jsonl
+from memory.care.transfer import export_jsonl, import_jsonl
+from memory.engines.protocol import StoredPoint
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder, final_plan_reply, run_task, scripted
 
@@ -96,7 +96,7 @@ async def test_a_bank_holding_a_bad_record_still_lists_runs_exports_and_checks(
     export_jsonl(bank, tmp_path / "all.jsonl")  # exports what is stored, the bad record too
     assert len((tmp_path / "all.jsonl").read_text().splitlines()) >= 4
 
-    from memory.integrity import check_bank
+    from memory.care.integrity import check_bank
 
     report = check_bank(bank)
     assert not report.ok

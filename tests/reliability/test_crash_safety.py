@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from memory import CaseBank
-from memory.integrity import check_bank
+from memory.care.integrity import check_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20

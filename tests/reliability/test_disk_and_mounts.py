@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from memory import Case, CaseBank, CaseBankError
-from memory.transfer import export_jsonl, import_jsonl
+from memory.care.transfer import export_jsonl, import_jsonl
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,7 +82,7 @@ def test_an_import_larger_than_the_free_space_is_refused_before_writing(
             )
             bank.add(case, [1.0, float(i), 0.0, 0.0])
         export_jsonl(bank, tmp_path / "bank.jsonl")
-    monkeypatch.setattr("memory.transfer.SPACE_PER_EXPORT_BYTE", 1e15)  # as if it were huge
+    monkeypatch.setattr("memory.care.transfer.SPACE_PER_EXPORT_BYTE", 1e15)  # as if it were huge
     with CaseBank(str(target), dim=4) as bank:
         with pytest.raises(CaseBankError, match="not enough disk space to import"):
             import_jsonl(bank, tmp_path / "bank.jsonl")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from memory import Case, CaseBank, CaseBankError, EmbeddingSizeMismatchError, Visit
-from memory.transfer import export_jsonl, import_jsonl
+from memory.care.transfer import export_jsonl, import_jsonl
 
 
 def _fill(bank: CaseBank) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from memory.embeddings import openai_embeddings
+from memory.embeddings.embedders import openai_embeddings
 from tools import ToolServerError, ToolSessions
 
 SILENT_SERVER = [sys.executable, "-c", "import time; time.sleep(3600)"]

@@ -1,7 +1,7 @@
 """Memory poisoning: an injected tool result, an unrelated case, a giant answer, an import.
 
 Through the compiled graph with scripted models: what is stored, with which provenance, and
-what a later task's planner is shown (`memory.provenance` gives the policy).
+what a later task's planner is shown (`memory.bank.provenance` gives the policy).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.tools import StructuredTool
 
 from memory import CaseBank
-from memory.transfer import export_jsonl, import_jsonl
+from memory.care.transfer import export_jsonl, import_jsonl
 from tests.conftest import make_context
 from tests.fakes import final_plan_reply, plan_reply, run_task, scripted, tool_call
 

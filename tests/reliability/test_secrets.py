@@ -13,7 +13,7 @@ from langchain_core.tools import StructuredTool
 from evals.results import ResultsLog, TaskResult
 from memento.cli.progress import ProgressPrinter
 from memory import CaseBank
-from memory.transfer import export_jsonl
+from memory.care.transfer import export_jsonl
 from tests.conftest import make_context
 from tests.fakes import (
     ScriptedChatModel,

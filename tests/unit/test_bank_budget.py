@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from graphs import build_graph
-from graphs.context import ContextError
 from graphs.resources import open_resources
 from graphs.settings import load_settings
 from memory import CaseBank
 from nodes import MementoDeps
+from nodes.context import ContextError
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder, final_plan_reply, run_task, scripted
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from memory import CaseBank, CaseBankError, KernelQ, kernel_q
-from memory.retrieval import record_visits
+from memory.care import relabel
+from memory.policy.write import record_visits
 from tests.backends import scratch_folder, store_location
 from tests.care_bank import NS, S1, S2, add_case, learned_bank, parametric, q_of, vec
 
@@ -59,7 +60,7 @@ def test_delete_forgets_the_parametric_bias_of_the_case_only(bank: CaseBank) -> 
 
 def test_relabel_writes_a_new_verified_case_and_removes_the_old(bank: CaseBank) -> None:
     h = learned_bank(bank)
-    done = bank.relabel(h.c.id, 1.0, note="6 / 2 is 3; the judge misread it")
+    done = relabel(bank, h.c.id, 1.0, note="6 / 2 is 3; the judge misread it")
     new = done.new
     assert bank.get(h.c.id) is None and bank.get(new.id) == new
     assert new.id != h.c.id and new.reward == 1.0 and new.provenance == "relabelled"
@@ -77,7 +78,7 @@ def test_relabel_moves_the_targets_its_run_wrote_and_q_follows_numerically(
     h = learned_bank(bank)
     kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared")
     q_before = q_of(bank, kernel, S2, [h.a, h.b])
-    done = bank.relabel(h.c.id, 1.0)
+    done = relabel(bank, h.c.id, 1.0)
     assert done.visits_rewritten == 3  # A and B read, D left unread by run-c
     run_c = {v.case_id: v.target for v in bank.list_visits(namespace=NS) if v.run_id == "run-c"}
     assert run_c == {h.a.id: 1.0, h.b.id: 1.0, h.d.id: 1.0}
@@ -96,7 +97,7 @@ def test_relabel_forgets_parametric_weights_which_are_rebuilt_from_the_new_targe
 ) -> None:
     h = learned_bank(bank, parametric)
     before = q_of(bank, parametric(bank), S1, [h.b])[0]
-    bank.relabel(h.c.id, 1.0)
+    relabel(bank, h.c.id, 1.0)
     assert bank.q_params.read(NS, [h.b.id]) is None
     after = q_of(bank, parametric(bank), S1, [h.b])[0]  # rebuilt from the visits
     assert after > before
@@ -109,7 +110,7 @@ def test_relabel_rewrites_only_the_last_cycles_reward_not_a_bootstrap(bank: Case
     kernel = KernelQ(bank)
     record_visits(bank, kernel, [[a.id], [b.id]], [S1, S2], [0.07, 0.0], namespace=NS,
                   run_id="run-2")  # fmt: skip
-    assert bank.relabel(c.id, 0.8).visits_rewritten == 1
+    assert relabel(bank, c.id, 0.8).visits_rewritten == 1
     targets = {v.case_id: v.target for v in bank.list_visits(namespace=NS)}
     assert targets == {a.id: 0.07, b.id: 0.8}
 
@@ -118,10 +119,10 @@ def test_relabel_refuses_a_bad_reward_or_an_unknown_case(bank: CaseBank) -> None
     h = learned_bank(bank)
     for reward in (1.5, -0.1, float("nan")):
         with pytest.raises(CaseBankError, match="reward must be a number in"):
-            bank.relabel(h.c.id, reward)
+            relabel(bank, h.c.id, reward)
     with pytest.raises(CaseBankError, match="no case with id"):
-        bank.relabel("00000000-0000-0000-0000-000000000000", 1.0)
-    new = bank.relabel(h.c.id, 1.0).new
+        relabel(bank, "00000000-0000-0000-0000-000000000000", 1.0)
+    new = relabel(bank, h.c.id, 1.0).new
     with pytest.raises(CaseBankError, match="already relabelled"):
-        bank.relabel(new.id, 1.0)
+        relabel(bank, new.id, 1.0)
     assert bank.count(namespace=NS) == 5

@@ -22,8 +22,9 @@ from memory import (
     normalize_question,
     outcome_key,
 )
-from memory.case_identity import legacy_case_id
-from memory.store import StoredPoint, engine_for
+from memory.bank.identity import legacy_case_id
+from memory.engines.locations import engine_for
+from memory.engines.protocol import StoredPoint
 from tests.backends import ENGINES, scratch_folder, store_location
 
 DIM = 8
@@ -268,17 +269,19 @@ def test_a_new_plain_folder_gets_qdrant_edge(folder: Path) -> None:
 def test_edge_builds_its_index_in_the_background_and_search_stays_right(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import memory.edge_store as edge
+    from memory.engines import edge, edge_collection, edge_shards
 
     monkeypatch.setattr(edge, "OPTIMIZE_AFTER", 400)
-    monkeypatch.setattr(edge, "INDEXING_THRESHOLD_KB", 1)
-    monkeypatch.setattr(edge, "HNSW_PARAMS", {**edge.HNSW_PARAMS, "full_scan_threshold": 1})
+    monkeypatch.setattr(edge_shards, "INDEXING_THRESHOLD_KB", 1)
+    monkeypatch.setattr(
+        edge_shards, "HNSW_PARAMS", {**edge_shards.HNSW_PARAMS, "full_scan_threshold": 1}
+    )
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((1000, DIM))
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     with CaseBank(store_location("edge", folder), dim=DIM) as bank:
         cases = bank._cases
-        assert isinstance(cases, edge.EdgeCollection)
+        assert isinstance(cases, edge_collection.EdgeCollection)
         bank.add_many([(_case(f"q{i}"), list(v)) for i, v in enumerate(vectors[:300])])
         assert cases.shard.info().indexed_vectors_count == 0  # below the threshold: exact search
         bank.add_many([(_case(f"q{i}"), list(v)) for i, v in enumerate(vectors) if i >= 300])
@@ -309,10 +312,10 @@ def test_a_bank_copies_into_another_engine_as_stored(bank: CaseBank, folder: Pat
 def test_edge_bulk_import_builds_the_index_once_at_the_end(
     folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import memory.edge_store as edge
+    from memory.engines import edge, edge_shards
 
     monkeypatch.setattr(edge, "OPTIMIZE_AFTER", 100)
-    monkeypatch.setattr(edge, "INDEXING_THRESHOLD_KB", 1)
+    monkeypatch.setattr(edge_shards, "INDEXING_THRESHOLD_KB", 1)
     vectors = np.random.default_rng(2).standard_normal((600, DIM))
     with CaseBank(store_location("edge", folder), dim=DIM) as bank:
         shard = bank._cases.shard  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ import pytest
 
 from memento.cli import main
 from memory import Case, CaseBank, KernelQ, MiniLMEmbedder
-from memory.retrieval import record_visits
+from memory.policy.write import record_visits
 from tests.backends import scratch_folder
 from tests.care_bank import NS, History, learned_bank
 

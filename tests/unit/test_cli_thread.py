@@ -9,11 +9,11 @@ import pytest
 from langchain_core.messages import AIMessage
 
 from graphs.settings import ConfigError, load_settings
-from graphs.state import Output
 from memento.cli import build_parser
 from memento.cli.progress import ProgressPrinter
 from memento.cli.run import run_task
 from nodes import ModelEndpointError
+from nodes.state import Output
 from tests.fakes import HashingEmbedder, final_plan_reply, plan_reply, scripted
 
 TASK = {"task": "Name the capital of France.", "ground_truth": "Paris"}

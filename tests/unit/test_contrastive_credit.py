@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from memory import Case, CaseBank, KernelQ, Visit
-from memory.store import StoredPoint
+from memory.engines.protocol import StoredPoint
 from tests.backends import ENGINES, scratch_folder, store_location
 
 STATE = [1.0, 0.0, 0.0]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from memory.embedding_cache import CachedEmbedder
-from memory.embeddings import embedding_dim
+from memory.embeddings.cache import CachedEmbedder
+from memory.embeddings.embedders import embedding_dim
 from tests.fakes import HashingEmbedder
 
 

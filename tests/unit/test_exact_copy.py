@@ -1,7 +1,8 @@
 """A small bank is searched from its exact copy in memory, with the engine's own answers.
 
-Each test compares the retrieve through the copy (`memory.exact_copy`) with the same retrieve
-through Qdrant Edge alone (the copy switched off), on the same bank folder: the same candidates
+Each test compares the retrieve through the copy (`memory.engines.exact_copy`) with the same
+retrieve through Qdrant Edge alone (the copy switched off), on the same bank folder: the same
+candidates
 in the same order, the same similarities and the same kernel Q, before and after writes.
 """
 
@@ -18,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory import Case, CaseBank, KernelQ, Visit, exact_copy
-from memory.exact_index import ExactIndex
-from memory.retrieval import RankedCase, rank_cases
-from memory.store import Where, match
+from memory import Case, CaseBank, KernelQ, Visit
+from memory.engines import exact_copy
+from memory.engines.exact_index import ExactIndex
+from memory.engines.protocol import Where, match
+from memory.policy.read import RankedCase, rank_cases
 
 DIM = 24
 ROOT = Path(__file__).resolve().parents[2]
@@ -247,7 +249,7 @@ def test_points_sharing_one_vector_object_each_keep_their_own_row() -> None:
 def test_writes_made_while_the_copy_is_built_reach_it() -> None:
     """The build reads the store in a background thread; what is written meanwhile is
     replayed on the finished copy, in order, and searches go to the engine until then."""
-    from memory.store import StoredPoint
+    from memory.engines.protocol import StoredPoint
 
     release = threading.Event()
     held = [StoredPoint(f"p{i}", {"n": i}, [1.0, float(i)]) for i in range(5)]

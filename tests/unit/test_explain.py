@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from memory import CaseBank, KernelQ, kernel_q
-from memory.retrieval import choose_cases, rank_cases
+from memory.care import explain, search_cases
+from memory.policy.read import choose_cases, rank_cases
 from tests.care_bank import NS, S1, add_case, learned_bank, vec
 
 
@@ -20,7 +21,7 @@ def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBa
     h = learned_bank(bank)
     kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared")
     state = vec(1.0, 0.1, 0.1)
-    found = bank.why(state, kernel, namespace=NS, top_k=2, min_similarity=0.0, per_case=5)
+    found = explain(bank, kernel, state, namespace=NS, top_k=2, min_similarity=0.0, per_case=5)
     ranked = rank_cases(bank, kernel, state, namespace=NS, limit=32, alpha=0.1, min_similarity=0.0)
     assert [(c.case.id, c.similarity, c.q, c.probability) for c in found] == [
         (r.case.id, r.similarity, r.q, r.probability) for r in ranked
@@ -47,7 +48,7 @@ def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBa
 def test_why_marks_unread_visits_and_drops_cases_below_the_floor(bank: CaseBank) -> None:
     h = learned_bank(bank)
     far = add_case(bank, "far away", vec(0.0, 0.0, 0.0, 0.0, 0.0, 1.0))
-    found = bank.why(S1, KernelQ(bank, credit="contrastive"), namespace=NS, min_similarity=0.3)
+    found = explain(bank, KernelQ(bank, credit="contrastive"), S1, namespace=NS, min_similarity=0.3)
     ids = {c.case.id for c in found}
     assert far.id not in ids and h.d.id in ids
     d = next(c for c in found if c.case.id == h.d.id)
@@ -58,7 +59,7 @@ def test_search_finds_by_meaning_quarantined_cases_included(bank: CaseBank) -> N
     add_case(bank, "near", vec(1.0, 0.1))
     poisoned = add_case(bank, "poisoned", vec(1.0, 0.05), provenance="quarantined")
     add_case(bank, "far", vec(0.0, 1.0))
-    found = bank.search_meaning(vec(1.0), namespace=NS, limit=2)
+    found = search_cases(bank, vec(1.0), namespace=NS, limit=2)
     assert [s.case.question for s in found] == ["poisoned", "near"]
     assert found[0].similarity == pytest.approx(float(np.dot(vec(1.0), vec(1.0, 0.05))))
     assert poisoned.id not in {s.case.id for s in bank.search(vec(1.0), namespace=NS, limit=3)}

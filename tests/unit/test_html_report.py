@@ -12,7 +12,7 @@ import pytest
 from evals.html_report import CONTENT_POLICY, Report, render
 from evals.report_data import bank_view
 from memory import CaseBank, KernelQ
-from memory.retrieval import rank_cases
+from memory.policy.read import rank_cases
 from tests.browser import Element, parse
 from tests.report_world import HOSTILE, PLAN, evaluate
 
@@ -103,7 +103,7 @@ def test_a_bank_alone_gets_a_page_without_a_learning_curve(bank: CaseBank) -> No
 
 def test_similarity_retrieval_shows_no_q(bank: CaseBank) -> None:
     from memory import Case
-    from memory.q_estimators import SimilarityQ
+    from memory.policy.estimators import SimilarityQ
 
     case = Case(id="", namespace="n", question="q?", reward=1.0, created_at=1.0, updated_at=1.0)
     bank.add(case, np.eye(64)[0].tolist())

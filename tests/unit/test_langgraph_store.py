@@ -13,7 +13,7 @@ import pytest
 from langgraph.store.base import InvalidNamespaceError, Item
 
 from memory import Case, CaseBank, Visit
-from memory.langgraph_store import CaseWriteError, MementoStore
+from memory.adapters.langgraph_store import CaseWriteError, MementoStore
 from tests.backends import ENGINES, scratch_folder, store_location
 from tests.fakes import HashingEmbedder
 

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 from memento.console import ONE_BLAS_THREAD, one_blas_thread
-from memory import Case, CaseBank, edge_store
-from memory.records import Visit
+from memory import Case, CaseBank
+from memory.bank.records import Visit
+from memory.engines import edge_collection
 
 DIM = 8
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,10 +97,10 @@ def test_a_write_lets_searches_in_between_its_steps_but_not_in_a_bulk_import(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sleeps: list[float] = []
-    monkeypatch.setattr(edge_store.time, "sleep", sleeps.append)
+    monkeypatch.setattr(edge_collection.time, "sleep", sleeps.append)
     with CaseBank(str(tmp_path / "bank"), dim=DIM) as bank:
         bank.add_visits(_visits(20))
-        steps = -(-20 // edge_store.POINTS_PER_STEP) + 1  # each step's points, then the update
+        steps = -(-20 // edge_collection.POINTS_PER_STEP) + 1  # each step's points, then the update
         assert sleeps == [0] * steps
         sleeps.clear()
         with bank.bulk_import():

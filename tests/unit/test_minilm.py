@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from memory.embeddings import embedding_dim
-from memory.minilm import EmbedderUnavailableError, MiniLMEmbedder, onnx_model_path
+from memory.embeddings.embedders import embedding_dim
+from memory.embeddings.minilm import EmbedderUnavailableError, MiniLMEmbedder, onnx_model_path
 
 REFERENCE_FILE = "all-minilm-l6-v2_reference.json"
 COMMITTED_REFERENCE = Path(__file__).resolve().parents[1] / "data" / REFERENCE_FILE

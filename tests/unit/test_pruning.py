@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from memory import CaseBank, KernelQ, Visit, kernel_q
-from memory.retrieval import record_visits
+from memory.care import consolidate, prune
+from memory.policy.write import record_visits
 from tests.care_bank import NS, S1, S2, add_case, learned_bank, q_of, vec
 
 DAY = 86_400.0
@@ -40,11 +41,11 @@ def test_prune_by_age_spares_an_old_case_that_is_still_read(bank: CaseBank) -> N
     fresh = add_case(bank, "fresh", vec(0.0, 0.0, 1.0), at=now - 2 * DAY)
     _read(bank, read.id, 1.0, S1)  # a visit today
     before = _snapshot(bank)
-    plan = bank.prune(NS, older_than_s=30 * DAY, dry_run=True)
+    plan = prune(bank, NS, older_than_s=30 * DAY, dry_run=True)
     assert [d.case.id for d in plan.doomed] == [stale.id] and plan.kept == 2
     assert "unused for 40" in plan.doomed[0].reason
     assert _snapshot(bank) == before  # the dry run removed nothing
-    bank.prune(NS, older_than_s=30 * DAY)
+    prune(bank, NS, older_than_s=30 * DAY)
     assert {c.id for c in bank.list_cases(namespace=NS)} == {read.id, fresh.id}
 
 
@@ -58,8 +59,13 @@ def test_prune_by_q_needs_evidence_and_leaves_other_q_unchanged(bank: CaseBank) 
     kernel = KernelQ(bank, credit="shared")
     q_good = q_of(bank, kernel, S2, [good, untried])
     progress: list[tuple[int, int]] = []
-    plan = bank.prune(
-        NS, q_below=0.3, estimator=kernel, min_visits=3, on_progress=lambda *a: progress.append(a)
+    plan = prune(
+        bank,
+        NS,
+        q_below=0.3,
+        estimator=kernel,
+        min_visits=3,
+        on_progress=lambda *a: progress.append(a),
     )
     assert [d.case.id for d in plan.doomed] == [bad.id] and plan.doomed[0].reason.startswith(
         "Q 0.0"
@@ -67,14 +73,14 @@ def test_prune_by_q_needs_evidence_and_leaves_other_q_unchanged(bank: CaseBank) 
     assert progress[-1] == (2, 2)  # the two cases with enough reads were scored
     assert q_of(bank, kernel, S2, [good, untried]) == q_good
     with pytest.raises(ValueError, match="needs the estimator"):
-        bank.prune(NS, q_below=0.3)
+        prune(bank, NS, q_below=0.3)
 
 
 def test_prune_to_a_budget_keeps_the_most_recently_used(bank: CaseBank) -> None:
     now = time.time()
     cases = [add_case(bank, f"q{i}", vec(1.0, i), at=now - (10 - i) * DAY) for i in range(5)]
     _read(bank, cases[0].id, 1.0, S1)  # the oldest case, read today
-    plan = bank.prune(NS, max_cases=2)
+    plan = prune(bank, NS, max_cases=2)
     assert {d.case.id for d in plan.doomed} == {c.id for c in cases[1:4]}
     assert {c.id for c in bank.list_cases(namespace=NS)} == {cases[0].id, cases[4].id}
     assert bank.list_visits(case_id=cases[0].id)
@@ -124,10 +130,10 @@ def test_consolidation_merges_near_duplicates_and_their_credit(bank: CaseBank) -
     bank.add_visits([_visit(dup.id, "r3", 0.0), _visit(keep.id, "r3", 0.0, read=False)])
     bank.add_visits([_visit(wrong.id, "r4", 0.0)])
     before = _snapshot(bank)
-    groups, done = bank.consolidate(NS, dry_run=True)
+    groups, done = consolidate(bank, NS, dry_run=True)
     assert done is None and _snapshot(bank) == before
     assert [(g.keeper.id, [m.id for m in g.merged]) for g in groups] == [(keep.id, [dup.id])]
-    groups, done = bank.consolidate(NS)
+    groups, done = consolidate(bank, NS)
     assert done is not None and (done.groups, done.cases_merged, done.visits_moved) == (1, 1, 1)
     assert bank.get(dup.id) is None and bank.get(wrong.id) and bank.get(other.id)
     kept = bank.get(keep.id)
@@ -144,7 +150,7 @@ def test_consolidation_merges_near_duplicates_and_their_credit(bank: CaseBank) -
 
 
 def test_near_identical_texts_must_agree_on_every_number_and_symbol() -> None:
-    from memory.consolidation import near_identical
+    from memory.care.consolidation import near_identical
 
     assert near_identical("The answer is 395.", "the answer is  395")
     assert not near_identical(
@@ -158,7 +164,7 @@ def test_consolidation_finds_nothing_where_nothing_repeats(bank: CaseBank) -> No
     h = learned_bank(bank)
     before = _snapshot(bank)
     progress: list[tuple[int, int]] = []
-    groups, done = bank.consolidate(NS, on_progress=lambda *a: progress.append(a))
+    groups, done = consolidate(bank, NS, on_progress=lambda *a: progress.append(a))
     assert groups == [] and done is not None and done.cases_merged == 0
     assert _snapshot(bank) == before and progress[-1] == (5, 5) and h.a
 
@@ -168,7 +174,7 @@ def test_a_run_shown_two_duplicates_counts_once_on_the_kept_case(bank: CaseBank)
     second = add_case(bank, "what is 2 + 2 ?", vec(1.0, 0.0))
     record_visits(bank, KernelQ(bank), [[first.id, second.id]], [S1], [1.0], namespace=NS,
                   run_id="both")  # fmt: skip
-    _, done = bank.consolidate(NS)
+    _, done = consolidate(bank, NS)
     assert done is not None and done.visits_moved == 0
     (kept,) = bank.list_cases(namespace=NS)
     assert [(v.run_id, v.target) for v in bank.list_visits(case_id=kept.id)] == [("both", 1.0)]
@@ -180,6 +186,6 @@ def test_a_chain_of_look_alikes_merges_only_what_looks_like_the_kept_case(bank: 
     middle = add_case(bank, "Sum it", vec(1.0, 0.01), plan=("abcdefghiX",))
     far = add_case(bank, "Sum it", vec(1.0, 0.02), plan=("abcdefghXX",))
     _read(bank, keep.id, 1.0, S1)  # the most read: kept
-    (group,) = bank.consolidate(NS, dry_run=True)[0]
+    (group,) = consolidate(bank, NS, dry_run=True)[0]
     assert group.keeper.id == keep.id and [c.id for c in group.merged] == [middle.id]
     assert far.id not in {c.id for c in group.merged}

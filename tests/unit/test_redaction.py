@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from memory.redaction import redact, secrets_in
+from memory.bank.redaction import redact, secrets_in
 
 ENV = {
     "OPENAI_API_KEY": "sk-planted-0123456789",
@@ -36,7 +36,7 @@ def test_secrets_are_replaced_in_nested_values() -> None:
 def test_the_process_secrets_follow_every_change_of_the_environment(monkeypatch) -> None:
     """The process's secrets are kept between calls (a case write reads them), but a changed
     value, a new variable, a removed one and a newly marked name are all seen at once."""
-    from memory import redaction
+    from memory.bank import redaction
 
     monkeypatch.setenv("MEMENTO_TEST_API_KEY", "first-secret-value")
     assert secrets_in()["first-secret-value"] == "MEMENTO_TEST_API_KEY"

@@ -10,8 +10,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda
 
 from memory import Case, CaseBank, SimilarityQ
-from memory.retrieval import record_visits
-from memory.retriever import CaseBankRetriever
+from memory.adapters.retriever import CaseBankRetriever
+from memory.policy.write import record_visits
 from tests.fakes import HashingEmbedder
 
 QUERY = "What is 17 * 23 + 6?"
@@ -54,10 +54,12 @@ def seeded(bank: CaseBank, embedder: HashingEmbedder) -> dict[str, str]:
 def test_similarity_ranks_the_nearer_case_first_but_q_ranks_the_helpful_one_first(
     bank: CaseBank, embedder: HashingEmbedder, seeded: dict[str, str]
 ) -> None:
-    by_similarity = bank.as_retriever(embedder, k=2, estimator=SimilarityQ()).invoke(QUERY)
+    by_similarity = CaseBankRetriever(
+        bank=bank, embedder=embedder, k=2, estimator=SimilarityQ()
+    ).invoke(QUERY)
     assert [d.id for d in by_similarity] == [seeded["near"], seeded["far"]]
 
-    retriever = bank.as_retriever(embedder, k=2)
+    retriever = CaseBankRetriever(bank=bank, embedder=embedder, k=2)
     assert isinstance(retriever, BaseRetriever)
     docs = retriever.invoke(QUERY)
     assert [d.id for d in docs] == [seeded["far"], seeded["near"]]
@@ -73,7 +75,7 @@ def test_similarity_ranks_the_nearer_case_first_but_q_ranks_the_helpful_one_firs
 async def test_async_retrieval_gives_the_same_documents(
     bank: CaseBank, embedder: HashingEmbedder, seeded: dict[str, str]
 ) -> None:
-    retriever = bank.as_retriever(embedder, k=2)
+    retriever = CaseBankRetriever(bank=bank, embedder=embedder, k=2)
     assert await retriever.ainvoke(QUERY) == retriever.invoke(QUERY)
 
 
@@ -81,12 +83,16 @@ def test_k_namespace_and_leakage_control(bank: CaseBank, embedder: HashingEmbedd
     mine = _add(bank, embedder, QUERY, 1.0)
     _add(bank, embedder, "What is 17 * 23 + 4?", 1.0)
     _add(bank, embedder, QUERY, 1.0, namespace="someone-else")
-    assert len(bank.as_retriever(embedder, k=1).invoke(QUERY)) == 1
-    assert len(bank.as_retriever(embedder, k=4).invoke(QUERY)) == 2  # only this namespace
-    assert bank.as_retriever(embedder).invoke(QUERY)[0].id == mine
-    held_out = bank.as_retriever(embedder, exclude_same_question=True).invoke(QUERY)
+    assert len(CaseBankRetriever(bank=bank, embedder=embedder, k=1).invoke(QUERY)) == 1
+    assert (
+        len(CaseBankRetriever(bank=bank, embedder=embedder, k=4).invoke(QUERY)) == 2
+    )  # only this namespace
+    assert CaseBankRetriever(bank=bank, embedder=embedder).invoke(QUERY)[0].id == mine
+    held_out = CaseBankRetriever(bank=bank, embedder=embedder, exclude_same_question=True).invoke(
+        QUERY
+    )
     assert mine not in [d.id for d in held_out]
-    assert bank.as_retriever(embedder, namespace="nobody").invoke(QUERY) == []
+    assert CaseBankRetriever(bank=bank, embedder=embedder, namespace="nobody").invoke(QUERY) == []
 
 
 def test_train_mode_samples_k_distinct_cases_reproducibly(
@@ -95,17 +101,17 @@ def test_train_mode_samples_k_distinct_cases_reproducibly(
     for i in range(6):
         _add(bank, embedder, f"What is {i} + {i}?", 1.0)
     options = {"k": 3, "mode": "train", "alpha": 1.0, "seed": 7, "min_similarity": -1.0}
-    first = bank.as_retriever(embedder, **options).invoke("2 + 2?")
-    again = bank.as_retriever(embedder, **options).invoke("2 + 2?")
+    first = CaseBankRetriever(bank=bank, embedder=embedder, **options).invoke("2 + 2?")
+    again = CaseBankRetriever(bank=bank, embedder=embedder, **options).invoke("2 + 2?")
     assert len({d.id for d in first}) == 3
     assert [d.id for d in first] == [d.id for d in again]
 
 
 def test_bad_options_are_refused(bank: CaseBank, embedder: HashingEmbedder) -> None:
     with pytest.raises(ValueError, match="exceeds num_candidates"):
-        bank.as_retriever(embedder, k=8, num_candidates=4)
+        CaseBankRetriever(bank=bank, embedder=embedder, k=8, num_candidates=4)
     with pytest.raises(ValueError, match="alpha"):
-        bank.as_retriever(embedder, alpha=0)
+        CaseBankRetriever(bank=bank, embedder=embedder, alpha=0)
 
 
 def test_it_composes_like_any_retriever(bank: CaseBank, embedder: HashingEmbedder) -> None:
@@ -114,5 +120,5 @@ def test_it_composes_like_any_retriever(bank: CaseBank, embedder: HashingEmbedde
     def as_context(docs: list[Document]) -> str:
         return "\n\n".join(d.page_content for d in docs)
 
-    chain = bank.as_retriever(embedder, k=1) | RunnableLambda(as_context)
+    chain = CaseBankRetriever(bank=bank, embedder=embedder, k=1) | RunnableLambda(as_context)
     assert "Answer: 395" in chain.invoke(QUERY)

@@ -54,7 +54,7 @@ def test_malformed_config_names_the_file_and_field(
 def test_every_env_fallback_applies_when_the_field_is_left_at_its_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from graphs.context import MementoContext
+    from nodes.context import MementoContext
 
     monkeypatch.setenv("MEMENTO_STORE", "/tmp/bank-from-env")
     monkeypatch.setenv("MEMENTO_BASE_URL", "http://127.0.0.1:8000/v1")
@@ -67,8 +67,8 @@ def test_every_env_fallback_applies_when_the_field_is_left_at_its_default(
 
 
 def test_model_settings_reach_chat_openai() -> None:
-    from graphs.context import MementoContext
     from nodes import chat_model_from_context
+    from nodes.context import MementoContext
 
     context = MementoContext(
         store=":memory:", base_url="http://127.0.0.1:9/v1", max_tokens=64, planner_model="p"

@@ -24,7 +24,7 @@ from memory import (
     soft_q_targets,
     soft_value,
 )
-from memory.retrieval import record_visits
+from memory.policy.write import record_visits
 from nodes import MementoDeps
 from tests.backends import ENGINES, scratch_folder, store_location
 from tests.conftest import make_context

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from langgraph.store.base import InvalidNamespaceError
 
-from graphs.context import ContextError
-from memory.namespaces import is_valid_namespace
-from memory.store_namespaces import (
+from memory.adapters.store_namespaces import (
     NamespaceTemplateError,
     bank_namespace,
     fill_template,
@@ -15,6 +13,8 @@ from memory.store_namespaces import (
     run_values,
     store_namespace,
 )
+from memory.bank.namespaces import is_valid_namespace
+from nodes.context import ContextError
 from nodes.run_namespace import run_context
 from tests.conftest import make_context
 

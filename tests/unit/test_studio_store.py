@@ -12,7 +12,7 @@ from pathlib import Path
 from graphs.studio import GraphFactory, SharedResources
 from graphs.studio_store import store_over
 from memory import CaseBank
-from memory.langgraph_store import MementoStore
+from memory.adapters.langgraph_store import MementoStore
 from nodes import MementoDeps
 from tests.fakes import HashingEmbedder
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from memento.cli import main
-from memory import CaseBank, transfer
-from memory.transfer import export_jsonl, import_jsonl
+from memory import CaseBank
+from memory.care import transfer
+from memory.care.transfer import export_jsonl, import_jsonl
 from tests.reliability.test_export_import import _fill
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from memory.exact_index import ExactIndex
-from memory.store import Where, match
-from memory.stored_records import visit_columns, visit_target
-from memory.unit_vectors import UnitVectors
+from memory.bank.stored_records import visit_columns, visit_target
+from memory.engines.exact_index import ExactIndex
+from memory.engines.protocol import Where, match
+from memory.engines.unit_vectors import UnitVectors
 
 
 def test_a_shared_vector_takes_one_row_until_its_last_point_goes() -> None:

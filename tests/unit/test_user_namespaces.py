@@ -18,8 +18,8 @@ from langchain_core.messages import AIMessage, ToolMessage
 from graphs import Output
 from memento.middleware import MementoMiddleware
 from memory import CaseBank
-from memory.langgraph_store import MementoStore
-from memory.store_namespaces import NamespaceTemplateError
+from memory.adapters.langgraph_store import MementoStore
+from memory.adapters.store_namespaces import NamespaceTemplateError
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder, scripted, tool_call
 from tests.unit.test_loop import TASK, solve_with_calculator

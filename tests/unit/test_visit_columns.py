@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from memory.stored_records import visit_columns, visit_match
+from memory.bank.stored_records import visit_columns, visit_match
 
 
 def test_columns_hold_what_visit_match_accepts_in_order() -> None:

@@ -1,0 +1,245 @@
+"""Where a case bank's records live: the store it opens, its three collections, one lock, and
+its records as stored (ids, payloads, vectors).
+
+`CaseBank` (`memory.bank.casebank`) builds cases and visits on this base. Export, import and
+moving a bank between engines copy records as stored (`stored_points`, `put_points`,
+`copy_to`), so nothing is re-embedded and no id, attempt or time changes. The engine is chosen
+by the store location (`memory.engines.locations`): Qdrant Edge in a folder (the default),
+Qdrant's local mode, qdrant-client in memory, or a Qdrant server. Every write is guarded by
+one lock (qdrant's local mode is not thread-safe); async callers use `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from memory.bank import q_params
+from memory.bank.namespaces import check_namespace
+from memory.engines.locations import folder_of, open_store, store_for_client
+from memory.engines.protocol import (
+    EVERYWHERE,
+    Collection,
+    Engine,
+    FieldMatch,
+    StoredPoint,
+    VectorStore,
+    Where,
+    match,
+)
+from memory.errors import CaseBankError, EmbeddingSizeMismatchError
+
+if TYPE_CHECKING:
+    from qdrant_client import QdrantClient
+
+# qdrant-client (~0.5 s to import) is imported only for a bank that uses it: the default
+# Qdrant Edge bank (`memory.engines.locations.open_store`) does not, nor `memento cases list`.
+
+_CASE_KEYWORDS = ("namespace", "question_key", "provenance")
+_VISIT_KEYWORDS = ("namespace", "case_id")
+_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved")  # all that searches of visits touch
+
+
+class BankStorage:
+    """A bank's store and collections: opening, closing, indexing, and raw records."""
+
+    def __init__(
+        self,
+        location: str = ":memory:",
+        *,
+        dim: int | None,
+        prefix: str = "memento",
+        client: QdrantClient | None = None,
+        max_cases: int | None = None,
+    ) -> None:
+        """Open (creating if needed) the bank; `dim=None` opens an existing bank at its size.
+
+        `client` brings your own qdrant-client (the location is then only a label).
+        `max_cases` is a size budget per namespace, kept on every write (`memory.care.pruning`).
+        """
+        if dim is not None and dim <= 0:
+            raise ValueError(f"embedding size must be positive, got {dim}")
+        if max_cases is not None and max_cases < 1:
+            raise ValueError(f"max_cases must be at least 1, got {max_cases}")
+        self.location = location
+        self.max_cases = max_cases
+        self.cases_collection = f"{prefix}_cases"
+        self.visits_collection = f"{prefix}_visits"
+        self.q_params_collection = f"{prefix}_q_params"
+        self._lock = threading.RLock()
+        if client is not None:
+            self._store: VectorStore = store_for_client(client, location)
+        else:
+            self._store = open_store(location, create=dim is not None)
+        # Writes, bank care and closing take the lock one at a time; a retrieve's searches
+        # take it only where the engine cannot search while another thread writes: a live
+        # bank's retrieves do not wait for its writes (benchmarks/live_growth.py).
+        self._searching: AbstractContextManager[object] = (
+            nullcontext() if self._store.concurrent_reads else self._lock
+        )
+        try:
+            self.dim = dim if dim is not None else self._stored_dim()
+            self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
+            self._visits = self._open_collection(
+                self.visits_collection, _VISIT_KEYWORDS, False, _VISIT_READS
+            )
+            params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
+            self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
+            self._store.warm_up()
+        except BaseException:
+            self._store.close()
+            raise
+
+    @property
+    def engine(self) -> Engine:
+        """The engine holding the bank: 'edge', 'local', 'memory' or 'server'."""
+        return self._store.engine
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of an embedded bank (Qdrant Edge or local mode); None otherwise."""
+        if self.engine in ("memory", "server"):
+            return None
+        return folder_of(self.location)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the store (a local folder can then be opened by another process)."""
+        with self._lock:
+            self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def optimize(self) -> None:
+        """Build the store's pending indexes now, blocking (e.g. after a bulk import).
+
+        Searches are exact and correct without it; Qdrant Edge also builds indexes by itself in
+        the background as the bank grows, and a Qdrant server always does.
+        """
+        with self._lock:
+            self._store.optimize()
+
+    def wait_until_warm(self) -> None:
+        """Wait for the background read that warms an embedded bank's files when it is opened.
+
+        Opening a Qdrant Edge bank starts reading its files into the OS page cache (when they
+        fit in half the free memory), so that the first tasks of a new process do not wait for
+        the disk; searches are correct meanwhile, only slower. Returns at once elsewhere.
+        """
+        self._store.wait_until_warm()
+
+    @contextmanager
+    def bulk_import(self) -> Iterator[Self]:
+        """Write many cases and visits, then build the indexes once, when the block ends.
+
+        Without it Qdrant Edge would build its index in steps as the cases arrive; within it
+        searches stay exact (and slower) until the block ends.
+        """
+        with self._lock:
+            self._store.defer_indexing(True)
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._store.defer_indexing(False)
+        self.optimize()
+
+    def _stored_dim(self) -> int:
+        stored = self._store.stored_dim(self.cases_collection)
+        if stored is None:
+            raise CaseBankError(f"there is no case bank at {self.location!r} yet")
+        return stored
+
+    def _open_collection(
+        self, name: str, keywords: Sequence[str], index: bool, reads: Sequence[str] | None = None
+    ) -> Collection:
+        with self._lock:
+            stored = self._store.stored_dim(name)
+            if stored is not None and stored != self.dim:
+                raise EmbeddingSizeMismatchError(name, stored, self.dim)
+            return self._store.collection(
+                name, dim=self.dim, keyword_fields=keywords, vector_index=index, read_keys=reads
+            )
+
+    def copy_to(self, target: BankStorage, *, batch: int = 1_000) -> tuple[int, int]:
+        """Copy every case and visit, as stored (ids, attempts, times), into another bank.
+
+        The way to move a bank between engines, e.g. from Qdrant's local mode to Qdrant Edge or
+        to a server. Returns the numbers of cases and visits copied.
+        """
+        if target.dim != self.dim:
+            raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
+        with target.bulk_import():
+            return target.put_points(self.stored_points(), batch=batch)
+
+    def stored_points(self) -> Iterator[tuple[str, StoredPoint]]:
+        """Every record as stored, with its vector: ("cases" | "visits", point); cases first."""
+        for kind, collection in (("cases", self._cases), ("visits", self._visits)):
+            for point in self._locked(collection.scroll(EVERYWHERE, with_vectors=True)):
+                yield kind, point
+
+    def put_points(
+        self, points: Iterable[tuple[str, StoredPoint]], *, batch: int = 1_000
+    ) -> tuple[int, int]:
+        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)."""
+        counts = {"cases": 0, "visits": 0}
+        sinks = {"cases": self._cases, "visits": self._visits}
+        pending: dict[str, list[StoredPoint]] = {"cases": [], "visits": []}
+
+        def flush(kind: str) -> None:
+            with self._lock:
+                sinks[kind].upsert([(p, p.vector or []) for p in pending[kind]])
+            counts[kind] += len(pending[kind])
+            pending[kind] = []
+
+        for kind, point in points:
+            if point.vector is None or len(point.vector) != self.dim:
+                size = 0 if point.vector is None else len(point.vector)
+                raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, size)
+            pending[kind].append(point)
+            if len(pending[kind]) >= batch:
+                flush(kind)
+        for kind in ("cases", "visits"):
+            if pending[kind]:
+                flush(kind)
+        return counts["cases"], counts["visits"]
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _check_vector(self, vector: Sequence[float]) -> None:
+        if len(vector) != self.dim:
+            raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, len(vector))
+
+    def _scroll(
+        self,
+        collection: Collection,
+        namespace: str | None,
+        extra: tuple[FieldMatch, ...] = (),
+        *,
+        with_vectors: bool = False,
+    ) -> Iterator[StoredPoint]:
+        """Matching points, the store read a page at a time under the lock."""
+        where = Where(must=extra + namespace_where(namespace).must)
+        return self._locked(collection.scroll(where, with_vectors=with_vectors))
+
+    def _locked(self, points: Iterator[StoredPoint]) -> Iterator[StoredPoint]:
+        while True:
+            with self._lock:
+                point = next(points, None)
+            if point is None:
+                return
+            yield point
+
+
+def namespace_where(namespace: str | None) -> Where:
+    """The filter of one namespace's records (None: every namespace), the namespace checked."""
+    if namespace is None:
+        return Where()
+    check_namespace(namespace)
+    return Where(must=(match("namespace", namespace),))

@@ -1,0 +1,118 @@
+"""Qdrant Edge shards on disk: how one is created for cases or visits, opened, and kept from
+filling the disk, and how a filter reads in the engine's terms."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+
+from memory.engines.protocol import FieldMatch, Where
+from memory.errors import BankInUseError, CaseBankError
+
+HNSW_PARAMS = {"m": 16, "ef_construct": 100, "full_scan_threshold": 10_000}
+"""HNSW of the cases: Qdrant's defaults; full_scan_threshold (KB) is where search goes exact."""
+
+INDEXING_THRESHOLD_KB: int | None = None
+"""A case segment larger than this gets an HNSW index when optimized (None: Qdrant's default)."""
+
+VISITS_INDEXING_THRESHOLD_KB = 1_000
+"""Visit segments are optimized into immutable, memory-mapped ones (no graph) past this size."""
+
+_EXACT_ONLY = {"m": 0, "ef_construct": 16, "full_scan_threshold": 2**30, "payload_m": 0}
+"""An 'index' with no graph whose filtered searches always scan the matching points exactly."""
+
+NEW_SHARD_BYTES = 160 << 20
+"""What a new shard may fill: its write-ahead log and payload files are mapped at ~110 MB."""
+WRITE_FLOOR_BYTES = 64 << 20
+"""Free space kept for a write: the engine maps its files, and writing to a mapped page on a
+full disk kills the process (SIGBUS) instead of raising an error."""
+
+
+def ensure_free_space(folder: Path, needed: int, doing: str) -> None:
+    """Raise CaseBankError, naming the folder and the figures, when the disk holding the bank
+    has less than `needed` bytes free."""
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CaseBankError(
+            f"the disk holding the bank at {folder} has {free >> 20} MB free; Qdrant Edge needs "
+            f"at least {needed >> 20} MB to {doing} safely: free some space or move the bank"
+        )
+
+
+def load_shard(path: Path) -> Any:
+    try:
+        return qe.EdgeShard.load(str(path))
+    except Exception as exc:
+        if "WouldBlock" in str(exc):
+            raise BankInUseError(str(path.parent.parent)) from exc
+        if "Read-only file system" in str(exc) or not os.access(path, os.W_OK):
+            raise CaseBankError(
+                f"the bank at {path.parent.parent} cannot be written (a read-only mount, or no "
+                "write permission), and Qdrant Edge opens its files for writing even to read "
+                "them: copy the folder somewhere writable (cp -r), or import an export of it "
+                "into a Qdrant server"
+            ) from exc
+        raise CaseBankError(f"cannot open the Qdrant Edge shard at {path}: {exc}") from exc
+
+
+def create_shard(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index: bool) -> Any:
+    """A new shard: HNSW over vectors kept in RAM for the cases; for the visits, exact scans
+    through the keyword index on `case_id`, over half-precision vectors left on disk and stored
+    case by case (`case_id` is the tenant key), so a case's visits sit on a few pages.
+
+    Measured at 100k cases with the page cache emptied, reading the 32 candidates' nearest
+    visits took 8.5 ms with float32 vectors in arrival order, 4.5 ms grouped by case, 3.8 ms in
+    half precision as well (about 1 ms once cached). Half precision moves a cosine by ~1e-3,
+    a kernel weight by ~0.3%.
+
+    payload_m=0 and keyword indexes without HNSW: no extra per-value graphs (with a single
+    namespace such a graph would double the build for nothing).
+    """
+    if vector_index:
+        config = qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine),
+            hnsw_config=qe.HnswIndexConfig(**HNSW_PARAMS, payload_m=0),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=INDEXING_THRESHOLD_KB),
+        )
+    else:
+        config = qe.EdgeConfig(
+            vectors=qe.EdgeVectorParams(
+                size=dim,
+                distance=qe.Distance.Cosine,
+                memory=qe.Memory.Cold,
+                datatype=qe.VectorStorageDatatype.Float16,
+            ),
+            hnsw_config=qe.HnswIndexConfig(**_EXACT_ONLY),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=VISITS_INDEXING_THRESHOLD_KB),
+        )
+    shard = qe.EdgeShard.create(str(path), config)
+    for key in keyword_fields:
+        tenant = not vector_index and key == "case_id"
+        params = qe.KeywordIndexParams(enable_hnsw=False, is_tenant=tenant or None)
+        shard.update(qe.UpdateOperation.create_field_index(key, params))
+    return shard
+
+
+def _condition(m: FieldMatch) -> Any:
+    if len(m.values) == 1:
+        value = m.values[0]
+        # qdrant-edge-py 0.9 reads a Python bool as the integer 0 or 1 (bool is an int), which
+        # matches no boolean payload; numpy's bool is not an int, so it arrives as a boolean.
+        exact = np.bool_(value) if isinstance(value, bool) else value
+        return qe.FieldCondition(key=m.key, match=qe.MatchValue(exact))
+    return qe.FieldCondition(key=m.key, match=qe.MatchAny(list(m.values)))
+
+
+def edge_filter(where: Where) -> Any:
+    if not where.must and not where.must_not:
+        return None
+    return qe.Filter(
+        must=[_condition(m) for m in where.must] or None,
+        must_not=[_condition(m) for m in where.must_not] or None,
+    )

@@ -1,0 +1,77 @@
+"""The learned retrieval policy: Q(s, c), the soft policy mu(c|s), and its read and write sides.
+
+`estimators` score candidates (similarity, kernel, parametric: numpy only, recomputable from
+the bank's visits); `sampling` is mu = softmax(Q/alpha) and how K cases are drawn from it;
+`targets` the soft-Q targets across cycles; `read` ranks and chooses a state's cases; `write`
+stores what they earned as visits and trains Q. Every caller (nodes, retriever, middleware, MCP,
+benchmarks) goes through `read` and `write`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from memory.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from memory.policy.estimators import (
+        Credit,
+        KernelQ,
+        ParametricQ,
+        QEstimator,
+        Retrieval,
+        SimilarityQ,
+        kernel_q,
+        kernel_q_by_group,
+    )
+    from memory.policy.parametric_model import LogisticQModel
+    from memory.policy.read import RankedCase, choose_cases, rank_cases
+    from memory.policy.sampling import Mode, select_cases, soft_policy
+    from memory.policy.targets import soft_q_targets, soft_value
+    from memory.policy.write import record_visits, visit_id
+
+_HOMES = {
+    "Credit": "memory.policy.estimators",
+    "KernelQ": "memory.policy.estimators",
+    "LogisticQModel": "memory.policy.parametric_model",
+    "Mode": "memory.policy.sampling",
+    "ParametricQ": "memory.policy.estimators",
+    "QEstimator": "memory.policy.estimators",
+    "RankedCase": "memory.policy.read",
+    "Retrieval": "memory.policy.estimators",
+    "SimilarityQ": "memory.policy.estimators",
+    "choose_cases": "memory.policy.read",
+    "kernel_q": "memory.policy.estimators",
+    "kernel_q_by_group": "memory.policy.estimators",
+    "rank_cases": "memory.policy.read",
+    "record_visits": "memory.policy.write",
+    "select_cases": "memory.policy.sampling",
+    "soft_policy": "memory.policy.sampling",
+    "soft_q_targets": "memory.policy.targets",
+    "soft_value": "memory.policy.targets",
+    "visit_id": "memory.policy.write",
+}
+
+__all__ = [
+    "Credit",
+    "KernelQ",
+    "LogisticQModel",
+    "Mode",
+    "ParametricQ",
+    "QEstimator",
+    "RankedCase",
+    "Retrieval",
+    "SimilarityQ",
+    "choose_cases",
+    "kernel_q",
+    "kernel_q_by_group",
+    "rank_cases",
+    "record_visits",
+    "select_cases",
+    "soft_policy",
+    "soft_q_targets",
+    "soft_value",
+    "visit_id",
+]
+
+__getattr__ = lazy_exports(__name__, _HOMES)

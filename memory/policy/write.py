@@ -1,0 +1,93 @@
+"""The policy's write side: what the cases a run read earned, stored as visits, then learned.
+
+A visit (s_t, c_k, y_t) per case read at each cycle t (and, with contrastive credit, one per
+candidate left unread), shared by the graph's `update_q` node, the agent middleware and the MCP
+memory server. Visits are the only record of credit: Q is always recomputable from them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+
+from memory.bank.casebank import CaseBank
+from memory.bank.records import Visit
+from memory.policy.estimators import QEstimator
+
+_VISIT_ID_NAMESPACE = uuid.UUID("0b7d3c52-3f0e-4f55-a0f4-5b2f1f4f7c21")
+
+
+def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
+    """The id of the visit a run's cycle gives a case: the same inputs always give the same id.
+
+    Storing visits is an upsert by id, so an `update_q` that is retried after its visits were
+    stored (a crash before training, a resumed checkpoint) rewrites them instead of counting
+    them twice.
+    """
+    key = f"{run_id}\x00{case_id}\x00{cycle}\x00{'read' if retrieved else 'unread'}"
+    return str(uuid.uuid5(_VISIT_ID_NAMESPACE, key))
+
+
+def record_visits(
+    bank: CaseBank,
+    estimator: QEstimator,
+    shown: Sequence[Sequence[str]],
+    states: Sequence[Sequence[float]],
+    targets: Sequence[float],
+    *,
+    namespace: str,
+    run_id: str = "",
+    unread_ids: Sequence[str] = (),
+) -> int:
+    """Store a visit (s_t, c, y_t) for every case c read at each cycle t, then train Q on them.
+
+    `shown[t]`, `states[t]` and `targets[t]` belong to cycle t (one entry each for a
+    single-step task): each cycle's target goes to the cases read in that cycle's state (paper
+    Eq. 8). `unread_ids` (contrastive credit, single-step only) are candidates that were
+    scored but not read: each gets a visit with `retrieved=False` and the same target, the
+    reward earned without it. Returns the number of visits stored. Visit ids derive from (run,
+    case, cycle, read or not), so calling this again for the same run stores nothing new;
+    without a `run_id` each call is a new run.
+    """
+    if not len(shown) == len(states) == len(targets):
+        raise ValueError(f"{len(shown)} shown, {len(states)} states, {len(targets)} targets")
+    if unread_ids and len(states) != 1:
+        raise ValueError("unread candidates (contrastive credit) need a single-step task")
+    run_id = run_id or uuid.uuid4().hex
+    now = time.time()
+    vectors = [[float(x) for x in state] for state in states]  # a cycle's visits share its own
+    visits = [
+        (
+            Visit(
+                id=visit_id(run_id, case_id, cycle, retrieved=retrieved),
+                case_id=case_id,
+                namespace=namespace,
+                target=float(target),
+                run_id=run_id,
+                cycle=cycle,
+                created_at=now,
+                retrieved=retrieved,
+            ),
+            vector,
+        )
+        for cycle, (case_ids, vector, target) in enumerate(
+            zip(shown, vectors, targets, strict=True)
+        )
+        for case_id, retrieved in [
+            *((c, True) for c in case_ids),
+            *((c, False) for c in unread_ids),
+        ]
+    ]
+    bank.add_visits(visits)
+    for case_ids, state, target in zip(shown, states, targets, strict=True):
+        if case_ids:
+            estimator.learn(
+                np.asarray(state, dtype=np.float64),
+                list(case_ids),
+                [float(target)] * len(case_ids),
+                unread_ids,
+            )
+    return len(visits)

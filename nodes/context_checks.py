@@ -1,0 +1,93 @@
+"""Checks of a context's values: each failure is a `ContextError` naming the field.
+
+A run's context comes from code, a config file, the CLI, Studio's panel or an API call, typed or
+not; a wrong type or an out-of-range value must stop it before it starts, saying which field
+and what it must be, never surface later as a confusing error deep in a node.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+import typing
+from typing import Any, Literal, get_args, get_origin
+
+COUNTS = (
+    "top_k",
+    "num_candidates",
+    "max_cycles",
+    "visits_per_case",
+    "max_result_chars",
+    "max_task_chars",
+    "max_tool_calls_per_step",
+)
+"""Fields that count things: at least 1."""
+POSITIVE_NUMBERS = (
+    "alpha",
+    "tau",
+    "lam",
+    "llm_timeout_s",
+    "tool_timeout_s",
+    "tool_startup_timeout_s",
+    "step_timeout_s",
+)
+"""Fields that must be above 0 (temperatures, widths, weights, timeouts)."""
+
+
+class ContextError(ValueError):
+    """A context value that cannot work: the message names the field and what it must be."""
+
+
+def check_type(name: str, value: Any, hint: Any) -> None:
+    """Refuse a value whose type is not the field's (bools are not numbers, floats not ints)."""
+    options = get_args(hint) if get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    if value is None and type(None) in options:
+        return
+    for option in options:
+        if get_origin(option) is Literal:
+            if value in get_args(option):
+                return
+            choices = ", ".join(map(str, get_args(option)))
+            raise ContextError(f"context field {name!r} must be one of {choices}; got {value!r}")
+        if option is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ContextError(f"context field {name!r} must be a finite number, got {value}")
+            return
+        if option is int and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if option is bool and isinstance(value, bool):
+            return
+        if option is str and isinstance(value, str):
+            return
+    wanted = " or ".join(_type_word(o) for o in options)
+    raise ContextError(f"context field {name!r} must be {wanted}; got {value!r}")
+
+
+def _type_word(option: Any) -> str:
+    words = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
+    return words.get(option, "null" if option is type(None) else str(option))
+
+
+def check_range(
+    name: str,
+    value: float,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+) -> None:
+    if (
+        (low is not None and value < low)
+        or (high is not None and value > high)
+        or (above is not None and value <= above)
+        or (below is not None and value >= below)
+    ):
+        bounds = [
+            f"at least {low}" if low is not None else "",
+            f"> {above}" if above is not None else "",
+            f"at most {high}" if high is not None else "",
+            f"< {below}" if below is not None else "",
+        ]
+        wanted = " and ".join(b for b in bounds if b)
+        raise ContextError(f"context field {name!r} must be {wanted}, got {value}")
