@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
-from memory.care import consolidate, explain, prune, relabel, search_cases
 
 if TYPE_CHECKING:
     from memory.bank.casebank import CaseBank
@@ -108,6 +107,8 @@ def delete_command(args: argparse.Namespace) -> int:
 
 
 def relabel_command(args: argparse.Namespace) -> int:
+    from memory.care import relabel
+
     namespace = settings_from_args(args).context.namespace
     with open_bank(args) as bank:
         case = resolve_case(bank, namespace, args.case_id)
@@ -122,6 +123,7 @@ def relabel_command(args: argparse.Namespace) -> int:
 
 def prune_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
+    from memory.care import prune
     from nodes.deps import estimator_for
 
     ctx = settings_from_args(args).context
@@ -168,6 +170,8 @@ def _consolidate(
     bank: CaseBank, namespace: str, *, dry_run: bool, on_progress: Progress
 ) -> list[str]:
     """Merge (or show) near-duplicates; returns the ids merged away."""
+    from memory.care import consolidate
+
     groups, done = consolidate(bank, namespace, dry_run=dry_run, on_progress=on_progress)
     for group in groups:
         keeper = group.keeper
@@ -188,6 +192,7 @@ def _embedded(ctx: MementoContext, text: str) -> list[float]:
 
 
 def why_command(args: argparse.Namespace) -> int:
+    from memory.care import explain
     from nodes.deps import estimator_for
 
     ctx = settings_from_args(args).context
@@ -235,6 +240,8 @@ def why_command(args: argparse.Namespace) -> int:
 
 
 def search_command(args: argparse.Namespace) -> int:
+    from memory.care import search_cases
+
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.text)
     with open_bank(args) as bank:
