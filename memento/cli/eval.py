@@ -17,6 +17,7 @@ from evals.datasets import (
     load_dataset,
 )
 from memento.cli.options import (
+    add_context_option,
     add_model_options,
     add_settings_options,
     add_tools_option,
@@ -67,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_tools_option(parser)
     add_model_options(parser)
-    parser.add_argument("--scorer", choices=["auto", "exact", "numeric", "f1", "llm"])
+    add_context_option(parser, "scorer")
     parser.set_defaults(func=eval_command)
 
 

@@ -10,14 +10,42 @@ there leaves the value given before (or None, the settings' default) in place.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import typing
 from collections.abc import Sequence
+from typing import Any, Literal
 
 from graphs.settings import CONFIG_ENV, MementoSettings, load_settings
+from nodes.context import MementoContext
+
+
+def field_help(name: str) -> str:
+    """The help of an option that sets the context field `name`: the field's own description,
+    the one Studio's configuration panel and the configuration reference show, with its default
+    where the default is a fixed value."""
+    spec = next(f for f in dataclasses.fields(MementoContext) if f.name == name)
+    text = spec.metadata["description"]
+    if spec.default is not dataclasses.MISSING and f"default {spec.default}" not in text:
+        text = f"{text} (default: {spec.default})"
+    return text.replace("%", "%%")
+
+
+def add_context_option(parser: argparse.ArgumentParser, name: str) -> None:
+    """`--name` for the context field `name`: its type, its choices and its help come from the
+    field, so `--help`, Studio and the docs say the same."""
+    hint = typing.get_type_hints(MementoContext)[name]
+    options: dict[str, Any] = {"help": field_help(name)}
+    if typing.get_origin(hint) is Literal:
+        options["choices"] = typing.get_args(hint)
+    elif hint in (int, float):
+        options["type"] = hint
+    parser.add_argument(f"--{name.replace('_', '-')}", **options)
+
 
 GLOBAL_OPTIONS: dict[str, str] = {
     "config": f"JSON config file (default: ${CONFIG_ENV})",
-    "store": "case bank: a folder, :memory:, or a Qdrant server URL",
-    "namespace": "tenant / agent whose cases are used",
+    "store": field_help("store"),
+    "namespace": field_help("namespace"),
 }
 """Each global option's name and its help, in the order `--help` shows them."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
 from memento.cli.options import (
+    add_context_option,
     add_model_options,
     add_settings_options,
     add_tools_option,
@@ -33,10 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("task", help="the question or instruction to solve")
     parser.add_argument("--ground-truth", help="the correct answer, to measure the reward")
     add_settings_options(parser)
-    parser.add_argument("--mode", choices=["train", "eval"], help="eval: nothing is written")
-    parser.add_argument("--retrieval", choices=["similarity", "kernel", "parametric"])
+    for name in ("mode", "retrieval"):
+        add_context_option(parser, name)
     add_model_options(parser)
-    parser.add_argument("--max-cycles", type=int, help="plan-execute cycles before answering")
+    add_context_option(parser, "max_cycles")
     add_tools_option(parser)
     parser.add_argument(
         "--thread",

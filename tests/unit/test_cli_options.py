@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import typing
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,35 @@ def test_run_and_eval_start_only_the_servers_tools_names(
         last = error.strip().splitlines()[-1]  # eval says its protocol first
         assert last.startswith("memento: error: unknown MCP server 'abacus'"), error
         assert "Traceback" not in error
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "field"),
+    [
+        ("run", "--mode", "mode"),
+        ("run", "--retrieval", "retrieval"),
+        ("run", "--max-cycles", "max_cycles"),
+        ("run", "--store", "store"),
+        ("run", "--namespace", "namespace"),
+        ("eval", "--scorer", "scorer"),
+    ],
+)
+def test_an_option_that_sets_a_context_field_says_what_studio_and_the_docs_say(
+    command: str, option: str, field: str
+) -> None:
+    import dataclasses
+
+    from graphs import MementoContext
+
+    description = next(
+        f.metadata["description"] for f in dataclasses.fields(MementoContext) if f.name == field
+    )
+    (action,) = [
+        a for a in leaf_parsers(build_parser())[(command,)]._actions if option in a.option_strings
+    ]
+    assert action.help is not None and action.help.startswith(description)
+    hint = MementoContext.__dataclass_fields__[field].type
+    if "Literal" in str(hint):  # the field's choices, no second list to drift
+        assert set(action.choices or ()) == set(
+            typing.get_args(typing.get_type_hints(MementoContext)[field])
+        )
