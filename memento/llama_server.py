@@ -50,7 +50,8 @@ class ForwardingHandler(BaseHTTPRequestHandler):
         request = as_schema_request(payload, function)
         status, reply = self._ask(json.dumps(request).encode())
         if status != 200 or not isinstance(reply, dict):
-            self._send(status, json.dumps(reply).encode(), "application/json")
+            body = json.dumps(reply).encode()
+            self._send(status, body, "application/json", retry_headers(status, body))
             return
         reply = as_tool_call_response(reply, function["name"])
         if payload.get("stream"):
@@ -78,6 +79,11 @@ class ForwardingHandler(BaseHTTPRequestHandler):
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             connection.request(self.command, self.path, body, headers)
             response = connection.getresponse()
+            if response.status >= 500:  # an error is short: read whole, to say if a retry helps
+                reply = response.read()
+                kind = response.getheader("content-type") or "application/json"
+                self._send(response.status, reply, kind, retry_headers(response.status, reply))
+                return
             self.send_response(response.status)
             for key, value in response.getheaders():
                 if key.lower() not in HOP_BY_HOP:
@@ -91,15 +97,29 @@ class ForwardingHandler(BaseHTTPRequestHandler):
         finally:
             connection.close()
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("content-type", content_type)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: llama.cpp already logs every request."""
+
+
+def retry_headers(status: int, body: bytes) -> dict[str, str]:
+    """`x-should-retry: false` on a server error that a retry would only repeat: llama.cpp's
+    constrained decoding reaching a dead end ("Unexpected empty grammar stack ...") fails the
+    same way for the same request. OpenAI's client honours the header, so the caller learns at
+    once, and asks without the constraint, instead of after its retries' backoff."""
+    if status >= 500 and b"grammar" in body.lower():
+        return {"x-should-retry": "false"}
+    return {}
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

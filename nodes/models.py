@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,6 +38,18 @@ class ModelRequestError(ModelEndpointError):
 
 class ModelCallError(RuntimeError):
     """A model call still failed after its retries (rate limit, server error, timeout)."""
+
+
+class ConstrainedDecodingError(ModelCallError):
+    """The endpoint could not decode a reply under its constraint (a forced tool call or a JSON
+    schema): llama.cpp's grammar sampler can reach a dead end for a given prompt ("Unexpected
+    empty grammar stack ..."), and the same request then fails the same way again. Callers ask
+    once more without the constraint instead of failing the task."""
+
+
+GRAMMAR_FAILURE = re.compile(r"\bgrammar\b", re.IGNORECASE)
+"""How a server says its constrained decoding failed (llama.cpp: "... grammar stack ...",
+"failed to parse grammar"); only a server error (HTTP 5xx) saying so degrades a request."""
 
 
 def model_name(ctx: MementoContext, role: Role) -> str:
@@ -134,9 +147,14 @@ async def call_model(
     try:
         return await traced(runnable, ctx=ctx, role=role, cycle=cycle).ainvoke(list(messages))
     except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
-        error: RuntimeError = ModelCallError(
-            f"{where} failed after {ctx.llm_max_retries} retries with backoff: {_said(exc)}"
-        )
+        if isinstance(exc, openai.InternalServerError) and GRAMMAR_FAILURE.search(str(exc)):
+            error: RuntimeError = ConstrainedDecodingError(
+                f"{where} could not decode a constrained reply: {_said(exc)}"
+            )
+        else:
+            error = ModelCallError(
+                f"{where} failed after {ctx.llm_max_retries} retries with backoff: {_said(exc)}"
+            )
     except openai.APIConnectionError as exc:
         error = ModelEndpointError(f"cannot reach {where}: {_said(exc)}")
     except openai.NotFoundError as exc:
@@ -181,8 +199,38 @@ def message_text(message: BaseMessage) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def extract_json_object(text: str) -> dict[str, Any] | None:
+    """The first JSON object embedded in a text (code fences and prose around it are fine)."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut text to `limit` characters, saying how much was cut."""
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… [truncated {len(text) - limit} of {len(text)} characters]"
+
+
+Notice = Callable[[ConstrainedDecodingError], None]
+"""Told when a constrained request is asked again without its constraint (a progress event)."""
+
+
+def constraint_dropped(role: Role, error: ConstrainedDecodingError) -> dict[str, Any]:
+    """The progress event of a constrained request asked again without its constraint: the
+    run goes on, and says in one line what happened."""
+    return {"event": "constraint_dropped", "role": role, "reason": str(error)}
+
+
+def ignore_notice(error: ConstrainedDecodingError) -> None:
+    """A `Notice` for callers with nobody to tell."""

@@ -15,6 +15,7 @@ from memory.bank.limits import SHOWN_PLAN_STEPS, shown
 from memory.bank.provenance import is_verified
 from nodes import prompts
 from nodes.deps import MementoDeps, Node
+from nodes.models import ConstrainedDecodingError, Notice, constraint_dropped
 from nodes.plan_parsing import request_final_answer, request_plan
 from nodes.schemas import RetrievedCase, describe_results
 
@@ -32,14 +33,19 @@ def make_plan(deps: MementoDeps) -> Node:
         model = deps.chat_model(ctx, "planner")
         messages = planner_messages(state, ctx, deps)
 
+        def notice(error: ConstrainedDecodingError) -> None:
+            runtime.stream_writer(constraint_dropped("planner", error))
+
         def answered(answer: str, update: dict[str, Any] | None = None) -> dict[str, Any]:
             runtime.stream_writer(plan_event(cycle, [], answer))
             return {**(update or {}), "final_answer": answer}
 
         if state.cycle >= ctx.max_cycles:
-            return answered(await _forced_answer(model, messages, state, ctx, cycle))
+            return answered(await _forced_answer(model, messages, state, ctx, cycle, notice))
         tool_names = [t.name for t in deps.tools]
-        result = await request_plan(model, messages, ctx=ctx, cycle=cycle, tool_names=tool_names)
+        result = await request_plan(
+            model, messages, ctx=ctx, cycle=cycle, tool_names=tool_names, notice=notice
+        )
         if result.plan is None:
             runtime.stream_writer({"event": "plan_failed", "error": result.error})
             return {"error": f"the planner's reply could not be parsed: {result.error}"}
@@ -47,7 +53,7 @@ def make_plan(deps: MementoDeps) -> Node:
         if new_plan.final_answer and new_plan.final_answer.strip():
             return answered(new_plan.final_answer, {"plan": new_plan, "plans": [new_plan]})
         if not new_plan.steps:
-            return answered(await _forced_answer(model, messages, state, ctx, cycle))
+            return answered(await _forced_answer(model, messages, state, ctx, cycle, notice))
         steps = [step.description for step in new_plan.steps]
         runtime.stream_writer(plan_event(cycle, steps, None))
         return {"plan": new_plan, "plans": [new_plan], "cycle": cycle}
@@ -62,11 +68,16 @@ def plan_event(cycle: int, steps: list[str], final_answer: str | None) -> dict[s
 
 
 async def _forced_answer(
-    model: Any, messages: list[BaseMessage], state: State, ctx: MementoContext, cycle: int
+    model: Any,
+    messages: list[BaseMessage],
+    state: State,
+    ctx: MementoContext,
+    cycle: int,
+    notice: Notice,
 ) -> str:
     """The planner's final answer; if it gives none, the last step's output stands in."""
     final = [*messages, HumanMessage(prompts.PLANNER_FINAL)]
-    answer = await request_final_answer(model, final, ctx=ctx, cycle=cycle)
+    answer = await request_final_answer(model, final, ctx=ctx, cycle=cycle, notice=notice)
     if answer:
         return answer
     return state.step_results[-1].output if state.step_results else ""

@@ -9,7 +9,6 @@ declared unparseable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,15 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import Field, ValidationError, create_model
 
 from nodes import prompts
-from nodes.models import ModelRequestError, call_model, message_text
+from nodes.models import (
+    ConstrainedDecodingError,
+    ModelRequestError,
+    Notice,
+    call_model,
+    extract_json_object,
+    ignore_notice,
+    message_text,
+)
 from nodes.schemas import FinalAnswer, Plan, PlanStep
 
 if TYPE_CHECKING:
@@ -33,22 +40,6 @@ class PlanResult:
 
     plan: Plan | None
     error: str | None = None
-
-
-def extract_json_object(text: str) -> dict[str, Any] | None:
-    """The first JSON object embedded in a text (code fences and prose around it are fine)."""
-    decoder = json.JSONDecoder()
-    start = text.find("{")
-    while start != -1:
-        try:
-            value, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            start = text.find("{", start + 1)
-            continue
-        if isinstance(value, dict):
-            return value
-        start = text.find("{", start + 1)
-    return None
 
 
 def plan_from_text(text: str) -> Plan | None:
@@ -68,14 +59,22 @@ async def _structured(
     messages: list[BaseMessage],
     ctx: MementoContext,
     cycle: int,
+    notice: Notice,
 ) -> tuple[Any, AIMessage | None, str | None]:
-    """(parsed, raw reply, error) of one structured-output call; endpoint errors propagate."""
+    """(parsed, raw reply, error) of one structured-output call; endpoint errors propagate.
+
+    A server that cannot decode under the schema (`ConstrainedDecodingError`) is told to
+    `notice` and reported as an error: the callers then ask without the constraint.
+    """
     try:
         chain = model.with_structured_output(schema, method="function_calling", include_raw=True)
     except NotImplementedError:
         return None, None, "the model does not support function calling"
     try:
         out = await call_model(chain, messages, ctx=ctx, role="planner", cycle=cycle)
+    except ConstrainedDecodingError as exc:
+        notice(exc)
+        return None, None, str(exc)
     except (ModelRequestError, ValidationError, ValueError) as exc:
         return None, None, f"{type(exc).__name__}: {exc}"
     if not isinstance(out, dict):
@@ -117,12 +116,15 @@ async def request_plan(
     ctx: MementoContext,
     cycle: int,
     tool_names: Sequence[str] = (),
+    notice: Notice = ignore_notice,
 ) -> PlanResult:
-    """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask.
+    """Ask for a plan; fall back to JSON in the reply, then to one plain JSON-only re-ask (the
+    request without a constraint, also where the server could not decode under it).
 
     With `tool_names`, a step's tool must be one of them (see `plan_schema`).
     """
-    parsed, raw, error = await _structured(model, plan_schema(tool_names), messages, ctx, cycle)
+    schema = plan_schema(tool_names)
+    parsed, raw, error = await _structured(model, schema, messages, ctx, cycle, notice)
     if isinstance(parsed, Plan):
         return PlanResult(Plan.model_validate(parsed.model_dump()))
     if raw is not None and (plan := plan_from_text(message_text(raw))):
@@ -137,10 +139,15 @@ async def request_plan(
 
 
 async def request_final_answer(
-    model: BaseChatModel, messages: list[BaseMessage], *, ctx: MementoContext, cycle: int
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    *,
+    ctx: MementoContext,
+    cycle: int,
+    notice: Notice = ignore_notice,
 ) -> str | None:
     """The final answer, from structured output or else the reply's text; None if empty."""
-    parsed, raw, _ = await _structured(model, FinalAnswer, messages, ctx, cycle)
+    parsed, raw, _ = await _structured(model, FinalAnswer, messages, ctx, cycle, notice)
     if isinstance(parsed, FinalAnswer) and parsed.answer.strip():
         return parsed.answer.strip()
     text = message_text(raw) if raw is not None else ""

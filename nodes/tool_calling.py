@@ -1,8 +1,11 @@
 """The executor's bounded tool-calling loop for one plan step.
 
 A step that names a known tool gets that tool forced on its first call (small models make no
-call with tool_choice="auto"). The loop stops after `max_tool_calls_per_step` calls and asks
-for the step's result without tools, so an empty or looping reply can never run forever.
+call with tool_choice="auto"). A server that cannot decode a reply with tools bound (a grammar
+error of llama.cpp's constrained decoding) is asked once more without tools: its plain reply
+is the step's result, and a progress event says so. The loop stops after
+`max_tool_calls_per_step` calls and asks for the step's result without tools, so an empty or
+looping reply can never run forever.
 Tool failures, timeouts and unknown tool names come back to the model as error tool messages;
 an MCP server that crashes again after its restart fails the task instead (ToolServerCrashedError).
 """
@@ -24,11 +27,18 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.tool import ToolCall, tool_call
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 
 from memory.bank.redaction import redact_text, secrets_in
 from nodes import prompts
-from nodes.models import call_model, message_text, truncate
+from nodes.models import (
+    ConstrainedDecodingError,
+    call_model,
+    constraint_dropped,
+    message_text,
+    truncate,
+)
 from nodes.schemas import PlanStep, StepResult, ToolCallRecord
 from tools.errors import ToolServerCrashedError, ToolSessionLoopError
 
@@ -140,8 +150,8 @@ async def _step_loop(
             runnable = model
             if records:
                 messages.append(HumanMessage(prompts.EXECUTOR_WRAP_UP))
-        reply = await call_model(runnable, messages, ctx=ctx, role="executor", cycle=cycle)
-        calls = requested_calls(reply) if runnable is not model else []
+        reply, with_tools = await _reply(model, runnable, messages, ctx, cycle, write_event)
+        calls = requested_calls(reply) if with_tools else []
         messages.append(_as_acted_on(reply, calls))
         if not calls:
             return _step_result(step, cycle, message_text(reply), records, ctx)
@@ -155,6 +165,26 @@ async def _step_loop(
             messages.append(
                 ToolMessage(content="tool-call budget spent", tool_call_id=call.get("id") or "")
             )
+
+
+async def _reply(
+    model: BaseChatModel,
+    runnable: Runnable[Any, Any],
+    messages: list[BaseMessage],
+    ctx: MementoContext,
+    cycle: int,
+    write_event: EventWriter,
+) -> tuple[BaseMessage, bool]:
+    """The executor's reply, and whether it was asked with tools bound. A server that cannot
+    decode a reply with tools bound is asked once more without them (no constraint left)."""
+    try:
+        reply = await call_model(runnable, messages, ctx=ctx, role="executor", cycle=cycle)
+        return reply, runnable is not model
+    except ConstrainedDecodingError as exc:
+        if runnable is model:
+            raise
+        write_event(constraint_dropped("executor", exc))
+    return await call_model(model, messages, ctx=ctx, role="executor", cycle=cycle), False
 
 
 def repair_arguments(text: str | None) -> dict[str, Any] | None:

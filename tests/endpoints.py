@@ -35,6 +35,7 @@ class Reply:
     status: int = 200
     body: bytes = b"{}"
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Respond = Callable[[Request], Reply]
@@ -59,6 +60,8 @@ def loopback_endpoint(respond: Respond, *, keep_alive: bool = False) -> Iterator
             self.send_header("Retry-After", "0")
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(reply.body)
 
@@ -77,8 +80,16 @@ def tool_call_reply(tool: str, arguments: dict[str, Any]) -> Reply:
     """A chat completion whose message calls one tool (how structured output arrives)."""
     call = {"id": "c1", "type": "function", "function": {"name": tool}}
     call["function"]["arguments"] = json.dumps(arguments)
-    message = {"role": "assistant", "content": None, "tool_calls": [call]}
-    choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+    return _completion({"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls")
+
+
+def text_reply(text: str) -> Reply:
+    """A chat completion whose message is plain text."""
+    return _completion({"role": "assistant", "content": text}, "stop")
+
+
+def _completion(message: dict[str, Any], finish_reason: str) -> Reply:
+    choice = {"index": 0, "message": message, "finish_reason": finish_reason}
     completion = {"id": "x", "object": "chat.completion", "created": 0, "model": "m"}
     return Reply(body=json.dumps({**completion, "choices": [choice]}).encode())
 

@@ -40,6 +40,11 @@ class ProgressPrinter:
         if event.get("event") == "tool_call":
             args = json.dumps(event.get("args", {}), ensure_ascii=False)
             self.say(f"    tool {event.get('name')}({_short(args, 200)})")
+        elif event.get("event") == "constraint_dropped":
+            self.say(
+                f"note    the {event.get('role')} model's server could not decode a reply under "
+                "its schema (a grammar error); asked again in plain text"
+            )
 
     def _update(self, node: str, update: dict[str, Any]) -> None:
         """A node's update, whose records arrive JSON-native as a checkpointer keeps them."""
