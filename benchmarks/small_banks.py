@@ -45,7 +45,7 @@ from benchmarks.competitors import COMPETITORS, scratch
 from benchmarks.report import emit, percentiles
 from benchmarks.scale_data import NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
-from memory.policy.estimators import kernel_q
+from memory.policy.kernel import kernel_q
 from memory.policy.read import rank_cases
 from memory.policy.sampling import soft_policy
 

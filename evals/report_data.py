@@ -15,7 +15,7 @@ import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.records import Case, ScoredCase
-from memory.policy.estimators import QEstimator
+from memory.policy.scores import QEstimator
 
 ProgressCallback = Callable[[int, int], None]
 

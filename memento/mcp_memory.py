@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from memory import Case, CaseBank, QEstimator
 from memory.bank.provenance import provenance_for
-from memory.policy.read import choose_cases, rank_cases
+from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
 from nodes.context import MementoContext
@@ -110,16 +110,18 @@ class CaseMemory:
             raise MemoryToolError(f"mode must be one of {list(get_args(Mode))}, got {mode!r}")
         vector = [float(x) for x in self.embedder.embed_query(task)]
         with self._lock:
-            ranked = rank_cases(
+            ranked, chosen = read_cases(
                 self.bank,
                 self.estimator,
                 vector,
                 namespace=self.ctx.namespace,
                 limit=self.ctx.num_candidates,
+                k=k,
                 alpha=self.ctx.alpha,
+                mode=mode,
+                rng=self.rng,
                 min_similarity=self.ctx.min_similarity,
             )
-            chosen = choose_cases(ranked, k, alpha=self.ctx.alpha, mode=mode, rng=self.rng)
             read = [r.case.id for r in chosen]
             retrieval_id = uuid.uuid4().hex
             unread = [r.case.id for r in ranked if r.case.id not in set(read)]

@@ -42,7 +42,7 @@ from memory.adapters.store_namespaces import (
     is_template,
     run_values,
 )
-from memory.policy.read import choose_cases, rank_cases
+from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
 from nodes import prompts
@@ -146,16 +146,18 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         return fill_template(self.namespace, run_values(runtime.context, configurable))
 
     def _retrieve(self, task: str, vector: list[float], namespace: str) -> dict[str, Any]:
-        ranked = rank_cases(
+        ranked, chosen = read_cases(
             self.bank,
             self.estimator,
             vector,
             namespace=namespace,
             limit=self.num_candidates,
+            k=self.k,
             alpha=self.alpha,
+            mode=self.mode,
+            rng=self.rng,
             min_similarity=self.min_similarity,
         )
-        chosen = choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self.rng)
         read = {r.case.id for r in chosen}
         return _fresh_run(
             [RetrievedCase.from_ranked(r) for r in chosen],

@@ -22,18 +22,12 @@ if TYPE_CHECKING:
     from memory.embeddings.embedders import embedding_dim
     from memory.embeddings.minilm import EmbedderUnavailableError, MiniLMEmbedder
     from memory.errors import BankInUseError, CaseBankError, EmbeddingSizeMismatchError
-    from memory.policy.estimators import (
-        Credit,
-        KernelQ,
-        ParametricQ,
-        QEstimator,
-        Retrieval,
-        SimilarityQ,
-        kernel_q,
-    )
+    from memory.policy.kernel import KernelQ, kernel_q
+    from memory.policy.parametric import ParametricQ
     from memory.policy.parametric_model import LogisticQModel
     from memory.policy.read import RankedCase, choose_cases, rank_cases
     from memory.policy.sampling import select_cases, soft_policy
+    from memory.policy.scores import Credit, QEstimator, Retrieval, SimilarityQ
     from memory.policy.targets import soft_q_targets, soft_value
     from memory.policy.write import record_visits
 
@@ -43,25 +37,25 @@ _HOMES = {
     "CaseBank": "memory.bank.casebank",
     "CaseBankError": "memory.errors",
     "CaseBankRetriever": "memory.adapters.retriever",
-    "Credit": "memory.policy.estimators",
+    "Credit": "memory.policy.scores",
     "EmbedderUnavailableError": "memory.embeddings.minilm",
     "EmbeddingSizeMismatchError": "memory.errors",
-    "KernelQ": "memory.policy.estimators",
+    "KernelQ": "memory.policy.kernel",
     "LogisticQModel": "memory.policy.parametric_model",
     "MementoStore": "memory.adapters.langgraph_store",
     "MiniLMEmbedder": "memory.embeddings.minilm",
-    "ParametricQ": "memory.policy.estimators",
-    "QEstimator": "memory.policy.estimators",
+    "ParametricQ": "memory.policy.parametric",
+    "QEstimator": "memory.policy.scores",
     "RankedCase": "memory.policy.read",
-    "Retrieval": "memory.policy.estimators",
+    "Retrieval": "memory.policy.scores",
     "ScoredCase": "memory.bank.records",
-    "SimilarityQ": "memory.policy.estimators",
+    "SimilarityQ": "memory.policy.scores",
     "Visit": "memory.bank.records",
     "VisitMatch": "memory.bank.records",
     "case_id_for": "memory.bank.identity",
     "choose_cases": "memory.policy.read",
     "embedding_dim": "memory.embeddings.embedders",
-    "kernel_q": "memory.policy.estimators",
+    "kernel_q": "memory.policy.kernel",
     "normalize_question": "memory.bank.identity",
     "outcome_key": "memory.bank.identity",
     "rank_cases": "memory.policy.read",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -28,14 +27,16 @@ from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.bank.redaction import mark_secret_variable
 from nodes.context_checks import (
     COUNTS,
+    NON_NEGATIVE,
     POSITIVE_NUMBERS,
     ContextError,
     check_range,
     check_type,
 )
+from nodes.context_models import ModelSettings, described, from_env
 
 Mode = Literal["train", "eval"]
-RetrievalMode = Literal["similarity", "kernel", "parametric"]
+RetrievalMode = Literal["similarity", "kernel", "parametric", "memrl", "ucb"]
 CreditMode = Literal["shared", "contrastive"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
@@ -46,93 +47,37 @@ def default_store() -> str:
     return str(Path(data_home) / "memento" / "bank")
 
 
-def _from_env(default: str | None, *env_names: str) -> Callable[[], str | None]:
-    """A default factory: the first of these variables that is set, else `default`."""
-
-    def factory() -> str | None:
-        return next((os.environ[n] for n in env_names if os.environ.get(n)), default)
-
-    return factory
-
-
-def _describe(text: str) -> dict[str, str]:
-    return {"description": text}
-
-
 @dataclass(kw_only=True)
-class MementoContext:
-    """Run configuration for the Memento graph (its `context_schema`)."""
+class MementoContext(ModelSettings):
+    """Run configuration for the Memento graph (its `context_schema`): the models
+    (`ModelSettings`), then the policy, the loop's limits, the tools and the bank."""
 
-    planner_model: str = field(
-        default_factory=_from_env("gpt-4.1", "MEMENTO_PLANNER_MODEL", "MEMENTO_MODEL"),
-        metadata=_describe(
-            "Chat model that plans and gives the final answer (default gpt-4.1; "
-            "$MEMENTO_PLANNER_MODEL or $MEMENTO_MODEL when not given)."
-        ),
-    )
-    executor_model: str = field(
-        default_factory=_from_env("gpt-4.1", "MEMENTO_EXECUTOR_MODEL", "MEMENTO_MODEL"),
-        metadata=_describe(
-            "Chat model that runs each plan step with tools (default gpt-4.1; "
-            "$MEMENTO_EXECUTOR_MODEL or $MEMENTO_MODEL when not given)."
-        ),
-    )
-    judge_model: str = field(
-        default_factory=_from_env("gpt-4.1", "MEMENTO_JUDGE_MODEL", "MEMENTO_MODEL"),
-        metadata=_describe(
-            "Chat model that judges answers (scorer 'llm', or no ground truth; default "
-            "gpt-4.1; $MEMENTO_JUDGE_MODEL or $MEMENTO_MODEL when not given)."
-        ),
-    )
-    base_url: str | None = field(
-        default_factory=_from_env(None, "MEMENTO_BASE_URL", "OPENAI_BASE_URL"),
-        metadata=_describe(
-            "OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (vLLM); "
-            "$MEMENTO_BASE_URL or $OPENAI_BASE_URL when not given, else OpenAI."
-        ),
-    )
-    api_key_env: str = field(
-        default="OPENAI_API_KEY",
-        metadata=_describe("Name of the environment variable holding the API key."),
-    )
-    temperature: float = field(default=0.0, metadata=_describe("Sampling temperature."))
-    max_tokens: int | None = field(
-        default=None,
-        metadata=_describe("Most tokens one model reply may have (empty: the endpoint's limit)."),
-    )
-    embedding_model: str | None = field(
-        default_factory=_from_env(None, "MEMENTO_EMBEDDING_MODEL"),
-        metadata=_describe(
-            "Embeddings model at base_url; empty means the embedded offline embedder "
-            "($MEMENTO_EMBEDDING_MODEL when not given)."
-        ),
-    )
-    top_k: int = field(default=4, metadata=_describe("K: cases shown to the planner (paper: 4)."))
+    top_k: int = field(default=4, metadata=described("K: cases shown to the planner (paper: 4)."))
     num_candidates: int = field(
-        default=32, metadata=_describe("N: candidate cases found by vector search and scored.")
+        default=32, metadata=described("N: candidate cases found by vector search and scored.")
     )
     alpha: float = field(
         default=0.1,
-        metadata=_describe(
+        metadata=described(
             "Soft-policy temperature: mu = softmax(Q / alpha) (0.1: measured best, "
             "benchmarks/README.md)."
         ),
     )
-    tau: float = field(default=0.3, metadata=_describe("Kernel width: k = exp((cos - 1) / tau)."))
+    tau: float = field(default=0.3, metadata=described("Kernel width: k = exp((cos - 1) / tau)."))
     lam: float = field(
         default=0.01,
-        metadata=_describe("Kernel prior weight lambda (on the kernel's scale; must be > 0)."),
+        metadata=described("Kernel prior weight lambda (on the kernel's scale; must be > 0)."),
     )
-    q0: float = field(default=0.5, metadata=_describe("Prior Q of a case with no visits."))
+    q0: float = field(default=0.5, metadata=described("Prior Q of a case with no visits."))
     gamma: float = field(
-        default=0.0, metadata=_describe("Discount across replanning cycles (0 = single step).")
+        default=0.0, metadata=described("Discount across replanning cycles (0 = single step).")
     )
     visits_per_case: int = field(
-        default=32, metadata=_describe("Visits read per candidate when scoring Q (bounds cost).")
+        default=32, metadata=described("Visits read per candidate when scoring Q (bounds cost).")
     )
     credit: CreditMode = field(
         default="contrastive",
-        metadata=_describe(
+        metadata=described(
             "Kernel credit: contrastive (each case is scored against the reward earned without "
             "it; writes N-K more visits; single-step only) or shared (paper: read cases share "
             "the reward; needed for gamma > 0)."
@@ -140,74 +85,110 @@ class MementoContext:
     )
     min_similarity: float = field(
         default=0.3,
-        metadata=_describe(
+        metadata=described(
             "Similarity floor: a case less similar than this to the task is never shown "
             "(cosine; unrelated texts score ~0-0.2 with the embedded MiniLM)."
         ),
     )
     retrieval: RetrievalMode = field(
-        default="kernel", metadata=_describe("How Q is estimated: similarity, kernel, parametric.")
+        default="kernel",
+        metadata=described(
+            "How cases are scored: kernel (similarity moved by what each case's visits earned), "
+            "parametric (a logistic Q model), similarity (plain CBR, nothing learned), or a peer "
+            "rule for comparison: memrl (MemRL), ucb (a linear UCB bandit over cases)."
+        ),
+    )
+    similarity_prior: bool = field(
+        default=True,
+        metadata=described(
+            "Kernel: start every case from its similarity and move it by its visits' evidence "
+            "(false: score by learned Q alone, the paper's rule, which ignores similarity on a "
+            "cold start)."
+        ),
+    )
+    prior_visits: float = field(
+        default=1.0,
+        metadata=described(
+            "Kernel evidence at which learned Q moves a case's score halfway (kappa: the weight "
+            "is m / (m + kappa), m the kernel mass of its reads near the task)."
+        ),
+    )
+    q_scale: float = field(
+        default=1.0,
+        metadata=described(
+            "Kernel: how far a fully evidenced advantage of 1 moves a score, in units of "
+            "cosine similarity."
+        ),
+    )
+    optimism: float = field(
+        default=0.0,
+        metadata=described(
+            "Kernel: a bonus, in cosine units, for what a case not yet tried near the task may "
+            "hold; it fades with the case's evidence, so train mode tries cases that similarity "
+            "ranks lower once the nearer ones keep failing (eval mode ranks without it)."
+        ),
+    )
+    half_life: float = field(
+        default=0.0,
+        metadata=described(
+            "Kernel: a visit's weight halves for every this many newer visits of the same case, "
+            "so credit that stopped being true fades as the case is used (0: never)."
+        ),
     )
     mode: Mode = field(
         default="train",
-        metadata=_describe("train: sample cases and learn; eval: top-K by Q, nothing written."),
+        metadata=described("train: sample cases and learn; eval: top-K by Q, nothing written."),
     )
     exclude_same_question: bool = field(
-        default=False, metadata=_describe("Never retrieve a case for the task's own question.")
+        default=False, metadata=described("Never retrieve a case for the task's own question.")
     )
     max_task_chars: int = field(
-        default=20_000, metadata=_describe("Longest task text accepted, in characters.")
+        default=20_000, metadata=described("Longest task text accepted, in characters.")
     )
     max_cycles: int = field(
-        default=3, metadata=_describe("Plan-execute cycles before a final answer is forced.")
+        default=3, metadata=described("Plan-execute cycles before a final answer is forced.")
     )
     max_tool_calls_per_step: int = field(
-        default=4, metadata=_describe("Tool calls the executor may make for one plan step.")
+        default=4, metadata=described("Tool calls the executor may make for one plan step.")
     )
-    llm_timeout_s: float = field(
-        default=120.0, metadata=_describe("Timeout of one LLM or embeddings call.")
-    )
-    llm_max_retries: int = field(
-        default=2, metadata=_describe("Retries (with backoff) of a failed LLM call.")
-    )
-    tool_timeout_s: float = field(default=60.0, metadata=_describe("Timeout of one tool call."))
+    tool_timeout_s: float = field(default=60.0, metadata=described("Timeout of one tool call."))
     tool_startup_timeout_s: float = field(
         default=60.0,
-        metadata=_describe(
+        metadata=described(
             "Longest wait for an MCP server to start, answer its handshake and list its tools."
         ),
     )
     step_timeout_s: float = field(
         default=300.0,
-        metadata=_describe(
+        metadata=described(
             "Wall-clock limit of one plan step (its model and tool calls together); a step "
             "that runs out reports so to the planner."
         ),
     )
     max_result_chars: int = field(
-        default=4000, metadata=_describe("Tool results and step outputs are cut to this length.")
+        default=4000, metadata=described("Tool results and step outputs are cut to this length.")
     )
     scorer: Scorer = field(
         default="auto",
-        metadata=_describe("Reward against a ground truth: auto, exact, numeric, f1 or llm."),
+        metadata=described("Reward against a ground truth: auto, exact, numeric, f1 or llm."),
     )
     store: str = field(
         default_factory=lambda: os.environ.get("MEMENTO_STORE") or default_store(),
-        metadata=_describe(
+        metadata=described(
             "Case bank: ':memory:', a folder (embedded Qdrant) or a server URL "
             "($MEMENTO_STORE when not given, else ~/.local/share/memento/bank)."
         ),
     )
     namespace: str = field(
-        default_factory=_from_env("default", "MEMENTO_NAMESPACE"),
-        metadata=_describe(
+        default_factory=from_env("default", "MEMENTO_NAMESPACE"),
+        metadata=described(
             "Tenant / agent whose cases are read and written: 1-128 letters, digits and "
             "_ . @ : - (default 'default'; $MEMENTO_NAMESPACE when not given)."
         ),
     )
     namespace_template: str | None = field(
-        default_factory=_from_env(None, "MEMENTO_NAMESPACE_TEMPLATE"),
-        metadata=_describe(
+        default_factory=from_env(None, "MEMENTO_NAMESPACE_TEMPLATE"),
+        metadata=described(
             "Per-run namespace in place of 'namespace', e.g. 'memento:{user_id}' (the "
             "LangGraph store namespace ('memento', <user_id>); ':' separates its labels). Each "
             "{name} is filled from this context (user_id) or the run's config['configurable'], "
@@ -217,20 +198,20 @@ class MementoContext:
     )
     user_id: str | None = field(
         default=None,
-        metadata=_describe(
+        metadata=described(
             "Whose memory the run reads and writes: fills {user_id} in namespace_template "
             "(letters, digits and _ @ -)."
         ),
     )
     max_cases: int | None = field(
         default=None,
-        metadata=_describe(
+        metadata=described(
             "Size budget: most cases a namespace keeps; when a write passes it, the least "
             "recently used cases go until 90% remain (empty: no budget)."
         ),
     )
     seed: int | None = field(
-        default=None, metadata=_describe("Seed of the case sampling (train mode).")
+        default=None, metadata=described("Seed of the case sampling (train mode).")
     )
 
     def __post_init__(self) -> None:
@@ -246,6 +227,8 @@ class MementoContext:
             check_range(name, getattr(self, name), low=1)
         for name in POSITIVE_NUMBERS:
             check_range(name, getattr(self, name), above=0)
+        for name in NON_NEGATIVE:
+            check_range(name, getattr(self, name), low=0)
         check_range("q0", self.q0, low=0, high=1)
         check_range("min_similarity", self.min_similarity, low=-1, high=1)
         check_range("gamma", self.gamma, low=0, below=1)

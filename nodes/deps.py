@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from memory import CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator, SimilarityQ
+from memory.policy import UCBQ, MemRLQ
 from nodes.models import ChatModelFactory, chat_model_from_context
 
 if TYPE_CHECKING:
@@ -64,6 +65,15 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             q0=ctx.q0,
             visits_per_case=ctx.visits_per_case,
             credit=ctx.credit,
+            similarity_prior=ctx.similarity_prior,
+            prior_visits=ctx.prior_visits,
+            q_scale=ctx.q_scale,
+            half_life=ctx.half_life,
+            optimism=ctx.optimism,
         )
+    if ctx.retrieval == "memrl":
+        return MemRLQ(bank, ctx.namespace, q0=ctx.q0)
+    if ctx.retrieval == "ucb":
+        return UCBQ(bank, ctx.namespace)
     model = LogisticQModel(bank.dim, q0=ctx.q0)
     return ParametricQ(bank, model, ctx.namespace, credit=ctx.credit)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
-from memory.policy.read import choose_cases, rank_cases
+from memory.policy.read import read_cases
 from nodes.deps import MementoDeps, Node
 from nodes.schemas import RetrievedCase, checked_task
 
@@ -37,20 +37,20 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
         task = checked_task(state.task, ctx.max_task_chars)
         vector = await deps.embedder.aembed_query(task if new_task else state.cycle_states[-1])
         estimator = await asyncio.to_thread(deps.estimator, ctx)
-        ranked = await asyncio.to_thread(
-            rank_cases,
+        ranked, chosen = await asyncio.to_thread(
+            read_cases,
             deps.bank,
             estimator,
             vector,
             namespace=ctx.namespace,
             limit=ctx.num_candidates,
+            k=ctx.top_k,
             alpha=ctx.alpha,
+            mode=ctx.mode,
+            rng=deps.rng_for(ctx),
             exclude_question=task if ctx.exclude_same_question else None,
             min_similarity=ctx.min_similarity,
         )
-        # The similarity baseline is plain top-K in both modes (the paper's non-parametric CBR).
-        mode = "eval" if ctx.retrieval == "similarity" else ctx.mode
-        chosen = choose_cases(ranked, ctx.top_k, alpha=ctx.alpha, mode=mode, rng=deps.rng_for(ctx))
         candidates = [RetrievedCase.from_ranked(r) for r in ranked]
         retrieved = [RetrievedCase.from_ranked(r) for r in chosen]
         runtime.stream_writer({"event": "candidates", "found": len(candidates)})

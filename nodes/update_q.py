@@ -42,7 +42,7 @@ def make_update_q(deps: MementoDeps) -> Node:
         rewards = [0.0] * (len(states) - 1) + [judgement.reward]
         targets = soft_q_targets(rewards, next_q, gamma=ctx.gamma, alpha=ctx.alpha)
         unread = []
-        if ctx.credit == "contrastive" and ctx.retrieval != "similarity":
+        if ctx.credit == "contrastive" and ctx.retrieval in ("kernel", "parametric"):
             read = set(shown[0])
             unread = [c.case_id for c in state.candidates if c.case_id not in read]
         recorded = await asyncio.to_thread(
@@ -65,8 +65,10 @@ def make_update_q(deps: MementoDeps) -> Node:
 async def _state_q_values(
     deps: MementoDeps, estimator: QEstimator, vector: list[float], ctx: MementoContext
 ) -> np.ndarray:
-    """Q(s', c') over the candidates the bank offers in state s'."""
+    """Q(s', c') over the candidates the bank offers in state s': what their visits say
+    (`learned`), not the score, which may hold their similarity too."""
     found = await asyncio.to_thread(
         deps.bank.search, vector, namespace=ctx.namespace, limit=ctx.num_candidates
     )
-    return await asyncio.to_thread(estimator.q_values, np.asarray(vector, dtype=np.float64), found)
+    state = np.asarray(vector, dtype=np.float64)
+    return (await asyncio.to_thread(estimator.score_parts, state, found)).learned

@@ -91,11 +91,11 @@ def learned_bank(
 def q_of(
     bank: CaseBank, estimator: QEstimator, state: list[float], cases: list[Case]
 ) -> list[float]:
-    """Q(state, c) for each case, as the estimator reads it."""
+    """Q(state, c) for each case: what the estimator learned (the score less its similarity)."""
     from memory.bank.records import ScoredCase
 
     scored = [ScoredCase(case=c, similarity=1.0) for c in cases]
-    return [float(q) for q in estimator.q_values(np.asarray(state), scored)]
+    return [float(q) for q in estimator.score_parts(np.asarray(state), scored).learned]
 
 
 def parametric(bank: CaseBank) -> ParametricQ:

@@ -208,6 +208,7 @@ def why_command(args: argparse.Namespace) -> int:
             alpha=ctx.alpha,
             min_similarity=ctx.min_similarity,
             tau=ctx.tau,
+            half_life=ctx.half_life,
             per_case=args.visits,
         )
     q_name = f"{ctx.retrieval} Q" + (
@@ -215,21 +216,22 @@ def why_command(args: argparse.Namespace) -> int:
     )
     floor = f"sim >= {ctx.min_similarity:g}"
     print(f"{_n(len(candidates), 'candidate')} in {ctx.namespace!r} ({q_name}, {floor})")
-    print(
-        f"* shown: the top {ctx.top_k} by Q (eval mode; a training run draws {ctx.top_k} from mu)"
-    )
-    print("   sim     Q       mu     reward  case      question")
+    for line in _why_legend(ctx):
+        print(line)
+    print("   sim     Q       evidence weight  bonus  score    mu     reward  case      question")
     for c in candidates:
         mark = "*" if c.shown else " "
         print(
-            f"{mark}  {c.similarity:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
-            f"    {c.case.id[:8]}  {_question(c.case, 60)}"
+            f"{mark}  {c.similarity:.3f}  {c.learned:+.3f}  {c.evidence:7.3f}  {c.weight:.3f}"
+            f"  {c.bonus:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
+            f"    {c.case.id[:8]}  {_question(c.case, 50)}"
         )
         for v in c.nearest:
             state = _text(v.state, 50) if v.state else "(its run wrote no case)"
             cycle = f" cycle {v.cycle}" if v.cycle else ""
+            age = f" (age x{v.age:.2f})" if v.age < 1 else ""
             print(
-                f"     visit  cos {v.cosine:.3f}  weight {v.weight:.3f}  target {v.target:.2f}"
+                f"     visit  cos {v.cosine:.3f}  weight {v.weight:.3f}{age}  target {v.target:.2f}"
                 f"  {'read  ' if v.read else 'unread'}  run {v.run_id[:8]}{cycle}  {state}"
             )
         if c.visits > len(c.nearest):
@@ -255,6 +257,23 @@ def search_command(args: argparse.Namespace) -> int:
             f"{_question(case, 70)}"
         )
     return 0
+
+
+def _why_legend(ctx: MementoContext) -> list[str]:
+    """What the columns of `cases why` mean, for the context's rule."""
+    shown = f"* shown: the top {ctx.top_k} by score less bonus (eval mode; a training run draws"
+    lines = [f"{shown} {ctx.top_k} from mu = softmax(score / alpha))"]
+    if ctx.retrieval == "kernel":
+        meaning = (
+            "Q = reward when read minus reward when a candidate left unread (negative: its reads "
+            "did worse)"
+            if ctx.credit == "contrastive"
+            else f"Q = reward of the tasks that read it (prior {ctx.q0:g})"
+        )
+        lines.append(f"  score = sim + weight x Q{'' if ctx.credit == 'contrastive' else ' - q0'}")
+        lines[-1] += " + bonus; weight = evidence / (evidence + prior_visits);"
+        lines.append(f"  {meaning}; evidence = kernel mass of its reads near the task")
+    return lines
 
 
 def _n(count: int, noun: str) -> str:

@@ -26,9 +26,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, PrivateAttr, SkipValidation, model_validator
 
 from memory.bank.casebank import CaseBank
-from memory.policy.estimators import KernelQ, QEstimator
-from memory.policy.read import RankedCase, choose_cases, rank_cases
+from memory.policy.kernel import KernelQ
+from memory.policy.read import RankedCase, read_cases
 from memory.policy.sampling import Mode
+from memory.policy.scores import QEstimator
 
 
 class CaseBankRetriever(BaseRetriever):
@@ -73,17 +74,20 @@ class CaseBankRetriever(BaseRetriever):
     def rank(self, vector: list[float], query: str) -> list[RankedCase]:
         """The K cases the policy reads for a query's embedding, best first."""
         assert self.estimator is not None  # set by the validator
-        ranked = rank_cases(
+        _, chosen = read_cases(
             self.bank,
             self.estimator,
             vector,
             namespace=self.namespace,
             limit=self.num_candidates,
+            k=self.k,
             alpha=self.alpha,
+            mode=self.mode,
+            rng=self._rng,
             exclude_question=query if self.exclude_same_question else None,
             min_similarity=self.min_similarity,
         )
-        return choose_cases(ranked, self.k, alpha=self.alpha, mode=self.mode, rng=self._rng)
+        return chosen
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -28,8 +28,8 @@ from memory.bank.stored_records import (
     visit_columns,
     visit_from_payload,
     visit_match,
+    visit_numbers,
     visit_point,
-    visit_target,
 )
 from memory.engines.protocol import GroupHit, GroupValues, StoredPoint, Where, match
 
@@ -237,7 +237,7 @@ class CaseBank(BankStorage):
             return visit_columns(found)
         groups = list(dict.fromkeys(case_ids))
         ids = [groups[i] for i in found.groups.tolist()]
-        return VisitColumns(ids, found.scores, found.values, found.groups)
+        return VisitColumns(ids, found.scores, found.values[:, 0], found.values[:, 1], found.groups)
 
     def _nearest_visit_hits(
         self,
@@ -259,11 +259,11 @@ class CaseBank(BankStorage):
         with self._searching:
             found = columns and self._visits.nearest_values_per_group(
                 vector, key="case_id", groups=groups, per_group=per_case, where=where,
-                value_of=visit_target,
+                value_of=visit_numbers,
             )  # fmt: skip
             return found or self._visits.nearest_per_group(
                 vector, key="case_id", groups=groups, per_group=per_case,
-                payload_keys=("case_id", "target", "retrieved"), where=where,
+                payload_keys=("case_id", "target", "retrieved", "created_at"), where=where,
             )  # fmt: skip
 
     def list_visits(

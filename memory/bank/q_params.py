@@ -40,23 +40,28 @@ class QParamRecords:
         self._lock = lock
         self._placeholder = [1.0] + [0.0] * (dim - 1)  # the records are found by id, not vector
 
-    def read(self, namespace: str, case_ids: Sequence[str]) -> QParams | None:
-        """The namespace's weights with the biases of these cases; None before the first step."""
+    def read(
+        self, namespace: str, case_ids: Sequence[str], *, model: str = "parametric"
+    ) -> QParams | None:
+        """The namespace's weights with the biases of these cases (their keys); None before the
+        first step. `model` keeps each learner's records apart (`case_key` names their slots)."""
         with self._lock:
-            return self._read(namespace, case_ids)
+            return self._read(namespace, case_ids, model)
 
     def update(
         self,
         namespace: str,
         case_ids: Sequence[str],
         step: Callable[[QParams | None], QParams],
+        *,
+        model: str = "parametric",
     ) -> QParams:
         """Apply `step` to the stored parameters and store its result, as one atomic change."""
         with self._lock:
-            new = step(self._read(namespace, case_ids))
+            new = step(self._read(namespace, case_ids, model))
             points = [
                 StoredPoint(
-                    _global_id(namespace),
+                    _global_id(namespace, model),
                     {
                         "namespace": namespace,
                         "kind": "global",
@@ -82,17 +87,17 @@ class QParamRecords:
             self._collection.delete_where(where)
 
     def forget_cases(self, case_ids: Sequence[str]) -> None:
-        """Delete these cases' own biases (both keys of contrastive credit), in any namespace.
-
-        The shared weights stay, so every other case's Q is what it was.
+        """Delete these cases' own records (every slot: both keys of contrastive credit and the
+        peer learners'), in any namespace. The shared weights stay, so every other case's Q is
+        what it was.
         """
-        keys = [*case_ids, *(unread_key(c) for c in case_ids)]
+        keys = [*case_ids, *(case_key(c, slot) for c in case_ids for slot in CASE_SLOTS)]
         if keys:
             with self._lock:
                 self._collection.delete_where(Where(must=(match("case_id", *keys),)))
 
-    def _read(self, namespace: str, case_ids: Sequence[str]) -> QParams | None:
-        ids = [_global_id(namespace), *(_case_id(namespace, c) for c in case_ids)]
+    def _read(self, namespace: str, case_ids: Sequence[str], model: str) -> QParams | None:
+        ids = [_global_id(namespace, model), *(_case_id(namespace, c) for c in case_ids)]
         points = {p.id: p.payload for p in self._collection.retrieve(ids)}
         shared = points.get(ids[0])
         if shared is None:
@@ -105,13 +110,24 @@ class QParamRecords:
         return QParams(np.asarray(shared["weights"], dtype=np.float64), biases, shared["updates"])
 
 
+CASE_SLOTS = ("unread", "memrl", "ucb_n", "ucb_s", "ucb_ss", "ucb_r", "ucb_rs")
+"""The keys a case may hold besides its own bias: as a candidate left unread (contrastive
+parametric Q) and the peer learners' per-case sums (`memory.policy.peers`)."""
+
+
+def case_key(case_id: str, slot: str) -> str:
+    """The parameter key of one of a case's slots (`CASE_SLOTS`)."""
+    return f"{case_id}\x00{slot}"
+
+
 def unread_key(case_id: str) -> str:
     """The parameter key of a case as a candidate left unread (contrastive parametric Q)."""
-    return f"{case_id}\x00unread"
+    return case_key(case_id, "unread")
 
 
-def _global_id(namespace: str) -> str:
-    return str(uuid.uuid5(_ID_NAMESPACE, f"global\x00{namespace}"))
+def _global_id(namespace: str, model: str = "parametric") -> str:
+    own = "" if model == "parametric" else f"\x00{model}"  # parametric's ids predate models
+    return str(uuid.uuid5(_ID_NAMESPACE, f"global\x00{namespace}{own}"))
 
 
 def _case_id(namespace: str, case_id: str) -> str:

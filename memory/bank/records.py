@@ -73,3 +73,4 @@ class VisitMatch(BaseModel):
     target: float
     cosine: float
     retrieved: bool = True
+    created_at: float = 0.0

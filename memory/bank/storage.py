@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
-_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved")  # all that searches of visits touch
+_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved", "created_at")  # what visit searches touch
 
 
 class BankStorage:

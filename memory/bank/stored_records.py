@@ -70,13 +70,14 @@ def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit |
 def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitMatch | None:
     """What kernel Q needs of a stored visit near a state, or None if it does not parse.
 
-    Called for every visit a retrieve reads, so it validates its four fields directly.
+    Called for every visit a retrieve reads, so it validates its five fields directly.
     """
     fields = {
         "case_id": payload.get("case_id"),
         "target": payload.get("target"),
         "cosine": cosine,
         "retrieved": payload.get("retrieved", True),
+        "created_at": payload.get("created_at", 0.0),
     }
     try:
         return _VISIT_MATCH.validate_python(fields)
@@ -88,22 +89,24 @@ _VISIT_MATCH = VisitMatch.__pydantic_validator__
 
 
 class VisitColumns(NamedTuple):
-    """Visits near a state as columns: what kernel Q sums. `groups`, where known, is each
-    visit's case as a position in the (distinct) case ids asked for."""
+    """Visits near a state as columns: what kernel Q sums, and when each visit was made (for
+    the age of evidence). `groups`, where known, is each visit's case as a position in the
+    (distinct) case ids asked for."""
 
     case_ids: list[str]
     cosines: np.ndarray
     targets: np.ndarray
+    times: np.ndarray
     groups: np.ndarray | None = None
 
 
-def visit_target(payload: dict[str, Any]) -> float | None:
-    """The target of a well-typed visit payload, the one `visit_columns` takes as it is; None
-    for any other (read through `visit_match` instead)."""
-    case_id, target = payload.get("case_id"), payload.get("target")
-    typed = type(target) is float or type(target) is int
+def visit_numbers(payload: dict[str, Any]) -> tuple[float, float] | None:
+    """(target, time) of a well-typed visit payload, the one `visit_columns` takes as it is;
+    None for any other (read through `visit_match` instead)."""
+    case_id, target, time = payload.get("case_id"), payload.get("target"), payload.get("created_at")
+    typed = type(target) in (float, int) and type(time) in (float, int)
     if type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool:
-        return target
+        return float(target), float(time)  # type: ignore[arg-type]
     return None
 
 
@@ -113,20 +116,19 @@ def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
     skipped, warned once, if it does not parse)."""
     case_ids: list[str] = []
     cosines: list[float] = []
-    targets: list[float] = []
+    numbers: list[tuple[float, float]] = []
     for payload, cosine in hits:
-        case_id, target = payload.get("case_id"), visit_target(payload)
-        if target is None:
+        case_id, read = payload.get("case_id"), visit_numbers(payload)
+        if read is None:
             found = visit_match(str(case_id), payload, cosine)
             if found is None:
                 continue
-            case_id, target = found.case_id, found.target
+            case_id, read = found.case_id, (found.target, found.created_at)
         case_ids.append(case_id)
         cosines.append(cosine)
-        targets.append(target)
-    return VisitColumns(
-        case_ids, np.array(cosines, dtype=np.float64), np.array(targets, dtype=np.float64)
-    )
+        numbers.append(read)
+    columns = np.array(numbers, dtype=np.float64).reshape(-1, 2)
+    return VisitColumns(case_ids, np.array(cosines, dtype=np.float64), columns[:, 0], columns[:, 1])
 
 
 def _read(model: type[Any], point_id: str, payload: dict[str, Any] | PackedPayload | None) -> Any:

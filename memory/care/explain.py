@@ -18,11 +18,12 @@ import numpy as np
 from pydantic import BaseModel
 
 from memory.bank.records import Case, ScoredCase
-from memory.policy.read import choose_cases, rank_cases
+from memory.policy.kernel import age_weights
+from memory.policy.read import read_cases
 
 if TYPE_CHECKING:
     from memory.bank.casebank import CaseBank
-    from memory.policy.estimators import QEstimator
+    from memory.policy.scores import QEstimator
 
 
 class VisitEvidence(BaseModel):
@@ -31,6 +32,9 @@ class VisitEvidence(BaseModel):
     target: float
     cosine: float
     weight: float
+    """Its share of Q here: the kernel exp((cos - 1) / tau) times its `age`."""
+    age: float = 1.0
+    """0.5 ** (newer visits of the case, of its kind / half_life): 1 while evidence never ages."""
     read: bool
     run_id: str
     cycle: int
@@ -45,6 +49,10 @@ class Candidate(BaseModel):
     similarity: float
     q: float
     probability: float
+    learned: float = 0.0
+    evidence: float = 0.0
+    weight: float = 0.0
+    bonus: float = 0.0
     shown: bool
     visits: int
     nearest: list[VisitEvidence]
@@ -61,31 +69,33 @@ def explain(
     alpha: float = 0.1,
     min_similarity: float = 0.3,
     tau: float = 0.3,
+    half_life: float = 0.0,
     per_case: int = 3,
 ) -> list[Candidate]:
     """The candidates a task (embedded as `vector`) would get, in the policy's order, each with
     its nearest `per_case` visits (`memento cases why`)."""
-    ranked = rank_cases(
+    ranked, chosen = read_cases(
         bank,
         estimator,
         vector,
         namespace=namespace,
         limit=num_candidates,
+        k=top_k,
         alpha=alpha,
+        mode="eval",
+        rng=np.random.default_rng(0),
         min_similarity=min_similarity,
     )
-    chosen = choose_cases(ranked, top_k, alpha=alpha, mode="eval", rng=np.random.default_rng(0))
     shown = {r.case.id for r in chosen}
     state = _unit(vector)
-    evidence = {r.case.id: _evidence(bank, r.case, state, tau) for r in ranked}
+    evidence = {r.case.id: _evidence(bank, r.case, state, tau, half_life) for r in ranked}
     runs = {v.run_id for found in evidence.values() for v in found[:per_case] if v.run_id}
     tasks = {c.run_id: c.question for c in bank.cases_where(namespace, "run_id", sorted(runs))}
     return [
         Candidate(
             case=r.case,
-            similarity=r.similarity,
-            q=r.q,
-            probability=r.probability,
+            **r.model_dump(include={"similarity", "q", "probability", "learned", "evidence"}),
+            **r.model_dump(include={"weight", "bonus"}),
             shown=r.case.id in shown,
             visits=len(evidence[r.case.id]),
             nearest=[
@@ -113,16 +123,23 @@ def search_cases(
     return found[:limit]
 
 
-def _evidence(bank: CaseBank, case: Case, state: np.ndarray, tau: float) -> list[VisitEvidence]:
+def _evidence(
+    bank: CaseBank, case: Case, state: np.ndarray, tau: float, half_life: float
+) -> list[VisitEvidence]:
     """Every visit of the case, nearest to the state first (their tasks filled in later)."""
+    visits = list(bank.visit_states(case.namespace, case_id=case.id))
+    kinds = np.array([int(v.retrieved) for v, _ in visits], dtype=np.intp)
+    times = np.array([v.created_at for v, _ in visits])
+    ages = age_weights(kinds, times, half_life)
     found = []
-    for visit, vector in bank.visit_states(case.namespace, case_id=case.id):
+    for (visit, vector), age in zip(visits, ages.tolist(), strict=True):
         cosine = float(_unit(vector) @ state)
         found.append(
             VisitEvidence(
                 target=visit.target,
                 cosine=cosine,
-                weight=math.exp((cosine - 1.0) / tau),
+                weight=math.exp((cosine - 1.0) / tau) * age,
+                age=age,
                 read=visit.retrieved,
                 run_id=visit.run_id,
                 cycle=visit.cycle,

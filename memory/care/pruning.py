@@ -28,7 +28,7 @@ from memory.bank.records import Case, ScoredCase
 
 if TYPE_CHECKING:
     from memory.bank.casebank import CaseBank
-    from memory.policy.estimators import QEstimator
+    from memory.policy.scores import QEstimator
 
 Progress = Callable[[int, int], None]
 """Called as `on_progress(done, total)` while a long bank-care step runs (a progress bar); a
@@ -140,12 +140,14 @@ def own_q(
     cases: Sequence[Case],
     on_progress: Progress | None = None,
 ) -> list[float]:
-    """Q(s_c, c) of each case at its own question's embedding s_c."""
+    """Q(s_c, c) of each case at its own question's embedding s_c: what its visits say (the
+    learned part of its score, without the similarity every case has to its own question)."""
     vectors = bank.case_vectors([c.id for c in cases])
     values = []
     for done, case in enumerate(cases, start=1):
         state = np.asarray(vectors[case.id], dtype=np.float64)
-        values.append(float(estimator.q_values(state, [ScoredCase(case=case, similarity=1.0)])[0]))
+        parts = estimator.score_parts(state, [ScoredCase(case=case, similarity=1.0)])
+        values.append(float(parts.learned[0]))
         if on_progress is not None:
             on_progress(done, len(cases))
     return values

@@ -57,8 +57,8 @@ class ExactIndex:
         self.half_precision = half_precision
         self._vectors = UnitVectors(dim, half_precision=half_precision)
         self._vector_rows = np.empty(1024, dtype=np.intp)
-        self._value_of: ValueOf | None = None  # the number `nearest_values_per_group` reads
-        self._values = np.full(1024, np.nan)
+        self._value_of: ValueOf | None = None  # the numbers `nearest_values_per_group` reads
+        self._values = np.full((1024, 2), np.nan)
         self._ids: list[str] = []
         self._payloads: list[dict[str, Any] | PackedPayload] = []
         self._row_of: dict[str, int] = {}
@@ -142,7 +142,7 @@ class ExactIndex:
         capacity = max(size, 2 * capacity)
         vector_rows = np.empty(capacity, dtype=np.intp)
         vector_rows[: len(self._ids)] = self._vector_rows[: len(self._ids)]
-        values = np.full(capacity, np.nan)
+        values = np.full((capacity, 2), np.nan)
         values[: len(self._ids)] = self._values[: len(self._ids)]
         self._vector_rows, self._values = vector_rows, values
         for column in self._columns.values():
@@ -205,9 +205,9 @@ class ExactIndex:
         where: Where,
         value_of: ValueOf,
     ) -> GroupValues | None:
-        """`nearest_per_group` as columns, with each point's `value_of` number instead of its
+        """`nearest_per_group` as columns, with each point's `value_of` numbers instead of its
         payload (read once per point, when written); None where the filter is declined or a
-        point found has no number (the caller then reads the payloads)."""
+        point found has no numbers (the caller then reads the payloads)."""
         if value_of is not self._value_of:
             self._value_of = value_of
             for row, payload in enumerate(self._payloads):
@@ -250,9 +250,9 @@ class ExactIndex:
         keep = (np.arange(len(group_rank)) - starts) < per_group
         return candidates[keep], group_rank[keep], scores[keep]
 
-    def _value(self, payload: dict[str, Any]) -> float:
+    def _value(self, payload: dict[str, Any]) -> tuple[float, float]:
         value = self._value_of(payload) if self._value_of is not None else None
-        return np.nan if value is None else value
+        return (np.nan, np.nan) if value is None else value
 
     def _cosines(self, vector: Sequence[float], rows: np.ndarray | None) -> np.ndarray:
         """The cosine of `vector` with each of these rows (None: every row, in order)."""

@@ -92,13 +92,14 @@ class ScoredPoint:
     payload: dict[str, Any] | PackedPayload
 
 
-ValueOf = Callable[[dict[str, Any]], float | None]
-"""The number a caller reads from each point's payload (None: it could not read one)."""
+ValueOf = Callable[[dict[str, Any]], tuple[float, float] | None]
+"""The two numbers a caller reads from each point's payload (a visit: its target and its time);
+None where it could not read them."""
 
 
 class GroupValues(NamedTuple):
     """Points found per group as columns: each one's group (its position in the groups asked
-    for), cosine and number (`ValueOf`), with no payload read."""
+    for), cosine and two numbers (`ValueOf`, one row each), with no payload read."""
 
     groups: np.ndarray
     scores: np.ndarray

@@ -1,7 +1,8 @@
 """The learned retrieval policy: Q(s, c), the soft policy mu(c|s), and its read and write sides.
 
-`estimators` score candidates (similarity, kernel, parametric: numpy only, recomputable from
-the bank's visits); `sampling` is mu = softmax(Q/alpha) and how K cases are drawn from it;
+`scores` is what every estimator answers (a score per candidate and its parts); `kernel`,
+`parametric` and `peers` (MemRL, a UCB bandit) are the estimators (numpy only, recomputable from
+the bank's records); `sampling` is mu = softmax(Q/alpha) and how K cases are drawn from it;
 `targets` the soft-Q targets across cycles; `read` ranks and chooses a state's cases; `write`
 stores what they earned as visits and trains Q. Every caller (nodes, retriever, middleware, MCP,
 benchmarks) goes through `read` and `write`.
@@ -14,35 +15,41 @@ from typing import TYPE_CHECKING
 from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from memory.policy.estimators import (
-        Credit,
-        KernelQ,
-        ParametricQ,
-        QEstimator,
-        Retrieval,
-        SimilarityQ,
-        kernel_q,
-        kernel_q_by_group,
-    )
+    from memory.policy.kernel import KernelQ, age_weights, kernel_q, kernel_q_by_group
+    from memory.policy.parametric import ParametricQ
     from memory.policy.parametric_model import LogisticQModel
+    from memory.policy.peers import UCBQ, MemRLQ
     from memory.policy.read import RankedCase, choose_cases, rank_cases
     from memory.policy.sampling import Mode, select_cases, soft_policy
+    from memory.policy.scores import (
+        Credit,
+        QEstimator,
+        Retrieval,
+        ScoreParts,
+        Selection,
+        SimilarityQ,
+    )
     from memory.policy.targets import soft_q_targets, soft_value
     from memory.policy.write import record_visits, visit_id
 
 _HOMES = {
-    "Credit": "memory.policy.estimators",
-    "KernelQ": "memory.policy.estimators",
+    "Credit": "memory.policy.scores",
+    "KernelQ": "memory.policy.kernel",
     "LogisticQModel": "memory.policy.parametric_model",
+    "MemRLQ": "memory.policy.peers",
     "Mode": "memory.policy.sampling",
-    "ParametricQ": "memory.policy.estimators",
-    "QEstimator": "memory.policy.estimators",
+    "ParametricQ": "memory.policy.parametric",
+    "QEstimator": "memory.policy.scores",
     "RankedCase": "memory.policy.read",
-    "Retrieval": "memory.policy.estimators",
-    "SimilarityQ": "memory.policy.estimators",
+    "Retrieval": "memory.policy.scores",
+    "ScoreParts": "memory.policy.scores",
+    "Selection": "memory.policy.scores",
+    "SimilarityQ": "memory.policy.scores",
+    "UCBQ": "memory.policy.peers",
+    "age_weights": "memory.policy.kernel",
     "choose_cases": "memory.policy.read",
-    "kernel_q": "memory.policy.estimators",
-    "kernel_q_by_group": "memory.policy.estimators",
+    "kernel_q": "memory.policy.kernel",
+    "kernel_q_by_group": "memory.policy.kernel",
     "rank_cases": "memory.policy.read",
     "record_visits": "memory.policy.write",
     "select_cases": "memory.policy.sampling",
@@ -53,15 +60,20 @@ _HOMES = {
 }
 
 __all__ = [
+    "UCBQ",
     "Credit",
     "KernelQ",
     "LogisticQModel",
+    "MemRLQ",
     "Mode",
     "ParametricQ",
     "QEstimator",
     "RankedCase",
     "Retrieval",
+    "ScoreParts",
+    "Selection",
     "SimilarityQ",
+    "age_weights",
     "choose_cases",
     "kernel_q",
     "kernel_q_by_group",

@@ -17,17 +17,22 @@ from pydantic import BaseModel
 from memory.bank.casebank import CaseBank
 from memory.bank.identity import normalize_question
 from memory.bank.records import Case
-from memory.policy.estimators import QEstimator
 from memory.policy.sampling import Mode, select_cases, soft_policy
+from memory.policy.scores import QEstimator, Selection
 
 
 class RankedCase(BaseModel):
-    """A candidate case as the policy sees it in one state: similarity, Q and mu(c|s)."""
+    """A candidate case as the policy sees it in one state: its score (`q`), mu(c|s), and
+    what the score is made of (`memory.policy.scores.ScoreParts`)."""
 
     case: Case
     similarity: float
     q: float
     probability: float
+    learned: float = 0.0
+    evidence: float = 0.0
+    weight: float = 0.0
+    bonus: float = 0.0
 
 
 def rank_cases(
@@ -52,12 +57,51 @@ def rank_cases(
     state = np.asarray(vector, dtype=np.float64)  # once: the store and Q both take arrays
     found = bank.search(state, namespace=namespace, limit=limit, exclude_question=exclude_question)
     found = [s for s in found if s.similarity >= min_similarity]
-    q_values = estimator.q_values(state, found)
-    probabilities = soft_policy(q_values, alpha)
+    parts = estimator.score_parts(state, found)
+    probabilities = soft_policy(parts.score, alpha)
     return [
-        RankedCase(case=s.case, similarity=s.similarity, q=float(q), probability=float(p))
-        for s, q, p in zip(found, q_values, probabilities, strict=True)
+        RankedCase(
+            case=s.case,
+            similarity=s.similarity,
+            q=float(parts.score[i]),
+            probability=float(probabilities[i]),
+            learned=float(parts.learned[i]),
+            evidence=float(parts.evidence[i]),
+            weight=float(parts.weight[i]),
+            bonus=float(parts.bonus[i]),
+        )
+        for i, s in enumerate(found)
     ]
+
+
+def read_cases(
+    bank: CaseBank,
+    estimator: QEstimator,
+    vector: Sequence[float],
+    *,
+    namespace: str,
+    limit: int,
+    k: int,
+    alpha: float,
+    mode: Mode,
+    rng: np.random.Generator,
+    exclude_question: str | None = None,
+    min_similarity: float = -1.0,
+) -> tuple[list[RankedCase], list[RankedCase]]:
+    """The policy's whole read: the ranked candidates (`rank_cases`) and the K of them read
+    (`choose_cases`, explored as the estimator says). Every surface reads cases through it."""
+    ranked = rank_cases(
+        bank,
+        estimator,
+        vector,
+        namespace=namespace,
+        limit=limit,
+        alpha=alpha,
+        exclude_question=exclude_question,
+        min_similarity=min_similarity,
+    )
+    chosen = choose_cases(ranked, k, alpha=alpha, mode=mode, rng=rng, selection=estimator.selection)
+    return ranked, chosen
 
 
 def choose_cases(
@@ -67,11 +111,17 @@ def choose_cases(
     alpha: float,
     mode: Mode,
     rng: np.random.Generator,
+    selection: Selection = "soft",
 ) -> list[RankedCase]:
-    """The K cases to read, best first: sampled from mu in train mode, top-K by Q in eval.
+    """The K cases to read, best first: explored as the estimator's `selection` says in train
+    mode (sampled from mu by default), top-K by Q (less any optimism bonus) in eval.
 
     At most one attempt of each question is read, so K slots show K different questions.
     """
     q_values = np.array([r.q for r in ranked], dtype=np.float64)
+    bonus = np.array([r.bonus for r in ranked], dtype=np.float64)
     questions = [normalize_question(r.case.question) for r in ranked]
-    return [ranked[i] for i in select_cases(q_values, k, alpha, mode, rng, groups=questions)]
+    chosen = select_cases(
+        q_values, k, alpha, mode, rng, groups=questions, selection=selection, bonus=bonus
+    )
+    return [ranked[i] for i in chosen]

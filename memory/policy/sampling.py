@@ -8,6 +8,8 @@ from typing import Literal
 import numpy as np
 
 Mode = Literal["train", "eval"]
+EPSILON = 0.1
+"""Epsilon-greedy's share of train-mode tasks that read K candidates at random (MemRL)."""
 
 
 def soft_policy(q_values: np.ndarray, alpha: float) -> np.ndarray:
@@ -30,12 +32,18 @@ def select_cases(
     mode: Mode,
     rng: np.random.Generator,
     groups: Sequence[str] | None = None,
+    *,
+    selection: str = "soft",
+    bonus: np.ndarray | None = None,
 ) -> np.ndarray:
     """Indices of the K cases to read, best first, at most one per group.
 
-    Train mode samples K without replacement from softmax(Q/alpha) (the exploration); it uses
-    the Gumbel-top-K trick, which is exactly sequential sampling without replacement and stays
-    stable as alpha goes to 0 (where it becomes top-K). Eval mode takes the top K by Q.
+    Train mode explores as `selection` says: "soft" samples K without replacement from
+    softmax(Q/alpha), with the Gumbel-top-K trick, which is exactly sequential sampling without
+    replacement and stays stable as alpha goes to 0 (where it becomes top-K); "epsilon_greedy"
+    reads K at random in a share EPSILON of tasks and the top K otherwise; "greedy" takes the
+    top K (a score whose `bonus` is its exploration). Eval mode takes the top K by Q less any
+    optimism `bonus`.
     `groups` (e.g. each case's question) keeps only the first pick of a group, so K slots are
     not spent on versions of one thing; fewer than K come back when fewer groups exist.
     """
@@ -45,7 +53,11 @@ def select_cases(
     if min(k, q.size) <= 0:
         return np.empty(0, dtype=np.int64)
     if mode == "eval":
+        keys = q - bonus if bonus is not None else q
+    elif selection == "greedy":
         keys = q
+    elif selection == "epsilon_greedy":
+        keys = rng.random(q.size) if rng.random() < EPSILON else q
     else:
         if alpha <= 0:
             raise ValueError(f"alpha must be > 0, got {alpha}")

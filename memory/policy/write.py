@@ -15,7 +15,7 @@ import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.records import Visit
-from memory.policy.estimators import QEstimator
+from memory.policy.scores import QEstimator
 
 _VISIT_ID_NAMESPACE = uuid.UUID("0b7d3c52-3f0e-4f55-a0f4-5b2f1f4f7c21")
 

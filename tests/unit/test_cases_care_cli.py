@@ -126,8 +126,10 @@ def test_why_shows_candidates_q_and_the_visits_behind_it(store: str, capsys, min
     assert code == 0, out
     lines = out.splitlines()
     assert "candidates in 'default' (kernel Q, contrastive credit" in lines[0]
-    assert lines[1].startswith("* shown: the top 4 by Q")
-    first = lines[3]
+    assert lines[1].startswith("* shown: the top 4 by score")
+    assert "negative: its reads did worse" in out  # what a negative Q means
+    header = next(i for i, line in enumerate(lines) if "evidence weight  bonus  score" in line)
+    first = lines[header + 1]
     assert first.startswith("*") and ids["What is 17 * 23?"][:8] in out
     visit_lines = [line for line in lines if line.strip().startswith("visit")]
     assert len(visit_lines) == 2 and all("run run-t" in v for v in visit_lines)

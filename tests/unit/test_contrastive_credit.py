@@ -1,4 +1,8 @@
-"""Kernel Q's optional contrastive credit, and the `retrieved` flag on visits that it reads."""
+"""Kernel Q's contrastive credit, and the `retrieved` flag on visits that it reads.
+
+The kernel's learned Q (`ScoreParts.learned`) is what these tests check; the score that mu reads
+adds it to the similarity in proportion to its evidence (tests/unit/test_policy_prior.py).
+"""
 
 from __future__ import annotations
 
@@ -53,8 +57,9 @@ def _bank_with_two_cases(location: str = ":memory:") -> tuple[CaseBank, str, str
 
 
 def _q(estimator: KernelQ, bank: CaseBank) -> dict[str, float]:
+    """The learned Q of each case at STATE."""
     candidates = bank.search(STATE, namespace="n", limit=2)
-    q = estimator.q_values(np.array(STATE), candidates)
+    q = estimator.score_parts(np.array(STATE), candidates).learned
     return {c.case.question: float(v) for c, v in zip(candidates, q, strict=True)}
 
 
@@ -74,10 +79,14 @@ def test_contrastive_credit_scores_read_minus_unread() -> None:
     assert q["useful"] > 0 > q["decoy"]
 
 
-def test_contrastive_credit_of_an_unvisited_case_is_zero() -> None:
+def test_contrastive_credit_of_an_unvisited_case_is_zero_and_its_score_its_similarity() -> None:
     with CaseBank(":memory:", dim=3) as bank:
-        _case(bank, "new", STATE)
-        assert _q(KernelQ(bank, credit="contrastive"), bank)["new"] == pytest.approx(0.0)
+        _case(bank, "new", [1.0, 1.0, 0.0])
+        estimator = KernelQ(bank, credit="contrastive")
+        assert _q(estimator, bank)["new"] == pytest.approx(0.0)
+        (found,) = bank.search(STATE, namespace="n", limit=1)
+        score = estimator.q_values(np.array(STATE), [found])[0]
+        assert score == pytest.approx(found.similarity) and found.similarity < 0.8
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -38,10 +38,16 @@ def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBa
     by_run = {v.run_id: v for v in a.nearest}
     assert by_run["run-c"].state == h.c.question and by_run["run-x"].state == h.x.question
     assert (by_run["run-c"].target, by_run["run-x"].target) == (0.0, 1.0)
-    # The evidence is what Q is made of: Eq. 9 over the listed visits gives the listed Q.
+    # The evidence is what Q is made of: Eq. 9 over the listed visits gives the listed Q, and
+    # the score is the similarity moved by it as far as the evidence weighs.
     cosines = np.array([v.cosine for v in a.nearest])
     targets = np.array([v.target for v in a.nearest])
-    assert a.q == pytest.approx(kernel_q(cosines, targets, tau=0.3, lam=0.01, q0=0.5), abs=1e-6)
+    assert a.learned == pytest.approx(
+        kernel_q(cosines, targets, tau=0.3, lam=0.01, q0=0.5), abs=1e-6
+    )
+    assert a.evidence == pytest.approx(sum(v.weight for v in a.nearest), abs=1e-6)
+    assert a.weight == pytest.approx(a.evidence / (a.evidence + 1.0))
+    assert a.q == pytest.approx(a.similarity + a.weight * (a.learned - 0.5), abs=1e-9)
     assert a.nearest[0].weight == pytest.approx(np.exp((a.nearest[0].cosine - 1) / 0.3))
 
 

@@ -103,7 +103,7 @@ def test_a_bank_alone_gets_a_page_without_a_learning_curve(bank: CaseBank) -> No
 
 def test_similarity_retrieval_shows_no_q(bank: CaseBank) -> None:
     from memory import Case
-    from memory.policy.estimators import SimilarityQ
+    from memory.policy.scores import SimilarityQ
 
     case = Case(id="", namespace="n", question="q?", reward=1.0, created_at=1.0, updated_at=1.0)
     bank.add(case, np.eye(64)[0].tolist())

@@ -154,18 +154,26 @@ async def test_gamma_targets_go_to_the_cases_shown_at_each_cycle(
     assert visits[1][2] == 1.0
 
 
-async def test_where_most_reads_fail_a_case_that_led_to_success_beats_an_untried_one(
-    graph_for, bank: CaseBank, embedder: HashingEmbedder, model: RuleChatModel
+@pytest.mark.parametrize(("helped", "shown"), [(2, Y), (0, X)])
+async def test_where_most_steps_fail_a_case_whose_reads_helped_beats_an_untried_nearer_one(
+    graph_for,
+    bank: CaseBank,
+    embedder: HashingEmbedder,
+    model: RuleChatModel,
+    helped: int,
+    shown: str,
 ) -> None:
-    """With the default credit: Y was read 3 times and helped once; steps without Y all failed.
+    """With the default credit: Y was read 3 times at this very task; steps without Y all failed.
 
-    X, nearer, was never tried. Y's reads did better than the steps without it, so eval mode
-    must show Y (contrastive Q: 1/3 - 0 > 0, X's 0). Under shared credit with q0 = 0.5, Y's
-    Q of 1/3 would lose to the untried X: the fresh-failures trap of issue 13.
+    X, nearer (similarity 0.78 against Y's 0.41), was never tried. When 2 of Y's 3 reads helped,
+    Y's evidence (contrastive Q 2/3 - 0, weight 3 / (3 + 1)) outweighs the similarity gap and
+    eval mode shows Y; when none helped, the untried X keeps its rank. Under shared credit with
+    q0 = 0.5 a case helping 1 read in 3 would even sink below the prior (issue 13's trap).
     """
     ids = _seed(bank, embedder, "a")
     s = embedder.embed_query(TASK)
-    targets = [(True, 1.0), (True, 0.0), (True, 0.0), *[(False, 0.0)] * 5]
+    reads = [(True, 1.0)] * helped + [(True, 0.0)] * (3 - helped)
+    targets = [*reads, *[(False, 0.0)] * 5]
     bank.add_visits(
         [
             (
@@ -182,4 +190,4 @@ async def test_where_most_reads_fail_a_case_that_led_to_success_beats_an_untried
             for i, (read, target) in enumerate(targets)
         ]
     )
-    assert await _shown_in_eval(graph_for(model, tools=[]), "a") == [Y]
+    assert await _shown_in_eval(graph_for(model, tools=[]), "a") == [shown]

@@ -81,13 +81,12 @@ def test_visits_with_target_one_raise_q_above_the_prior_and_mu_above_a_failing_c
         _visits(bank, useless, s, 0.0, 5)
         estimator = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5)
         candidates = bank.search(s, namespace="n", limit=2)
-        q = estimator.q_values(np.array(s), candidates)
-        by_question = {c.case.question: value for c, value in zip(candidates, q, strict=True)}
+        parts = estimator.score_parts(np.array(s), candidates)
+        questions = [c.case.question for c in candidates]
+        by_question = dict(zip(questions, parts.learned, strict=True))
         assert by_question["helpful"] > 0.99 > 0.5  # far above the prior q0 = 0.5
         assert by_question["useless"] < 0.01
-        mu = dict(
-            zip(by_question, soft_policy(np.array(list(by_question.values())), 0.1), strict=True)
-        )
+        mu = dict(zip(questions, soft_policy(parts.score, 0.1), strict=True))
         assert mu["helpful"] > 0.99 and mu["useless"] < 0.01
 
 

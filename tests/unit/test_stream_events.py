@@ -18,6 +18,7 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
     graph = graph_for(scripted(*solve_with_calculator("17*23+5", "396")))
     nodes: list[str] = []
     events: list[dict] = []
+    updates: list[tuple[str, dict]] = []
     async for mode, chunk in graph.astream(
         {"task": "What is 17 * 23 + 5?", "ground_truth": "396"},
         context=make_context(),
@@ -25,6 +26,7 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
     ):
         if mode == "updates":
             nodes.extend(chunk)
+            updates.append((mode, chunk))
         else:
             events.append(chunk)
     assert nodes == ["retrieve", "plan", "execute", "plan", "judge", "write_case", "update_q"]
@@ -44,7 +46,9 @@ async def test_updates_and_progress_events_of_a_task_that_retrieves_a_case(
     assert by_kind["candidates"]["found"] == 1
     chosen = by_kind["case_chosen"]
     assert chosen["case_id"] == first_id and chosen["question"] == TASK
-    assert chosen["q"] == 0.0  # no visits yet: contrastive Q of an untried case (q0 - q0)
+    retrieved = next(u["retrieve"] for _, u in updates if "retrieve" in u)["retrieved"][0]
+    # no visits yet: an untried case scores its similarity (contrastive Q q0 - q0 moves it 0)
+    assert chosen["q"] == retrieved["similarity"] == retrieved["q"] and 0 < chosen["q"] < 1
     assert chosen["probability"] == 1.0  # the only candidate
     plans = [e for e in events if e["event"] == "plan"]
     assert plans == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from memory.bank.stored_records import visit_columns, visit_target
+from memory.bank.stored_records import visit_columns, visit_numbers
 from memory.engines.exact_index import ExactIndex
 from memory.engines.protocol import Where, match
 from memory.engines.unit_vectors import UnitVectors
@@ -53,7 +53,8 @@ def test_values_per_group_are_the_payload_reads_columns() -> None:
     rng = np.random.default_rng(5)
     index = ExactIndex(8)
     points = [
-        (f"p{i}", {"case_id": f"c{i % 4}", "target": float(i % 3), "retrieved": i % 5 != 0},
+        (f"p{i}", {"case_id": f"c{i % 4}", "target": float(i % 3), "retrieved": i % 5 != 0,
+                   "created_at": float(i)},
          rng.standard_normal(8).tolist())
         for i in range(60)
     ]  # fmt: skip
@@ -62,11 +63,12 @@ def test_values_per_group_are_the_payload_reads_columns() -> None:
     where = Where(must_not=(match("retrieved", False),))
     args = {"key": "case_id", "groups": ["c2", "c0", "c9"], "per_group": 5, "where": where}
     hits = index.nearest_per_group(query, **args)  # type: ignore[arg-type]
-    found = index.nearest_values_per_group(query, value_of=visit_target, **args)  # type: ignore[arg-type]
+    found = index.nearest_values_per_group(query, value_of=visit_numbers, **args)  # type: ignore[arg-type]
     assert hits is not None and found is not None
     columns = visit_columns(hits)
     assert [["c2", "c0", "c9"][g] for g in found.groups.tolist()] == columns.case_ids
     assert found.scores.tolist() == columns.cosines.tolist()
-    assert found.values.tolist() == columns.targets.tolist()
+    assert found.values[:, 0].tolist() == columns.targets.tolist()
+    assert found.values[:, 1].tolist() == columns.times.tolist()
     index.upsert([("p2", {"case_id": "c2", "target": "1.0"}, query)])  # the nearest; lax
-    assert index.nearest_values_per_group(query, value_of=visit_target, **args) is None  # type: ignore[arg-type]
+    assert index.nearest_values_per_group(query, value_of=visit_numbers, **args) is None  # type: ignore[arg-type]

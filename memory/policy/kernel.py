@@ -1,0 +1,159 @@
+"""Kernel Q: what a case's visits near a state say about reading it there (paper Eq. 9), and
+the score that weighs that evidence against similarity.
+
+Q(s, c) = (sum_j k_j y_j + lam q0) / (sum_j k_j + lam) over the visits (s_j, y_j) of case c,
+k_j = exp((cos(s, s_j) - 1) / tau) * age_j. A case's score is its similarity, moved by what its
+visits say in proportion to how much evidence backs it:
+
+    score = sim(s, c) + q_scale * w * A(s, c) + optimism * (1 - w),   w = m / (m + prior_visits)
+
+m is the kernel mass of the case's reads near s and A the learned advantage (contrastive credit:
+Q over the steps that read c minus Q over the steps that left it unread; shared credit: Q - q0).
+The optimism bonus is the same for every case without evidence, so it never reorders them; it
+fades as a case is tried, so cases that keep failing sink below untried ones (exploration), and
+eval mode ranks without it. So a cold start, or a case with no visits near the state, ranks as
+plain similarity does (a
+learned policy is never worse than CBR where CBR is right), one lucky visit from a far state
+barely moves an identical case's rank, and a case read often near the state is ranked by what
+its reads earned. Evidence ages (`half_life`): each newer visit of the same case halves an older
+one's weight after `half_life` of them, so a case whose reads stopped working loses its credit
+at the speed it is read, while a case whose new reads agree with the old keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from memory.bank.casebank import CaseBank
+from memory.bank.records import ScoredCase
+from memory.policy.scores import Credit, ScoredByParts, ScoreParts, Selection, similarities
+
+
+def kernel_q(
+    cosines: np.ndarray, targets: np.ndarray, *, tau: float, lam: float, q0: float
+) -> float:
+    """Paper Eq. 9: (sum_j k_j y_j + lam q0) / (sum_j k_j + lam), k_j = exp((cos_j - 1) / tau)."""
+    weights = np.exp((np.asarray(cosines, dtype=np.float64) - 1.0) / tau)
+    weighted_targets = weights @ np.asarray(targets, dtype=np.float64)
+    return float((weighted_targets + lam * q0) / (weights.sum() + lam))
+
+
+def age_weights(groups: np.ndarray, times: np.ndarray, half_life: float) -> np.ndarray:
+    """0.5 ** (newer / half_life) per visit, `newer` counting the visits of the same group made
+    after it (ties in time count as none); all 1 when `half_life` is 0 (evidence never ages)."""
+    if half_life <= 0 or not len(groups):
+        return np.ones(len(groups))
+    order = np.lexsort((-times, groups))
+    sorted_groups = groups[order]
+    newer = np.empty(len(groups))
+    newer[order] = np.arange(len(groups)) - np.searchsorted(sorted_groups, sorted_groups, "left")
+    return np.power(0.5, newer / half_life)
+
+
+def kernel_q_by_group(
+    cosines: np.ndarray,
+    targets: np.ndarray,
+    groups: np.ndarray,
+    n_groups: int,
+    *,
+    tau: float,
+    lam: float,
+    q0: float,
+    ages: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(`kernel_q`, kernel mass) of each group 0..n_groups-1 at once (a group with no visits
+    gets q0 and mass 0), each visit's weight times its `ages` factor where given: the same
+    sums, taken with two `bincount`s instead of one small array per case."""
+    weights = np.exp((cosines - 1.0) / tau)
+    if ages is not None:
+        weights = weights * ages
+    mass = np.bincount(groups, weights, minlength=n_groups).astype(np.float64)
+    weighted_targets = np.bincount(groups, weights * targets, minlength=n_groups)
+    return (weighted_targets + lam * q0) / (mass + lam), mass
+
+
+@dataclass
+class KernelQ(ScoredByParts):
+    """Episodic-control Q over each case's stored visits, weighed against similarity.
+
+    Only the `visits_per_case` visits nearest to the state are read, so a read costs
+    O(N * visits_per_case) whatever the age of the bank. lam is on the kernel's scale: with
+    tau = 0.3 a visit at cosine 0.3 weighs ~0.1, so lam = 0.01 lets a handful of such visits
+    outweigh the prior q0 (a lam of 1 would drown hundreds of them; see DESIGN.md).
+
+    credit = "shared" (the paper's) scores a case by the targets of the steps that read it, so
+    a useless case read beside a useful one shares its reward. credit = "contrastive" gives each
+    case its own: E_k[y | c read] - E_k[y | c a candidate left unread] (the writer stores, for
+    every candidate left unread, a visit with `retrieved=False` and the step's target). It is a
+    difference, not a value: use it with single-step targets (gamma = 0).
+
+    `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start
+    then ignores similarity. See the module's docstring for the score.
+    """
+
+    bank: CaseBank
+    tau: float = 0.3
+    lam: float = 0.01
+    q0: float = 0.5
+    visits_per_case: int = 32
+    credit: Credit = "shared"
+    similarity_prior: bool = True
+    prior_visits: float = 1.0
+    q_scale: float = 1.0
+    half_life: float = 0.0
+    optimism: float = 0.0
+    name: str = "kernel"
+    selection: Selection = "soft"
+
+    def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
+        if self.credit not in ("shared", "contrastive"):
+            raise ValueError(f"credit must be 'shared' or 'contrastive', got {self.credit!r}")
+        ids = [c.case.id for c in candidates]
+        similarity = similarities(candidates)
+        read, mass = self._kernel_values(state, ids, retrieved=True)
+        if self.credit == "shared":
+            learned, advantage = read, read - self.q0
+        else:
+            learned = advantage = read - self._kernel_values(state, ids, retrieved=False)[0]
+        weight = np.divide(mass, mass + self.prior_visits, out=np.zeros_like(mass), where=mass > 0)
+        if not self.similarity_prior:
+            return ScoreParts(learned, similarity, learned, mass, np.ones_like(mass), 0 * mass)
+        bonus = self.optimism * (1.0 - weight)  # what a case not yet tried near s may hold
+        score = similarity + self.q_scale * weight * advantage + bonus
+        return ScoreParts(score, similarity, learned, mass, weight, bonus)
+
+    def _kernel_values(
+        self, state: np.ndarray, ids: list[str], *, retrieved: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        visits = self.bank.nearest_visit_columns(
+            state, ids, per_case=self.visits_per_case, retrieved=retrieved
+        )
+        row = {case_id: i for i, case_id in enumerate(dict.fromkeys(ids))}
+        groups = visits.groups
+        if groups is None:
+            groups = np.array([row[case_id] for case_id in visits.case_ids], dtype=np.intp)
+        ages = age_weights(groups, visits.times, self.half_life) if self.half_life else None
+        q, mass = kernel_q_by_group(
+            visits.cosines,
+            visits.targets,
+            groups,
+            len(row),
+            tau=self.tau,
+            lam=self.lam,
+            q0=self.q0,
+            ages=ages,
+        )
+        rows = [row[i] for i in ids]
+        return q[rows], mass[rows]
+
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
+        return None  # the visits are the model

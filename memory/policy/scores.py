@@ -1,0 +1,105 @@
+"""What a retrieval policy says of each candidate: its score and the parts it is made of.
+
+mu(c|s) = softmax(score/alpha) reads the score; `memento cases why` shows the parts, so a person
+can see why a case was or was not shown: how similar it is, what its visits say (`learned`), how
+much evidence backs that (`evidence`, the kernel mass of its reads near the state, and `weight`,
+how far that evidence moves the score off similarity), and any optimism `bonus` for exploring
+(ranked without in eval mode). Every estimator answers through `score_parts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple, Protocol
+
+import numpy as np
+
+from memory.bank.records import ScoredCase
+
+Retrieval = Literal["similarity", "kernel", "parametric", "memrl", "ucb"]
+Credit = Literal["shared", "contrastive"]
+Selection = Literal["soft", "epsilon_greedy", "greedy"]
+"""How train mode picks K cases from the scores: sampled from mu (the paper's soft policy),
+epsilon-greedy (MemRL), or the top K (a bandit whose score already holds its exploration)."""
+
+
+class ScoreParts(NamedTuple):
+    """Per candidate, in the candidates' order: the score and what it is made of."""
+
+    score: np.ndarray
+    similarity: np.ndarray
+    learned: np.ndarray
+    evidence: np.ndarray
+    weight: np.ndarray
+    bonus: np.ndarray
+
+    @classmethod
+    def of_similarity(cls, similarity: np.ndarray, score: np.ndarray | None = None) -> ScoreParts:
+        """Parts of a score that learns nothing from evidence (or `score`, learned elsewhere)."""
+        zeros = np.zeros_like(similarity)
+        return cls(similarity if score is None else score, similarity, zeros, zeros, zeros, zeros)
+
+
+class QEstimator(Protocol):
+    """Scores candidate cases for a state and learns from the targets they earned."""
+
+    name: str
+    selection: Selection
+
+    def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
+        """Each candidate's score and its parts, in the candidates' order."""
+        ...
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        """The score of each candidate: what mu = softmax(score / alpha) reads."""
+        ...
+
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
+        """Take in new visits (already stored in the bank by the caller).
+
+        `unread_ids` are the step's candidates left unread (contrastive credit), which earned
+        the step's target without being read.
+        """
+        ...
+
+
+class ScoredByParts:
+    """`q_values` as the score of `score_parts`, for every estimator."""
+
+    def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
+        raise NotImplementedError
+
+    def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
+        return self.score_parts(state, candidates).score
+
+
+def similarities(candidates: Sequence[ScoredCase]) -> np.ndarray:
+    return np.array([c.similarity for c in candidates], dtype=np.float64)
+
+
+@dataclass
+class SimilarityQ(ScoredByParts):
+    """The non-parametric CBR baseline: the score is the cosine similarity, the top K are read
+    in both modes (the paper's CBR explores nothing); nothing is learned."""
+
+    name: str = "similarity"
+    selection: Selection = "greedy"
+
+    def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
+        return ScoreParts.of_similarity(similarities(candidates))
+
+    def learn(
+        self,
+        state: np.ndarray,
+        case_ids: Sequence[str],
+        targets: Sequence[float],
+        unread_ids: Sequence[str] = (),
+    ) -> None:
+        return None
