@@ -113,13 +113,6 @@ class MementoContext(ModelSettings):
             "is m / (m + kappa), m the kernel mass of its reads near the task)."
         ),
     )
-    q_scale: float = field(
-        default=1.0,
-        metadata=described(
-            "Kernel: how far a fully evidenced advantage of 1 moves a score, in units of "
-            "cosine similarity."
-        ),
-    )
     optimism: float = field(
         default=0.0,
         metadata=described(

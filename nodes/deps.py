@@ -67,7 +67,6 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             credit=ctx.credit,
             similarity_prior=ctx.similarity_prior,
             prior_visits=ctx.prior_visits,
-            q_scale=ctx.q_scale,
             half_life=ctx.half_life,
             optimism=ctx.optimism,
         )

@@ -268,9 +268,11 @@ def _why_legend(ctx: MementoContext) -> list[str]:
             "Q = reward when read minus reward when a candidate left unread (negative: its reads "
             "did worse)"
             if ctx.credit == "contrastive"
-            else f"Q = reward of the tasks that read it (prior {ctx.q0:g})"
+            else "Q = reward of the tasks that read it"
         )
-        lines.append(f"  score = sim + weight x Q{'' if ctx.credit == 'contrastive' else ' - q0'}")
+        lines.append(
+            f"  score = sim + weight x {'Q' if ctx.credit == 'contrastive' else '(Q - sim)'}"
+        )
         lines[-1] += " + bonus; weight = evidence / (evidence + prior_visits);"
         lines.append(f"  {meaning}; evidence = kernel mass of its reads near the task")
     return lines

@@ -3,17 +3,20 @@ the score that weighs that evidence against similarity.
 
 Q(s, c) = (sum_j k_j y_j + lam q0) / (sum_j k_j + lam) over the visits (s_j, y_j) of case c,
 k_j = exp((cos(s, s_j) - 1) / tau) * age_j. A case's score is its similarity, moved by what its
-visits say in proportion to how much evidence backs it:
+visits say in proportion to how much evidence backs it, w = m / (m + prior_visits) with m the
+kernel mass of its reads near s:
 
-    score = sim(s, c) + q_scale * w * A(s, c) + optimism * (1 - w),   w = m / (m + prior_visits)
+- shared credit: the same sum with the case's similarity as its prior, weighing prior_visits,
+  (sum_j k_j y_j + prior_visits sim(s, c)) / (m + prior_visits) = sim + w (Q - sim): the
+  reward expected of reading it, where a case is as good as it is similar until its reads say;
+- contrastive credit: sim + w A, A = Q over the steps that read c minus Q over the steps that
+  left it unread (each case its own credit, a difference rather than a reward);
 
-m is the kernel mass of the case's reads near s and A the learned advantage (contrastive credit:
-Q over the steps that read c minus Q over the steps that left it unread; shared credit: Q - q0).
-The optimism bonus is the same for every case without evidence, so it never reorders them; it
-fades as a case is tried, so cases that keep failing sink below untried ones (exploration), and
-eval mode ranks without it. So a cold start, or a case with no visits near the state, ranks as
-plain similarity does (a
-learned policy is never worse than CBR where CBR is right), one lucky visit from a far state
+plus optimism * (1 - w) in train mode. The optimism bonus is the same for every case without
+evidence, so it never reorders them; it fades as a case is tried, so cases that keep failing
+sink below untried ones (exploration), and eval mode ranks without it. So a cold start, or a
+case with no visits near the state, ranks as plain similarity does (a learned policy is never
+worse than CBR where CBR is right), one lucky visit from a far state
 barely moves an identical case's rank, and a case read often near the state is ranked by what
 its reads earned. Evidence ages (`half_life`): each newer visit of the same case halves an older
 one's weight after `half_life` of them, so a case whose reads stopped working loses its credit
@@ -102,7 +105,6 @@ class KernelQ(ScoredByParts):
     credit: Credit = "shared"
     similarity_prior: bool = True
     prior_visits: float = 1.0
-    q_scale: float = 1.0
     half_life: float = 0.0
     optimism: float = 0.0
     name: str = "kernel"
@@ -115,14 +117,14 @@ class KernelQ(ScoredByParts):
         similarity = similarities(candidates)
         read, mass = self._kernel_values(state, ids, retrieved=True)
         if self.credit == "shared":
-            learned, advantage = read, read - self.q0
+            learned, advantage = read, read - similarity  # the similarity is its prior
         else:
             learned = advantage = read - self._kernel_values(state, ids, retrieved=False)[0]
         weight = np.divide(mass, mass + self.prior_visits, out=np.zeros_like(mass), where=mass > 0)
         if not self.similarity_prior:
             return ScoreParts(learned, similarity, learned, mass, np.ones_like(mass), 0 * mass)
         bonus = self.optimism * (1.0 - weight)  # what a case not yet tried near s may hold
-        score = similarity + self.q_scale * weight * advantage + bonus
+        score = similarity + weight * advantage + bonus
         return ScoreParts(score, similarity, learned, mass, weight, bonus)
 
     def _kernel_values(

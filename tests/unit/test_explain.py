@@ -47,7 +47,7 @@ def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBa
     )
     assert a.evidence == pytest.approx(sum(v.weight for v in a.nearest), abs=1e-6)
     assert a.weight == pytest.approx(a.evidence / (a.evidence + 1.0))
-    assert a.q == pytest.approx(a.similarity + a.weight * (a.learned - 0.5), abs=1e-9)
+    assert a.q == pytest.approx(a.similarity + a.weight * (a.learned - a.similarity), abs=1e-9)
     assert a.nearest[0].weight == pytest.approx(np.exp((a.nearest[0].cosine - 1) / 0.3))
 
 
