@@ -121,6 +121,8 @@ async def _start_or_resume(
     graph: CompiledStateGraph, config: Any, task: dict[str, Any], printer: ProgressPrinter
 ) -> dict[str, Any] | None:
     """The task itself on a new thread; None (continue) on a thread that holds it unfinished."""
+    from memory.bank.redaction import redact_text, secrets_in
+
     thread = config["configurable"]["thread_id"]
     snapshot = await graph.aget_state(config)
     if not snapshot.values:
@@ -131,7 +133,8 @@ async def _start_or_resume(
         raise ConfigError(
             f"thread {thread!r} has already finished its task {held!r}; use another --thread"
         )
-    if held.strip() != task["task"].strip():
+    given = task["task"].strip()  # a checkpoint stores the task with its secrets redacted
+    if held.strip() not in (given, redact_text(given, secrets_in()).strip()):
         raise ConfigError(
             f"thread {thread!r} holds the unfinished task {held!r}; run that task to resume "
             "it, or use another --thread"
