@@ -32,6 +32,7 @@ USER_ERRORS = {
     "memory.errors": ("CaseBankError",),
     "memento.local_llm": ("LocalLLMError",),
     "nodes.models": ("ModelCallError", "ModelEndpointError"),
+    "nodes.run_namespace": ("ThreadNamespaceError",),
     "nodes.schemas": ("TaskInputError",),
     "tools.errors": ("ToolConfigError", "ToolServerError"),
 }

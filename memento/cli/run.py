@@ -60,8 +60,10 @@ def run_command(args: argparse.Namespace) -> int:
         asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))
     except ConfigError:
         raise
-    except BaseException:  # interrupted or failed: say how to pick the task up again
-        if args.thread:
+    except BaseException as exc:  # interrupted or failed: say how to pick the task up again
+        from nodes.run_namespace import ThreadNamespaceError
+
+        if args.thread and not isinstance(exc, ThreadNamespaceError):
             print(
                 f"memento: progress is checkpointed in thread {args.thread!r}; "
                 "run the same command again to resume",
