@@ -1,0 +1,78 @@
+"""Mistakes and failures a user can fix end in one line saying what to do, never a traceback
+(issue 26, item 8): an embeddings endpoint's 400, 500 or timeout, a `file://` endpoint, a
+namespace template `memento run` cannot fill, a malformed store filter, and a case's escape
+sequences in `cases show`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from memento.cli import main
+from tests.endpoints import Reply, Request, error_reply, loopback_endpoint, tool_call_reply
+
+KEY = "sk-embed-0123456789abcdefLEAK"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`memento run` against a bank and checkpoints under tmp_path, with no MCP servers;
+    call it with the context fields to set."""
+
+    def configure(**context: object) -> Path:
+        config = tmp_path / "memento.json"
+        context = {"api_key_env": "LLM_KEY", "llm_max_retries": 0, **context}
+        config.write_text(json.dumps({"context": context, "tools": {"enabled": []}}))
+        monkeypatch.setenv("MEMENTO_CONFIG", str(config))
+        return tmp_path
+
+    monkeypatch.setenv("LLM_KEY", KEY)
+    monkeypatch.setenv("MEMENTO_STORE", str(tmp_path / "bank"))
+    monkeypatch.setenv("MEMENTO_CHECKPOINTS", str(tmp_path / "checkpoints.sqlite"))
+    return configure
+
+
+def _embedding() -> Reply:
+    data = [{"object": "embedding", "index": 0, "embedding": [0.5, 0.5, 0.5, 0.5]}]
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    body = {"object": "list", "data": data, "model": "e", "usage": usage}
+    return Reply(body=json.dumps(body).encode())
+
+
+@pytest.mark.parametrize(
+    ("fails_at", "failure", "said"),
+    [
+        ("probe", 400, "rejected the request (HTTP 400): BadRequestError: Error code: 400"),
+        ("retrieve", 500, "failed after 0 retries with backoff: InternalServerError"),
+        ("retrieve", "timeout", "did not answer within 0.5 s, after 0 retries"),
+    ],
+)
+def test_an_embeddings_endpoint_failure_is_one_redacted_line(
+    cli_env, capsys: pytest.CaptureFixture[str], fails_at: str, failure: int | str, said: str
+) -> None:
+    """When the resources open (the dimension probe) or in retrieve, with the key the
+    endpoint quotes redacted."""
+    cli_env(embedding_model="e", llm_timeout_s=0.5)
+    embeddings: list[Request] = []
+
+    def respond(request: Request) -> Reply:
+        if not request.path.endswith("/embeddings"):
+            return tool_call_reply("Plan", {"steps": [], "final_answer": "hello"})
+        embeddings.append(request)
+        if fails_at == "retrieve" and len(embeddings) == 1:
+            return _embedding()
+        if failure == "timeout":
+            time.sleep(1.5)
+            return _embedding()
+        return error_reply(int(failure), {"message": f"no embeddings for key {request.token}"})
+
+    with loopback_endpoint(respond) as url:
+        code = main(["run", "Say hello.", "--base-url", url, "--model", "m"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(embeddings) == (1 if fails_at == "probe" else 2)
+    assert err.splitlines() == [err.strip()], err
+    assert err.startswith(f"memento: error: the embeddings model 'e' at {url} {said}"), err
+    assert KEY not in err
