@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from memento.cli import main
+from nodes.context_checks import ContextError
+from tests.conftest import make_context
 from tests.endpoints import Reply, Request, error_reply, loopback_endpoint, tool_call_reply
 
 KEY = "sk-embed-0123456789abcdefLEAK"
@@ -76,3 +78,15 @@ def test_an_embeddings_endpoint_failure_is_one_redacted_line(
     assert err.splitlines() == [err.strip()], err
     assert err.startswith(f"memento: error: the embeddings model 'e' at {url} {said}"), err
     assert KEY not in err
+
+
+def test_a_file_url_as_endpoint_is_refused_in_one_line(
+    cli_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli_env()
+    assert main(["run", "Say hello.", "--base-url", "file:///etc/passwd", "--model", "m"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "context field 'base_url' must be an http:// or https:// URL" in line
+    assert "'file:///etc/passwd'" in line
+    with pytest.raises(ContextError, match="must be an http"):
+        make_context(base_url="localhost:8000/v1")
