@@ -51,10 +51,12 @@ def run_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(
         args, mode=args.mode, retrieval=args.retrieval, max_cycles=args.max_cycles
     )
+    from memento.cli.namespaces import check_run_namespace
     from memento.cli.progress import ProgressPrinter
     from nodes.schemas import checked_task
 
     checked_task(args.task, settings.context.max_task_chars)  # fail before starting servers
+    check_run_namespace(settings.context, "run")
     task = {"task": args.task, "ground_truth": args.ground_truth}
     try:
         asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))

@@ -90,3 +90,15 @@ def test_a_file_url_as_endpoint_is_refused_in_one_line(
     assert "'file:///etc/passwd'" in line
     with pytest.raises(ContextError, match="must be an http"):
         make_context(base_url="localhost:8000/v1")
+
+
+def test_a_namespace_template_run_cannot_fill_is_one_line_before_anything_starts(
+    cli_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = cli_env(namespace_template="memento:{user_id}")
+    assert main(["run", "Say hello.", "--base-url", "http://127.0.0.1:9/v1", "--model", "m"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "memento: error: namespace_template 'memento:{user_id}' needs 'user_id', which memento "
+        'run takes from the context only: set "user_id" in the config file\'s "context"'
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == ["memento.json"]  # no bank, no thread
