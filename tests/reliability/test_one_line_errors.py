@@ -12,9 +12,13 @@ from pathlib import Path
 import pytest
 
 from memento.cli import main
+from memory import CaseBank
+from memory.adapters.langgraph_store import MementoStore
+from memory.adapters.store_values import FilterError
 from nodes.context_checks import ContextError
 from tests.conftest import make_context
 from tests.endpoints import Reply, Request, error_reply, loopback_endpoint, tool_call_reply
+from tests.fakes import HashingEmbedder
 
 KEY = "sk-embed-0123456789abcdefLEAK"
 
@@ -102,3 +106,23 @@ def test_a_namespace_template_run_cannot_fill_is_one_line_before_anything_starts
         'run takes from the context only: set "user_id" in the config file\'s "context"'
     ]
     assert sorted(p.name for p in folder.iterdir()) == ["memento.json"]  # no bank, no thread
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ({"$and": 5}, "filter: $and must be a list of filters, got 5"),
+        ({"$and": {"reward": 1.0}}, "filter: $and must be a list of filters"),
+        ({"$and": [{"reward": 1.0}, 5]}, "filter: $and[1] must be an object"),
+        ({"$and": [{"reward": {"$near": 1}}]}, "unknown operator '$near' for 'reward'"),
+        ({"meta": {"depth": {"$gt": 1, "x": 2}}}, "filter: meta: unknown operator 'x'"),
+    ],
+)
+def test_a_malformed_store_filter_is_one_line_naming_the_fault(
+    bank: CaseBank, embedder: HashingEmbedder, bad: dict, said: str
+) -> None:
+    """Refused before anything is read, so an empty namespace refuses it too."""
+    store = MementoStore(bank, embedder)
+    with pytest.raises(FilterError) as refused:
+        store.search(("memento", "alice"), filter=bad)
+    assert said in str(refused.value) and "\n" not in str(refused.value)
