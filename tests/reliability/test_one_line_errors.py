@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from memento.cli import main
-from memory import CaseBank
+from memory import Case, CaseBank
 from memory.adapters.langgraph_store import MementoStore
 from memory.adapters.store_values import FilterError
 from nodes.context_checks import ContextError
@@ -126,3 +126,21 @@ def test_a_malformed_store_filter_is_one_line_naming_the_fault(
     with pytest.raises(FilterError) as refused:
         store.search(("memento", "alice"), filter=bad)
     assert said in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_cases_show_prints_an_answers_escape_sequences_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(tmp_path / "bank")
+    answer = "done \x1b[2J\x1b]0;owned\x07 and \x9b31m red"
+    with CaseBank(store, dim=4) as bank:
+        case = Case(
+            id="", namespace="default", question="Clear the screen?", answer=answer,
+            reward=1.0, created_at=0, updated_at=0,
+        )  # fmt: skip
+        case_id = bank.add(case, [1.0, 0.0, 0.0, 0.0]).id
+    assert main(["cases", "show", "--store", store, case_id]) == 0
+    out = capsys.readouterr().out
+    assert not {"\x1b", "\x07", "\x9b"} & set(out), out
+    attempts = out.split("attempts of this question")[1]
+    assert "\\x1b[2J\\x1b]0;owned\\x07" in attempts
