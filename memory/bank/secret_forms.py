@@ -41,8 +41,9 @@ class SecretForms:
     text (a substring search, ~100 times cheaper than the patterns) says it may be."""
 
     lowered: str
-    escapes: tuple[str, ...]
-    """What an encoded character starts with (`%`, `\\`; `+` for a space)."""
+    escaped: re.Pattern[str]
+    """Finds, in lower-cased text, a character of the secret `%XX`-encoded or JSON-escaped
+    (or a `+` where it has a space): a written form other than the plain one holds one."""
     spellings: tuple[str, ...]
     """Base64 and hex spellings, exact."""
     edges: tuple[str, str]
@@ -54,7 +55,7 @@ class SecretForms:
     def sub(self, marker: str, text: str) -> str:
         """The text with every form of the secret replaced by `marker`."""
         lowered = text.lower()
-        if self.lowered in lowered or any(escape in text for escape in self.escapes):
+        if self.lowered in lowered or self.escaped.search(lowered):
             text = self.written.sub(marker, text)
         if any(spelling in text for spelling in self.spellings):
             text = self.encoded.sub(marker, text)
@@ -71,7 +72,7 @@ def secret_forms(value: str) -> SecretForms:
     longest_first = sorted(spellings, key=len, reverse=True)
     return SecretForms(
         lowered=value.lower(),
-        escapes=("%", "\\", "+") if " " in value else ("%", "\\"),
+        escaped=_escaped(value),
         spellings=tuple(longest_first),
         edges=(value[:3].lower(), value[-4:].lower()),
         written=re.compile(_written(value), re.IGNORECASE),
@@ -81,21 +82,32 @@ def secret_forms(value: str) -> SecretForms:
 
 
 def _written(value: str) -> str:
-    """Each character as itself, `%XX`-encoded or JSON-escaped (`\\/` for a slash too)."""
-    parts = []
-    for char in value:
-        spellings = {
-            char,
-            "".join(f"%{byte:02X}" for byte in char.encode()),
-            json.dumps(char)[1:-1],
-            json.dumps(char, ensure_ascii=False)[1:-1],
-        }
-        if char == "/":
-            spellings.add("\\/")
-        if char == " ":
-            spellings.add("+")
-        parts.append("(?:" + "|".join(map(re.escape, sorted(spellings, key=len))) + ")")
-    return "".join(parts)
+    """Each character as itself, `%XX`-encoded or JSON-escaped."""
+    return "".join(
+        "(?:" + "|".join(map(re.escape, sorted(_spelled(char), key=len))) + ")" for char in value
+    )
+
+
+def _escaped(value: str) -> re.Pattern[str]:
+    """What only an escaped spelling of one of `value`'s characters contains, lower-cased."""
+    spelled = {form.lower() for char in set(value) for form in _spelled(char) if form != char}
+    return re.compile("|".join(map(re.escape, sorted(spelled, key=len, reverse=True))))
+
+
+def _spelled(char: str) -> set[str]:
+    """A character as written, `%XX`-encoded (upper case; the patterns ignore case) and
+    JSON-escaped (with or without `ensure_ascii`; `\\/` for a slash), `+` for a space."""
+    spellings = {
+        char,
+        "".join(f"%{byte:02X}" for byte in char.encode()),
+        json.dumps(char)[1:-1],
+        json.dumps(char, ensure_ascii=False)[1:-1],
+    }
+    if char == "/":
+        spellings.add("\\/")
+    if char == " ":
+        spellings.add("+")
+    return spellings
 
 
 def _base64_spellings(data: bytes) -> set[str]:
