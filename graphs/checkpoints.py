@@ -3,7 +3,9 @@
 A checkpoint is saved after every node; invoking the graph again with the same `thread_id` and
 no input continues from the last one without redoing finished nodes. The state holds our own
 pydantic records, which LangGraph's serializer only reads back when they are allow-listed (it
-warns today and will refuse in strict mode), so every saver here is built with that list.
+warns today and will refuse in strict mode), so every saver here is built with that list, and
+with secrets redacted from all it stores, the graph's input included
+(`graphs.checkpoint_serde`).
 """
 
 from __future__ import annotations
@@ -16,22 +18,24 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.memory import InMemorySaver
-    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from graphs.checkpoint_serde import RedactingSerializer
 
 # LangGraph and the node records are imported inside the functions: `memento run --help` names
 # CHECKPOINTS_ENV and must not wait for them.
 CHECKPOINTS_ENV = "MEMENTO_CHECKPOINTS"
 
 
-def checkpoint_serializer() -> JsonPlusSerializer:
-    """LangGraph's serializer, allowed to read back the records in Memento's state."""
-    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-
+def checkpoint_serializer() -> RedactingSerializer:
+    """LangGraph's serializer, allowed to read back the records in Memento's state, that
+    stores no secret."""
+    from graphs.checkpoint_serde import RedactingSerializer
     from nodes.schemas import Judgement, Plan, PlanStep, RetrievedCase, StepResult, ToolCallRecord
 
     records = (Plan, PlanStep, StepResult, ToolCallRecord, RetrievedCase, Judgement)
-    return JsonPlusSerializer(allowed_msgpack_modules=[(t.__module__, t.__name__) for t in records])
+    allowed = [(t.__module__, t.__name__) for t in records]
+    return RedactingSerializer(allowed_msgpack_modules=allowed)
 
 
 def memory_checkpointer() -> InMemorySaver:

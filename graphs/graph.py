@@ -60,7 +60,7 @@ def build_graph(
     builder = StateGraph(
         State, input_schema=InputState, output_schema=Output, context_schema=MementoContext
     )
-    builder.add_node(graph_node("retrieve", redacted(make_retrieve(deps))))
+    builder.add_node(graph_node("retrieve", redacted(make_retrieve(deps)), starts_task=True))
     builder.add_node(graph_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False))))
     builder.add_node(graph_node("plan", redacted(make_plan(deps))))
     builder.add_node(graph_node("execute", redacted(make_execute(deps))))

@@ -25,9 +25,9 @@ from typing import get_args
 import anyio
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from mcp.server.fastmcp import FastMCP
 from pydantic import BaseModel
 
+from memento.mcp_redaction import RedactingFastMCP
 from memory import Case, CaseBank, QEstimator
 from memory.bank.provenance import provenance_for
 from memory.policy.read import read_cases
@@ -228,9 +228,12 @@ class CaseMemory:
         )
 
 
-def build_server(memory: CaseMemory, *, host: str = "127.0.0.1", port: int = 8000) -> FastMCP:
-    """The MCP server with `retrieve_cases` and `report_outcome` over `memory`."""
-    server = FastMCP("memento-memory", host=host, port=port, log_level="WARNING")
+def build_server(
+    memory: CaseMemory, *, host: str = "127.0.0.1", port: int = 8000
+) -> RedactingFastMCP:
+    """The MCP server with `retrieve_cases` and `report_outcome` over `memory`; no secret
+    leaves it in a tool's error (`memento.mcp_redaction`)."""
+    server = RedactingFastMCP("memento-memory", host=host, port=port, log_level="WARNING")
 
     @server.tool()
     async def retrieve_cases(task: str, k: int | None = None, mode: str | None = None) -> dict:

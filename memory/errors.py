@@ -24,3 +24,7 @@ class EmbeddingSizeMismatchError(CaseBankError):
             f"collection {collection!r} holds {stored}-d vectors but the embedder gives {given}-d; "
             "use the embedder the bank was built with, or another store location or namespace"
         )
+
+
+class CrossNamespaceError(CaseBankError):
+    """A record names a case of another namespace than its own: refused, never stored."""

@@ -17,21 +17,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from memory.adapters.store_namespaces import (
-    LABEL_PATTERN,
-    LABEL_RULE,
-    NamespaceTemplateError,
-    check_template,
-)
-from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.bank.redaction import mark_secret_variable
 from nodes.context_checks import (
     COUNTS,
     NON_NEGATIVE,
     POSITIVE_NUMBERS,
     ContextError,
+    check_namespaces,
     check_range,
     check_type,
+    check_url,
 )
 from nodes.context_models import ModelSettings, described, from_env
 
@@ -227,17 +222,14 @@ class MementoContext(ModelSettings):
         check_range("gamma", self.gamma, low=0, below=1)
         check_range("temperature", self.temperature, low=0)
         check_range("llm_max_retries", self.llm_max_retries, low=0)
+        check_url("base_url", self.base_url)
         if self.max_tokens is not None:
             check_range("max_tokens", self.max_tokens, low=1)
         if self.seed is not None:
             check_range("seed", self.seed, low=0)
         if self.max_cases is not None:
             check_range("max_cases", self.max_cases, low=1)
-        if not is_valid_namespace(self.namespace):
-            raise ContextError(
-                f"context field 'namespace' must be {NAMESPACE_RULE}; got {self.namespace!r}"
-            )
-        self._check_namespace_template()
+        check_namespaces(self.namespace, self.namespace_template, self.user_id)
         if self.top_k > self.num_candidates:
             raise ContextError(
                 f"context field 'top_k' ({self.top_k}) exceeds 'num_candidates' "
@@ -247,17 +239,6 @@ class MementoContext(ModelSettings):
             raise ContextError(
                 "context field 'credit' = 'contrastive' needs gamma 0 (contrastive Q is a "
                 "difference, not a value to bootstrap from): set credit to 'shared' for gamma > 0"
-            )
-
-    def _check_namespace_template(self) -> None:
-        if self.namespace_template is not None:
-            try:
-                check_template(self.namespace_template)
-            except NamespaceTemplateError as exc:
-                raise ContextError(f"context field 'namespace_template': {exc}") from None
-        if self.user_id is not None and not LABEL_PATTERN.fullmatch(self.user_id):
-            raise ContextError(
-                f"context field 'user_id' must be {LABEL_RULE}; got {self.user_id!r}"
             )
 
     @classmethod

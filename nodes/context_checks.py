@@ -11,6 +11,15 @@ import math
 import types
 import typing
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
+
+from memory.adapters.store_namespaces import (
+    LABEL_PATTERN,
+    LABEL_RULE,
+    NamespaceTemplateError,
+    check_template,
+)
+from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 
 COUNTS = (
     "top_k",
@@ -93,3 +102,29 @@ def check_range(
         ]
         wanted = " and ".join(b for b in bounds if b)
         raise ContextError(f"context field {name!r} must be {wanted}, got {value}")
+
+
+def check_url(name: str, value: str | None) -> None:
+    """Refuse an endpoint that is not an http(s) URL with a host (`file:///...`, a bare host,
+    a mistyped scheme), which the OpenAI client would only answer with "Connection error."."""
+    if value is None:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ContextError(
+            f"context field {name!r} must be an http:// or https:// URL, such as "
+            f"http://localhost:8000/v1; got {value!r}"
+        )
+
+
+def check_namespaces(namespace: str, template: str | None, user_id: str | None) -> None:
+    """Refuse a namespace, a namespace template or a user id that cannot name a namespace."""
+    if not is_valid_namespace(namespace):
+        raise ContextError(f"context field 'namespace' must be {NAMESPACE_RULE}; got {namespace!r}")
+    if template is not None:
+        try:
+            check_template(template)
+        except NamespaceTemplateError as exc:
+            raise ContextError(f"context field 'namespace_template': {exc}") from None
+    if user_id is not None and not LABEL_PATTERN.fullmatch(user_id):
+        raise ContextError(f"context field 'user_id' must be {LABEL_RULE}; got {user_id!r}")

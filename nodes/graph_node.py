@@ -9,7 +9,8 @@
 - **JSON-native updates.** Records (`Plan`, `Judgement`, ...) are dumped to plain dicts, so a
   checkpointer never stores a pickled class (`nodes.state` validates them back).
 - **The run's namespace.** A context with a `namespace_template` reaches the node with its
-  `namespace` filled from the run (`nodes.run_namespace`).
+  `namespace` filled from the run (`nodes.run_namespace`); every node but the one that starts
+  a task refuses to run in another namespace than the task started in.
 - **Events for tracers.** Every progress event a node writes goes to `stream_mode="custom"`
   and is also dispatched as a LangChain custom callback event named after its kind
   (`case_chosen`, `plan`, `reward`, ...), which `astream_events(version="v2")`, LangSmith and
@@ -30,7 +31,7 @@ from langgraph.types import Overwrite
 from pydantic import BaseModel
 
 from nodes.deps import Node
-from nodes.run_namespace import run_context
+from nodes.run_namespace import check_resumed_namespace, run_context
 
 if TYPE_CHECKING:
     from nodes.state import State
@@ -44,9 +45,10 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
     the node's model calls and events use.
     """
 
-    def __init__(self, name: str, node: Node) -> None:
+    def __init__(self, name: str, node: Node, *, starts_task: bool = False) -> None:
         self.name = name
         self._node = node
+        self.starts_task = starts_task
 
     def invoke(
         self, input: State, config: RunnableConfig | None = None, **kwargs: Any
@@ -60,6 +62,8 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
     ) -> dict[str, Any]:
         runtime = get_runtime()
         context = run_context(runtime.context, (config or {}).get("configurable") or {})
+        if not self.starts_task:
+            check_resumed_namespace(input.namespace, getattr(context, "namespace", ""))
         write = runtime.stream_writer
         pending: list[asyncio.Future[None]] = []
 
@@ -76,9 +80,10 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
         return jsonable(update)
 
 
-def graph_node(name: str, node: Node) -> GraphNode:
-    """The node, named, as LangGraph should run it (`builder.add_node(graph_node(...))`)."""
-    return GraphNode(name, node)
+def graph_node(name: str, node: Node, *, starts_task: bool = False) -> GraphNode:
+    """The node, named, as LangGraph should run it (`builder.add_node(graph_node(...))`);
+    `starts_task` for the node that starts a task (and records its namespace)."""
+    return GraphNode(name, node, starts_task=starts_task)
 
 
 def jsonable(value: Any) -> Any:

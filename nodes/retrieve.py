@@ -74,7 +74,7 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
                 "shown": [shown],
             }
         return {
-            **fresh_task_state(task, state.ground_truth),
+            **fresh_task_state(task, state.ground_truth, ctx.namespace),
             "task_vector": state_vector,
             "candidates": candidates,
             "retrieved": retrieved,
@@ -85,13 +85,15 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
     return retrieve
 
 
-def fresh_task_state(task: str, ground_truth: str | None) -> dict[str, Any]:
+def fresh_task_state(task: str, ground_truth: str | None, namespace: str) -> dict[str, Any]:
     """Every per-task field of the state at its start, so nothing of a thread's earlier task
-    (its truth, plans, step results, answer, judgement) reaches this one; lists with an
-    appending reducer are overwritten."""
+    (its truth, plans, step results, answer, judgement, namespace) reaches this one; lists with
+    an appending reducer are overwritten. `namespace` is the run's, which every later node of
+    the task must share (`nodes.run_namespace.check_resumed_namespace`)."""
     return {
         "truth": ground_truth,
         "run_id": uuid.uuid4().hex,
+        "namespace": namespace,
         "task_vector": [],
         "candidates": [],
         "retrieved": [],

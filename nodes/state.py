@@ -65,6 +65,8 @@ class State(InputState):
 
     truth: str | None = None
     run_id: str = ""
+    namespace: str = ""
+    """The bank namespace the task started in: a resume in another one is refused."""
     task_vector: list[float] = Field(default_factory=list)
     candidates: list[RetrievedCase] = Field(default_factory=list)
     retrieved: list[RetrievedCase] = Field(default_factory=list)

@@ -31,7 +31,9 @@ USER_ERRORS = {
     "graphs.settings": ("ConfigError",),
     "memory.errors": ("CaseBankError",),
     "memento.local_llm": ("LocalLLMError",),
+    "nodes.embedding_calls": ("EmbeddingEndpointError",),
     "nodes.models": ("ModelCallError", "ModelEndpointError"),
+    "nodes.run_namespace": ("ThreadNamespaceError",),
     "nodes.schemas": ("TaskInputError",),
     "tools.errors": ("ToolConfigError", "ToolServerError"),
 }

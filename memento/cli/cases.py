@@ -142,7 +142,7 @@ def show_command(args: argparse.Namespace) -> int:
     for attempt in attempts:
         when = dt.datetime.fromtimestamp(attempt.created_at).strftime("%Y-%m-%d %H:%M")
         mark = "*" if attempt.id == case.id else " "
-        answer = " ".join(attempt.answer.split())[:50]
+        answer = printable(" ".join(attempt.answer.split()))[:50]
         counts = f"r={attempt.reward:.2f}  x{attempt.attempts}"
         print(f" {mark}{attempt.id[:8]}  {counts}  {when}  {answer}")
     return 0
@@ -152,4 +152,4 @@ def _print_case(case: Case) -> None:
     data = case.model_dump()
     for time_field in ("created_at", "updated_at"):
         data[time_field] = dt.datetime.fromtimestamp(data[time_field]).isoformat(timespec="seconds")
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(printable(json.dumps(data, indent=2, ensure_ascii=False)))  # C1 codes stay raw in JSON

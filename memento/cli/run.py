@@ -51,17 +51,21 @@ def run_command(args: argparse.Namespace) -> int:
     settings = settings_from_args(
         args, mode=args.mode, retrieval=args.retrieval, max_cycles=args.max_cycles
     )
+    from memento.cli.namespaces import check_run_namespace
     from memento.cli.progress import ProgressPrinter
     from nodes.schemas import checked_task
 
     checked_task(args.task, settings.context.max_task_chars)  # fail before starting servers
+    check_run_namespace(settings.context, "run")
     task = {"task": args.task, "ground_truth": args.ground_truth}
     try:
         asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))
     except ConfigError:
         raise
-    except BaseException:  # interrupted or failed: say how to pick the task up again
-        if args.thread:
+    except BaseException as exc:  # interrupted or failed: say how to pick the task up again
+        from nodes.run_namespace import ThreadNamespaceError
+
+        if args.thread and not isinstance(exc, ThreadNamespaceError):
             print(
                 f"memento: progress is checkpointed in thread {args.thread!r}; "
                 "run the same command again to resume",
@@ -121,6 +125,8 @@ async def _start_or_resume(
     graph: CompiledStateGraph, config: Any, task: dict[str, Any], printer: ProgressPrinter
 ) -> dict[str, Any] | None:
     """The task itself on a new thread; None (continue) on a thread that holds it unfinished."""
+    from memory.bank.redaction import redact_text, secrets_in
+
     thread = config["configurable"]["thread_id"]
     snapshot = await graph.aget_state(config)
     if not snapshot.values:
@@ -131,7 +137,8 @@ async def _start_or_resume(
         raise ConfigError(
             f"thread {thread!r} has already finished its task {held!r}; use another --thread"
         )
-    if held.strip() != task["task"].strip():
+    given = task["task"].strip()  # a checkpoint stores the task with its secrets redacted
+    if held.strip() not in (given, redact_text(given, secrets_in()).strip()):
         raise ConfigError(
             f"thread {thread!r} holds the unfinished task {held!r}; run that task to resume "
             "it, or use another --thread"

@@ -57,7 +57,7 @@ from langgraph.store.base import (
 from pydantic import ValidationError
 
 from memory.adapters.store_namespaces import bank_namespace, store_namespace
-from memory.adapters.store_values import matches_filter
+from memory.adapters.store_values import check_filter, matches_filter
 from memory.bank.casebank import CaseBank
 from memory.bank.identity import case_id_for, outcome_key
 from memory.bank.limits import capped_case
@@ -122,6 +122,8 @@ class MementoStore(BaseStore):
         return Item(namespace=op.namespace, key=case.id, **_item_fields(case))
 
     def _search(self, op: SearchOp) -> list[SearchItem]:
+        if op.filter is not None:
+            check_filter(op.filter)  # one line naming what is wrong, before anything is read
         namespaces = self._namespaces_under(op.namespace_prefix)
         if op.query:
             found = self._similar(op, namespaces)

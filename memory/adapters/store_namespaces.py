@@ -31,7 +31,12 @@ NamespaceTemplate = str | tuple[str, ...]
 
 
 class NamespaceTemplateError(ValueError):
-    """A namespace template that is malformed, or that a run cannot fill."""
+    """A namespace template that is malformed, or that a run cannot fill (`missing`: the name
+    of the value it lacks)."""
+
+    def __init__(self, message: str, *, missing: str | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 def _invalid_namespace(message: str) -> ValueError:
@@ -109,7 +114,8 @@ def fill_template(template: NamespaceTemplate, value_of: Callable[[str], str | N
         if value is None or value == "":
             raise NamespaceTemplateError(
                 f"namespace template {text!r} needs {name!r}: give it in the run's context "
-                f"or in config['configurable']"
+                f"or in config['configurable']",
+                missing=name,
             )
         if not isinstance(value, str) or not LABEL_PATTERN.fullmatch(value):
             raise NamespaceTemplateError(

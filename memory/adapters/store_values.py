@@ -3,6 +3,8 @@
 A filter maps field names to wanted values: plain values compare equal, nested dicts match
 nested fields, and operator dicts compare (`$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`);
 `{"$and": [filter, ...]}` (what LangGraph Server's auth handlers add) needs every filter.
+A malformed filter (an `$and` that is not a list of filters, an unknown operator) is refused
+with a `FilterError` naming what is wrong, before any value is read (`check_filter`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,32 @@ _ORDER = {
     "$lt": lambda a, b: a < b,
     "$lte": lambda a, b: a <= b,
 }
+_OPERATORS = ("$eq", "$ne", *_ORDER)
+
+
+class FilterError(ValueError):
+    """A store filter that cannot be read; the message says where."""
+
+
+def check_filter(wanted: Any, where: str = "filter") -> None:
+    """Raise FilterError unless `wanted` is a filter: a dict whose `$and` is a list of
+    filters and whose operator dicts use known operators."""
+    if not isinstance(wanted, Mapping):
+        raise FilterError(f"{where} must be an object of field: condition, got {wanted!r:.80}")
+    for key, condition in wanted.items():
+        if key == "$and":
+            if not isinstance(condition, list | tuple):
+                raise FilterError(f"{where}: $and must be a list of filters, got {condition!r:.80}")
+            for n, part in enumerate(condition):
+                check_filter(part, f"{where}: $and[{n}]")
+        elif isinstance(condition, Mapping):
+            if not any(str(op).startswith("$") for op in condition):
+                check_filter(condition, f"{where}: {key}")
+            elif unknown := [op for op in condition if op not in _OPERATORS]:
+                raise FilterError(
+                    f"{where}: unknown operator {unknown[0]!r} for {key!r}; use "
+                    f"{' '.join(_OPERATORS)}"
+                )
 
 
 def matches_filter(value: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:

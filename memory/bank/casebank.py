@@ -17,6 +17,7 @@ from memory.bank.budget import case_usage, kept_after_write, over_budget
 from memory.bank.identity import attempt_of, case_id_for, normalize_question, outcome_key
 from memory.bank.limits import capped_case
 from memory.bank.namespaces import check_namespace
+from memory.bank.ownership import case_namespaces, refuse_foreign_visits, storable_ids
 from memory.bank.records import Case, ScoredCase, Visit, VisitMatch
 from memory.bank.redaction import redact, secrets_in
 from memory.bank.storage import BankStorage, namespace_where
@@ -183,14 +184,18 @@ class CaseBank(BankStorage):
 
     # -- visits --------------------------------------------------------------------------------
     def add_visits(self, visits: Sequence[tuple[Visit, Sequence[float]]]) -> None:
-        """Record visits (each with its state vector s_j) in one write."""
+        """Record visits (each with its state vector s_j) in one write; CrossNamespaceError
+        refuses them all if one credits a case of another namespace (`memory.bank.ownership`)."""
         if not visits:
             return
         for visit, vector in visits:
             self._check_vector(vector)
             check_namespace(visit.namespace)
         points = [(visit_point(visit), vector) for visit, vector in visits]
+        case_ids = storable_ids(visit.case_id for visit, _ in visits)
         with self._lock:
+            owners = case_namespaces(self._cases.retrieve(case_ids, payload_keys=["namespace"]))
+            refuse_foreign_visits([visit for visit, _ in visits], owners)
             self._visits.upsert(points)
 
     def delete_visits(self, visit_ids: Sequence[str]) -> None:

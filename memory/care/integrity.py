@@ -1,7 +1,9 @@
 """An integrity check of a case bank: what `memento cases check` reports.
 
 A bank is sound when every stored record parses, counts agree with what can be read, and every
-visit points at a case that exists (a visit without its case carries learning nobody can use).
+visit points at a case that exists (a visit without its case carries learning nobody can use)
+in its own namespace (`memory.bank.ownership`: credit that crosses namespaces moves another
+user's Q).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from memory.bank.casebank import CaseBank
+from memory.bank.ownership import foreign_visits, storable_ids
 from memory.bank.records import Case, Visit
 from memory.bank.stored_records import record_error
 from memory.errors import CaseBankError
@@ -44,10 +47,26 @@ def check_bank(bank: CaseBank, *, namespace: str | None = None) -> IntegrityRepo
     case_ids = {case.id for case in cases}
     if len(case_ids) != len(cases):
         problems.append(f"{len(cases) - len(case_ids)} duplicate case ids")
-    orphans = [visit for visit in visits if visit.case_id not in case_ids]
+    elsewhere = storable_ids(visit.case_id for visit in visits if visit.case_id not in case_ids)
+    owners = {case.id: case.namespace for case in cases}
+    owners.update({case.id: case.namespace for case in bank.get_many(elsewhere)})
+    problems += _crossing(visits, owners)
+    orphans = [visit for visit in visits if visit.case_id not in owners]
     if orphans and namespace is None:
         problems.append(f"{len(orphans)} visits point at missing cases, e.g. {orphans[0].case_id}")
     return IntegrityReport(cases=len(cases), visits=len(visits), problems=problems)
+
+
+def _crossing(visits: list[Visit], owners: dict[str, str]) -> list[str]:
+    """One line for the visits that credit a case of another namespace, if any."""
+    crossing = foreign_visits(visits, owners)
+    if not crossing:
+        return []
+    visit, owner = crossing[0]
+    return [
+        f"{len(crossing)} visits credit a case of another namespace, e.g. visit {visit.id} in "
+        f"{visit.namespace!r} credits case {visit.case_id} of {owner!r}"
+    ]
 
 
 def _malformed(bank: CaseBank, namespace: str | None, shown: int = 10) -> list[str]:

@@ -150,8 +150,15 @@ class EdgeCollection:
         if not self.deferred:
             time.sleep(0)
 
-    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
-        records = self.shard.retrieve(list(ids), with_payload=True, with_vector=with_vectors)
+    def retrieve(
+        self,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool = False,
+        payload_keys: Sequence[str] | None = None,
+    ) -> list[StoredPoint]:
+        keys = True if payload_keys is None else list(payload_keys)
+        records = self.shard.retrieve(list(ids), with_payload=keys, with_vector=with_vectors)
         return [
             StoredPoint(
                 id=str(r.id), payload=r.payload or {}, vector=r.vector if with_vectors else None

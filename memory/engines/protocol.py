@@ -120,8 +120,15 @@ class Collection(Protocol):
         """Insert or replace points (by id); visible to every read once this returns."""
         ...
 
-    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
-        """The points with these ids that exist (any order)."""
+    def retrieve(
+        self,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool = False,
+        payload_keys: Sequence[str] | None = None,
+    ) -> list[StoredPoint]:
+        """The points with these ids that exist (any order); with `payload_keys`, only those
+        fields of each payload are read (a case's namespace without its whole text)."""
         ...
 
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:

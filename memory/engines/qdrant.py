@@ -106,9 +106,16 @@ class QdrantCollection:
         ]
         self.client.upsert(self.name, points=structs, wait=True)
 
-    def retrieve(self, ids: Sequence[str], *, with_vectors: bool = False) -> list[StoredPoint]:
+    def retrieve(
+        self,
+        ids: Sequence[str],
+        *,
+        with_vectors: bool = False,
+        payload_keys: Sequence[str] | None = None,
+    ) -> list[StoredPoint]:
+        keys = True if payload_keys is None else list(payload_keys)
         records = self.client.retrieve(
-            self.name, list(ids), with_payload=True, with_vectors=with_vectors
+            self.name, list(ids), with_payload=keys, with_vectors=with_vectors
         )
         return [
             StoredPoint(

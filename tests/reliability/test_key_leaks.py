@@ -78,6 +78,22 @@ def test_an_echoed_key_reaches_no_file_and_no_output(
     assert _leaks(cli_env, out.out + out.err) == []
 
 
+def test_a_key_in_the_task_and_its_ground_truth_reaches_no_checkpoint(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The graph's input (the `__start__` write) is stored by the checkpointer's serializer,
+    which redacts it like every node's update: the key, and its base64 inside a longer text."""
+    encoded = base64.b64encode(f"Authorization: Bearer {KEY}".encode()).decode()
+    task = f"Say hello. Key {KEY}, header {encoded}"
+    with _echoing_endpoint() as url:
+        args = ["--base-url", url, "--model", "m", "--tools", "calculator", "--thread", "t2"]
+        assert main(["run", task, "--ground-truth", f"hello {KEY}", *args]) == 0
+    out = capsys.readouterr()
+    checkpoints = (cli_env / "checkpoints.sqlite").read_bytes()
+    assert b"[redacted LLM_KEY]" in checkpoints and encoded.encode() not in checkpoints
+    assert _leaks(cli_env, out.out + out.err) == []
+
+
 def test_an_endpoint_error_quoting_the_key_is_one_redacted_line(
     cli_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

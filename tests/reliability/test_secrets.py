@@ -91,3 +91,27 @@ async def test_the_model_the_eval_log_and_an_export_never_see_a_planted_key(
     for path in (log.path, exported):
         text = path.read_text()
         assert PLANTED not in text and "[redacted MY_SERVICE_TOKEN]" in text, path.name
+
+
+async def test_a_key_as_a_tool_call_argument_name_is_stored_nowhere(
+    graph_for, bank: CaseBank, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Redaction rewrites dict keys as well as values: a model that names an argument after
+    the key leaves it in neither the stored trajectory nor an export."""
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED)
+    model = scripted(
+        plan_reply(("compute it", "calculate")),
+        tool_call("calculate", expression="17*23+4", **{PLANTED: "1"}),
+        AIMessage(content="395"),
+        final_plan_reply("395"),
+    )
+    await run_task(
+        graph_for(model), {"task": "What is 17 * 23 + 4?", "ground_truth": "395"},
+        context=make_context(),
+    )  # fmt: skip
+    (case,) = bank.list_cases()
+    (call,) = case.trajectory[0]["tool_calls"]
+    assert set(call["args"]) == {"expression", "[redacted OPENAI_API_KEY]"}
+    exported = tmp_path / "bank.jsonl"
+    export_jsonl(bank, exported)
+    assert PLANTED not in case.model_dump_json() and PLANTED not in exported.read_text()

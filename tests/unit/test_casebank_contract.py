@@ -297,7 +297,9 @@ def test_a_bank_copies_into_another_engine_as_stored(bank: CaseBank, folder: Pat
     first = bank.add(_case("q1"), _vec(1.0))
     bank.add(_case("Q1"), _vec(1.0, 0.2))  # a second attempt
     other = bank.add(_case("q2", namespace="m"), _vec(0.0, 1.0))
-    bank.add_visits([(_visit(first.id, 1.0), _vec(1.0)), (_visit(other.id, 0.0), _vec(0.0, 1.0))])
+    bank.add_visits(
+        [(_visit(first.id, 1.0), _vec(1.0)), (_visit(other.id, 0.0, namespace="m"), _vec(0.0, 1.0))]
+    )
     target_engine = "memory" if bank.engine == "edge" else "edge"
     with CaseBank(store_location(target_engine, folder / "copy"), dim=DIM) as target:
         assert bank.copy_to(target, batch=1) == (2, 2)

@@ -49,15 +49,16 @@ def _fill(
         (_case(i, "ns" if i % 5 else "other"), v)
         for i, v in enumerate(_unit(rng, cases), start=first)
     ]
-    ids = [c.id for c in bank.add_many(items)]
+    stored = bank.add_many(items)
+    ids, namespace_of = [c.id for c in stored], {c.id: c.namespace for c in stored}
     now = time.time()
     bank.add_visits(
         [
             (
                 Visit(
                     id=str(uuid.uuid4()),
-                    case_id=ids[int(rng.integers(0, 40))],
-                    namespace="ns",
+                    case_id=(case_id := ids[int(rng.integers(0, 40))]),
+                    namespace=namespace_of[case_id],  # a case is credited in its namespace
                     target=float(rng.random()),
                     retrieved=bool(rng.random() < 0.8),
                     created_at=now,
@@ -189,11 +190,12 @@ def test_visits_sharing_their_tasks_state_count_once_against_the_limit(
     monkeypatch.setattr(exact_copy, "MAX_BYTES", 200 * DIM * 4)
     with CaseBank(location, dim=DIM) as bank:
         ids = _fill(bank, rng, cases=150, visits=0)
+        ns_ids = [case_id for i, case_id in enumerate(ids) if i % 5]  # the candidates of "ns"
         now = time.time()
         for state in _unit(rng, 40):
             shown = rng.choice(40, 16, replace=False)
             bank.add_visits([
-                (Visit(id=str(uuid.uuid4()), case_id=ids[int(c)], namespace="ns",
+                (Visit(id=str(uuid.uuid4()), case_id=ns_ids[int(c)], namespace="ns",
                        target=float(rng.random()), retrieved=bool(k < 4), created_at=now), state)
                 for k, c in enumerate(shown)
             ])  # fmt: skip

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from memory.bank.redaction import redact, secrets_in
+import base64
+import json
+from urllib.parse import quote
+
+import pytest
+
+from memory.bank.redaction import redact, redact_text, secrets_in
 
 ENV = {
     "OPENAI_API_KEY": "sk-planted-0123456789",
@@ -51,3 +57,64 @@ def test_the_process_secrets_follow_every_change_of_the_environment(monkeypatch)
     assert "second-secret-value" not in secrets_in()
     secrets_in()["injected"] = "X"  # a caller's copy: the kept answer is not changed
     assert "injected" not in secrets_in()
+
+
+KEY = "sk-planted-0123456789abcdef"
+SECRETS = {KEY: "OPENAI_API_KEY"}
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("form", "text"),
+    [
+        ("as written", KEY),
+        ("URL-encoded by quote", quote(KEY, safe="")),
+        ("every byte %-encoded", "".join(f"%{b:02X}" for b in KEY.encode())),
+        ("every byte %-encoded, lower case", "".join(f"%{b:02x}" for b in KEY.encode())),
+        ("JSON-escaped", json.dumps(KEY)[1:-1]),
+        ("base64", _b64(KEY)),
+        ("URL-safe base64", base64.urlsafe_b64encode(KEY.encode()).decode()),
+        ("base64 of a longer text, offset 0", _b64(f"{KEY} was the key")),
+        ("base64 of a longer text, offset 1", _b64(f"k={KEY}; more")),
+        ("base64 of a longer text, offset 2", _b64(f"Bearer {KEY}\n")),
+        ("hex", KEY.encode().hex()),
+        ("hex, upper case", KEY.encode().hex().upper()),
+        ("upper case", KEY.upper()),
+        ("masked, 6 leading", f"{KEY[:6]}****{KEY[-4:]}"),
+        ("masked, 10 leading", f"{KEY[:10]}*********{KEY[-4:]}"),
+        ("masked, one ellipsis character", f"{KEY[:5]}…{KEY[-4:]}"),
+        ("masked, three dots", f"{KEY[:3]}...{KEY[-4:]}"),
+    ],
+)
+def test_every_form_the_docs_name_is_redacted(form: str, text: str) -> None:
+    clean = redact_text(f"error: {text} (sent)", SECRETS)
+    assert clean.startswith("error: ") and "[redacted OPENAI_API_KEY]" in clean, form
+    assert "0123456789" not in clean.upper() and "abcdef" not in clean.lower(), clean
+
+
+def test_base64_at_any_offset_leaves_only_what_its_neighbours_share() -> None:
+    for prefix in ("", "a", "ab", "abc"):
+        encoded = _b64(f"{prefix}{KEY}!")
+        clean = redact_text(encoded, SECRETS)
+        assert clean.count("[redacted OPENAI_API_KEY]") == 1
+        assert len(clean) - len("[redacted OPENAI_API_KEY]") <= 8  # partial edge characters
+
+
+def test_a_secret_as_a_dict_key_is_redacted_like_a_value() -> None:
+    call = {"name": "lookup", "args": {KEY: "1", "query": ["x", {f"k_{KEY}": KEY}]}}
+    clean = redact(call, SECRETS)
+    assert clean == {
+        "name": "lookup",
+        "args": {
+            "[redacted OPENAI_API_KEY]": "1",
+            "query": ["x", {"k_[redacted OPENAI_API_KEY]": "[redacted OPENAI_API_KEY]"}],
+        },
+    }
+
+
+def test_text_without_a_secret_is_left_alone() -> None:
+    text = "17 * 23 + 4 = 395; see https://example.com/a%20b?q=\\n (sk- keys look like sk-…)"
+    assert redact_text(text, SECRETS) == text
