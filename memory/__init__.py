@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from memory.policy.kernel import KernelQ, kernel_q
     from memory.policy.parametric import ParametricQ
     from memory.policy.parametric_model import LogisticQModel
-    from memory.policy.read import RankedCase, choose_cases, rank_cases
+    from memory.policy.read import RankedCase, choose_cases, rank_cases, read_cases
     from memory.policy.sampling import select_cases, soft_policy
     from memory.policy.scores import Credit, QEstimator, Retrieval, SimilarityQ
     from memory.policy.targets import soft_q_targets, soft_value
@@ -59,6 +59,7 @@ _HOMES = {
     "normalize_question": "memory.bank.identity",
     "outcome_key": "memory.bank.identity",
     "rank_cases": "memory.policy.read",
+    "read_cases": "memory.policy.read",
     "record_visits": "memory.policy.write",
     "select_cases": "memory.policy.sampling",
     "soft_policy": "memory.policy.sampling",
@@ -94,6 +95,7 @@ __all__ = [
     "normalize_question",
     "outcome_key",
     "rank_cases",
+    "read_cases",
     "record_visits",
     "select_cases",
     "soft_policy",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from memory.policy.parametric import ParametricQ
     from memory.policy.parametric_model import LogisticQModel
     from memory.policy.peers import UCBQ, MemRLQ
-    from memory.policy.read import RankedCase, choose_cases, rank_cases
+    from memory.policy.read import RankedCase, choose_cases, rank_cases, read_cases
     from memory.policy.sampling import Mode, select_cases, soft_policy
     from memory.policy.scores import (
         Credit,
@@ -51,6 +51,7 @@ _HOMES = {
     "kernel_q": "memory.policy.kernel",
     "kernel_q_by_group": "memory.policy.kernel",
     "rank_cases": "memory.policy.read",
+    "read_cases": "memory.policy.read",
     "record_visits": "memory.policy.write",
     "select_cases": "memory.policy.sampling",
     "soft_policy": "memory.policy.sampling",
@@ -78,6 +79,7 @@ __all__ = [
     "kernel_q",
     "kernel_q_by_group",
     "rank_cases",
+    "read_cases",
     "record_visits",
     "select_cases",
     "soft_policy",

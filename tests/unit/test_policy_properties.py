@@ -1,0 +1,130 @@
+"""What the default policy owes a user whatever their bank looks like (DESIGN.md, issue 25).
+
+Each test builds a small bank by hand (vectors chosen for their cosines), reads it through the
+product's read side with the product's default context (`estimator_for` + `read_cases`, what
+the graph's retrieve node runs), and fails if the property it names breaks: a cold start that
+ignores similarity, evidence that never ages, a planted "success" that keeps its mu after its
+reads failed, an untried identical case ranked below an unrelated one.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from memory import Case, CaseBank, Visit
+from memory.policy import RankedCase, read_cases
+from nodes.deps import estimator_for
+from tests.conftest import make_context
+
+DIM = 6
+NS = "n"
+TASK = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def at_cosine(cosine: float, axis: int) -> list[float]:
+    """A unit vector at `cosine` to TASK, leaning towards its own axis."""
+    vector = [cosine] + [0.0] * (DIM - 1)
+    vector[axis] = float(np.sqrt(1 - cosine**2))
+    return vector
+
+
+def _case(bank: CaseBank, question: str, vector: list[float], **fields: object) -> str:
+    values = {"reward": 1.0, "plan": ["a plan"], "provenance": "ground_truth", **fields}
+    case = Case(id="", namespace=NS, question=question, created_at=0.0, updated_at=0.0, **values)
+    return bank.add(case, vector).id
+
+
+def _reads(bank: CaseBank, case_id: str, state: list[float], targets: list[float]) -> None:
+    """Visits of runs that read the case in `state`, oldest first, one second apart."""
+    start = time.time() - len(targets)
+    bank.add_visits(
+        [
+            (
+                Visit(
+                    id=str(uuid.uuid4()),
+                    case_id=case_id,
+                    namespace=NS,
+                    target=target,
+                    run_id=f"run-{i}",
+                    created_at=start + i,
+                ),
+                state,
+            )
+            for i, target in enumerate(targets)
+        ]
+    )
+
+
+def _read(
+    bank: CaseBank, mode: str = "eval", seed: int = 0, **overrides: object
+) -> tuple[list[RankedCase], list[RankedCase]]:
+    ctx = make_context(namespace=NS, mode=mode, **overrides)
+    return read_cases(
+        bank,
+        estimator_for(bank, ctx),
+        TASK,
+        namespace=NS,
+        limit=ctx.num_candidates,
+        k=ctx.top_k,
+        alpha=ctx.alpha,
+        mode=ctx.mode,
+        rng=np.random.default_rng(seed),
+        min_similarity=ctx.min_similarity,
+    )
+
+
+def test_a_cold_start_reads_as_similarity_does() -> None:
+    with CaseBank(":memory:", dim=DIM) as bank:
+        ids = [_case(bank, f"q{i}", at_cosine(c, 1 + i)) for i, c in enumerate([0.95, 0.8, 0.6])]
+        ranked, shown = _read(bank, top_k=1)
+        assert [r.q for r in ranked] == pytest.approx([r.similarity for r in ranked])
+        assert [r.case.id for r in shown] == ids[:1]  # eval: the most similar
+        reads = Counter(_read(bank, "train", seed, top_k=1)[1][0].case.id for seed in range(300))
+        assert reads[ids[0]] > reads[ids[1]] > reads[ids[2]]  # train: more often the nearer
+        assert reads[ids[0]] > 150  # and mostly the nearest, as similarity would
+
+
+def test_evidence_ages_so_a_case_whose_reads_stopped_working_sinks() -> None:
+    """20 reads that succeeded, then 8 that failed: the case now misleads. Aged, its old
+    successes no longer outweigh its new failures and an untried case (cosine 0.6) goes first;
+    with evidence that never ages (half_life 0) the stale successes would keep it on top."""
+    with CaseBank(":memory:", dim=DIM) as bank:
+        stale = _case(bank, "stale", at_cosine(0.9, 1))
+        untried = _case(bank, "untried", at_cosine(0.6, 2))
+        _reads(bank, stale, TASK, [1.0] * 20 + [0.0] * 8)
+        _, shown = _read(bank, top_k=1)
+        assert [r.case.id for r in shown] == [untried]
+        never_aged = _read(bank, top_k=1, half_life=0)[1]
+        assert [r.case.id for r in never_aged] == [stale]
+
+
+def test_a_planted_success_is_shown_with_mu_below_five_percent_after_three_failed_reads() -> None:
+    with CaseBank(":memory:", dim=DIM) as bank:
+        planted = _case(bank, "planted", at_cosine(0.97, 1), plan=["the wrong approach"])
+        useful = _case(bank, "useful", at_cosine(0.7, 2))
+        _case(bank, "other", at_cosine(0.65, 3))
+        _reads(bank, useful, at_cosine(0.9, 4), [1.0, 1.0])
+        assert _mu(_read(bank)[0])[planted] > 0.3  # before: the nearest, verified-looking
+        _reads(bank, planted, at_cosine(0.9, 5), [0.0, 0.0, 0.0])
+        assert _mu(_read(bank)[0])[planted] < 0.05
+
+
+def test_an_untried_identical_case_outranks_an_unrelated_one_with_a_lucky_read() -> None:
+    """The early-bank trap: "What is 4 * 4?" (cosine 0.39) once helped a far task; the task's
+    own solved question (cosine 1) was never read. The identical case goes first."""
+    with CaseBank(":memory:", dim=DIM) as bank:
+        identical = _case(bank, "What is 17 * 23 + 5?", TASK)
+        lucky = _case(bank, "What is 4 * 4?", at_cosine(0.39, 1))
+        _reads(bank, lucky, at_cosine(0.4, 2), [1.0])
+        ranked, shown = _read(bank, top_k=1)
+        assert [r.case.id for r in shown] == [identical]
+        assert {r.case.id: r.q for r in ranked}[lucky] < 0.6
+
+
+def _mu(ranked: list[RankedCase]) -> dict[str, float]:
+    return {r.case.id: r.probability for r in ranked}
