@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
+from memento.cli.disk_full import disk_full
 from memento.cli.options import (
     add_context_option,
     add_model_options,
@@ -60,8 +61,8 @@ def run_command(args: argparse.Namespace) -> int:
         asyncio.run(run_task(settings, task, ProgressPrinter(sys.stdout), thread=args.thread))
     except ConfigError:
         raise
-    except BaseException:  # interrupted or failed: say how to pick the task up again
-        if args.thread:
+    except BaseException as exc:  # interrupted or failed: say how to pick the task up again
+        if args.thread and disk_full(exc) is None:  # a full disk: the error says what to do
             print(
                 f"memento: progress is checkpointed in thread {args.thread!r}; "
                 "run the same command again to resume",

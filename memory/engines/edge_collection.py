@@ -93,7 +93,9 @@ class EdgeCollection:
             _log.warning("Qdrant Edge index build failed (searches stay exact): %s", exc)
 
     def optimize(self) -> None:
-        """Build pending indexes and flush, blocking until done."""
+        """Build pending indexes and flush, blocking until done (refused, like any write,
+        on a disk without WRITE_FLOOR_BYTES free: the build writes new segments)."""
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "build its index")
         self.shard.optimize()
         with self._unflushed_lock:
             self.shard.flush()
@@ -250,11 +252,13 @@ class EdgeCollection:
         )
 
     def delete(self, ids: Sequence[str]) -> None:
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")  # the log grows
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
         self.exact.deleted(ids)
         self._written(len(ids))
 
     def delete_where(self, where: Where) -> None:
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")
         self.shard.update(
             qe.UpdateOperation.delete_points_by_filter(edge_filter(where) or qe.Filter())
         )
