@@ -321,3 +321,13 @@ def test_a_new_users_mistakes_are_one_line_each(
         assert ".tmp" not in err and "Traceback" not in err
     assert not missing.parent.exists()
 
+
+def test_cases_check_names_a_case_whose_id_is_not_its_contents(bank: CaseBank) -> None:
+    assert check_bank(bank).ok
+    moved = BOB.model_copy(update={"namespace": "alice"})  # bob's case, carried into alice's
+    bank.put_points([("cases", StoredPoint(moved.id, moved.model_dump(), [0, 1.0, 0, 0]))])
+    report = check_bank(bank)
+    assert [p for p in report.problems if "its id is not" in p] == [
+        f"case {BOB.id} in 'alice': its id is not the one its namespace, question and outcome "
+        f"give ({content_ids(moved)[0]})"
+    ]
