@@ -124,6 +124,7 @@ HOSTILE_RECORDS: dict[str, tuple[Callable[[], Lines], str]] = {
     "short vector": (_edited(0, lambda r: r.update(vector=[1.0])), "field 'vector'"),
     "NaN in vector": (_edited(0, lambda r: r.update(vector=[math.nan] * DIM)), "field 'vector'"),
     "bools as vector": (_edited(0, lambda r: r.update(vector=[True] * DIM)), "field 'vector'"),
+    "huge ints as vector": (_edited(0, lambda r: r.update(vector=[10**400] * DIM)), "'vector'"),
     "payload is a list": (_edited(0, lambda r: r.update(payload=[1])), "field 'payload'"),
     "path as namespace": (_edited(3, _payload(namespace="../etc")), "field 'namespace'"),
     "edited answer": (_edited(0, _payload(answer="43")), "line 2: field 'id': "),
