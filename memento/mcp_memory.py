@@ -3,8 +3,9 @@
 Two tools over one bank, with the policy of `memory.policy.read` (no copy of it):
 
 - `retrieve_cases(task, k?, mode?)`: the K cases read for the task, each with its similarity,
-  Q and probability under mu, and a `retrieval_id` the server remembers with the task's vector
-  and the candidates shown and left unread.
+  Q and probability under mu, and a `retrieval_id` the server remembers with the task (as the
+  bank would store it), its vector and the candidates shown and left unread, within a bounded
+  memory (`memento.mcp_retrievals`).
 - `report_outcome(retrieval_id, answer, reward | ground_truth, plan?)`: judges the answer
   (a ground truth is scored by `measured_judgement`; a reward the client gives is self-judged),
   writes the task as a case and records the visits of the cases read and, for contrastive
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
-from dataclasses import dataclass
 from typing import get_args
 
 import anyio
@@ -28,6 +27,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from memento.mcp_redaction import RedactingFastMCP
+from memento.mcp_retrievals import Pending, RetrievalLog
 from memory import Case, CaseBank, QEstimator
 from memory.bank.provenance import provenance_for
 from memory.policy.read import read_cases
@@ -36,9 +36,6 @@ from memory.policy.write import record_visits
 from nodes.context import MementoContext
 from nodes.judge import measured_judgement
 from nodes.schemas import Judgement, RetrievedCase
-
-MAX_REMEMBERED = 10_000
-"""Retrievals kept for a report; the oldest are forgotten first."""
 
 
 class MemoryToolError(ValueError):
@@ -66,16 +63,6 @@ class Outcome(BaseModel):
     already_reported: bool = False
 
 
-@dataclass
-class _Pending:
-    task: str
-    vector: list[float]
-    shown: list[str]
-    unread: list[str]
-    mode: Mode
-    outcome: Outcome | None = None
-
-
 class CaseMemory:
     """The read and write side of one namespace's bank, for calls that arrive one by one."""
 
@@ -94,7 +81,7 @@ class CaseMemory:
             ctx,
             rng,
         )
-        self._pending: dict[str, _Pending] = {}
+        self.retrievals = RetrievalLog()
         self._lock = threading.Lock()  # the estimator and the rng are not thread-safe
 
     def retrieve(self, task: str, k: int | None = None, mode: str | None = None) -> Retrieval:
@@ -123,11 +110,8 @@ class CaseMemory:
                 min_similarity=self.ctx.min_similarity,
             )
             read = [r.case.id for r in chosen]
-            retrieval_id = uuid.uuid4().hex
             unread = [r.case.id for r in ranked if r.case.id not in set(read)]
-            self._pending[retrieval_id] = _Pending(task, vector, read, unread, mode)
-            while len(self._pending) > MAX_REMEMBERED:
-                del self._pending[next(iter(self._pending))]
+            retrieval_id = self.retrievals.add(Pending.of(task, vector, read, unread, mode))
         cases = [RetrievedCase.from_ranked(r) for r in chosen]
         return Retrieval(
             retrieval_id=retrieval_id, namespace=self.ctx.namespace, mode=mode, cases=cases
@@ -145,16 +129,13 @@ class CaseMemory:
         """Judge the answer, write the case and record the visits (once per retrieval)."""
         judgement = self._judge(answer.strip(), reward, ground_truth)
         with self._lock:
-            pending = self._pending.get(retrieval_id)
-            if pending is None:
-                raise MemoryToolError(
-                    f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases first "
-                    "(retrievals are forgotten when the server restarts)"
-                )
-            if pending.outcome is not None:
-                return pending.outcome.model_copy(update={"visits": 0, "already_reported": True})
-            pending.outcome = self._learn(retrieval_id, pending, answer.strip(), judgement, plan)
-            return pending.outcome
+            held = self.retrievals.get(retrieval_id)
+            if held is None:
+                raise MemoryToolError(self.retrievals.why_missing(retrieval_id))
+            if isinstance(held.outcome, Outcome):
+                return held.outcome.model_copy(update={"visits": 0, "already_reported": True})
+            held.outcome = self._learn(retrieval_id, held, answer.strip(), judgement, plan)
+            return held.outcome
 
     def _judge(self, answer: str, reward: float | None, truth: str | None) -> Judgement:
         if (reward is None) == (not truth):
@@ -175,7 +156,7 @@ class CaseMemory:
     def _learn(
         self,
         retrieval_id: str,
-        pending: _Pending,
+        pending: Pending,
         answer: str,
         judgement: Judgement,
         plan: list[str] | None,
@@ -195,7 +176,7 @@ class CaseMemory:
         case = Case(
             id="",
             namespace=self.ctx.namespace,
-            question=pending.task,
+            question=pending.question,
             plan=plan,
             answer=answer,
             reward=float(judgement.reward or 0.0),
@@ -205,18 +186,19 @@ class CaseMemory:
             updated_at=now,
             provenance=provenance_for(against_truth=against_truth, tool_texts=[answer, *plan]),
         )
-        stored = self.bank.add(case, pending.vector)
+        vector = pending.vector.tolist()
+        stored = self.bank.add(case, vector)
         visits = 0
         if pending.shown:
             visits = record_visits(
                 self.bank,
                 self.estimator,
-                [pending.shown],
-                [pending.vector],
+                [list(pending.shown)],
+                [vector],
                 [float(judgement.reward or 0.0)],
                 namespace=self.ctx.namespace,
                 run_id=retrieval_id,
-                unread_ids=pending.unread,
+                unread_ids=list(pending.unread),
             )
         return Outcome(
             retrieval_id=retrieval_id,

@@ -21,6 +21,7 @@ from memento.cli import eval as eval_command
 from memento.cli import local_llm as local_llm_command
 from memento.cli import mcp as mcp_command
 from memento.cli import tools as tools_command
+from memento.cli.disk_full import disk_full
 from memento.cli.options import add_global_options, unused_global_options
 
 SUBCOMMANDS = (run, eval_command, cases, tools_command, local_llm_command, mcp_command)
@@ -113,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if isinstance(exc, user_errors()):
             print(redact_text(f"memento: error: {exc}", secrets_in()), file=sys.stderr)
+        elif (full := disk_full(exc)) is not None:
+            print(redact_text(f"memento: error: {full}", secrets_in()), file=sys.stderr)
         else:  # a bug, not the user's: its traceback, with secrets redacted
             trace = "".join(traceback.format_exception(exc))
             print(redact_text(trace, secrets_in()), file=sys.stderr, end="")

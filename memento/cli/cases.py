@@ -40,7 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_settings_options(export)
     export.add_argument("file", type=Path)
     export.set_defaults(func=export_command)
-    load = actions.add_parser("import", help="store an exported JSONL file in the bank")
+    load = actions.add_parser(
+        "import",
+        help="store an exported JSONL file in the bank: every line is checked first, and all "
+        "of it is stored or none",
+    )
     add_settings_options(load)
     load.add_argument("file", type=Path)
     load.add_argument(
@@ -99,8 +103,11 @@ def check_command(args: argparse.Namespace) -> int:
 
 def export_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
-    from memory.care.transfer import export_jsonl
+    from memory.care.transfer import export_jsonl, output_problem
 
+    if (problem := output_problem(args.file)) is not None:  # as `cases report` says it
+        print(f"memento cases export: {problem}", file=sys.stderr)
+        return 2
     with open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
         cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
     print(f"exported {cases} cases and {visits} visits to {args.file}")
@@ -110,13 +117,10 @@ def export_command(args: argparse.Namespace) -> int:
 def import_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
     from memory.bank.casebank import CaseBank
+    from memory.care.export_format import read_header
     from memory.care.transfer import import_jsonl
 
-    with args.file.open(encoding="utf-8") as handle:
-        dim = json.loads(handle.readline() or "{}").get("dim")
-    if not isinstance(dim, int):
-        print(f"memento cases import: {args.file} is not a bank export", file=sys.stderr)
-        return 1
+    dim = read_header(args.file)  # a missing file, or not an export: one line, nothing opened
     store = settings_from_args(args).context.store
     with CaseBank(store, dim=dim) as bank, progress_callback("import", unit="record") as progress:
         report = import_jsonl(

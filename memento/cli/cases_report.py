@@ -46,10 +46,14 @@ def report_command(args: argparse.Namespace) -> int:
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
     from memento.cli.cases_care import open_bank
+    from memory.care.transfer import output_problem
     from nodes.deps import estimator_for
 
     if args.limit < 1:
         print("memento cases report: --limit must be at least 1", file=sys.stderr)
+        return 2
+    if (problem := output_problem(args.out)) is not None:  # as `cases export` says it
+        print(f"memento cases report: {problem}", file=sys.stderr)
         return 2
     report = Report(title="memento cases report")
     if args.eval_folder is not None:
@@ -68,7 +72,11 @@ def report_command(args: argparse.Namespace) -> int:
         )
     report.title = f"memento cases report: namespace {ctx.namespace}"
     report.banks = [view]
-    path = write(report, args.out)
+    try:
+        path = write(report, args.out)
+    except OSError as exc:
+        print(f"memento cases report: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
     size = path.stat().st_size // 1024
     print(f"wrote {path} ({size} KB): {len(view.rows)} of {view.total} cases")
     return 0

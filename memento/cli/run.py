@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.checkpoints import CHECKPOINTS_ENV
 from graphs.settings import ConfigError, MementoSettings
+from memento.cli.disk_full import disk_full
 from memento.cli.options import (
     add_context_option,
     add_model_options,
@@ -65,7 +66,8 @@ def run_command(args: argparse.Namespace) -> int:
     except BaseException as exc:  # interrupted or failed: say how to pick the task up again
         from nodes.run_namespace import ThreadNamespaceError
 
-        if args.thread and not isinstance(exc, ThreadNamespaceError):
+        # a full disk or a thread of another namespace: the error says what to do instead
+        if args.thread and not isinstance(exc, ThreadNamespaceError) and disk_full(exc) is None:
             print(
                 f"memento: progress is checkpointed in thread {args.thread!r}; "
                 "run the same command again to resume",

@@ -49,9 +49,27 @@ def case_id_for(namespace: str, question: str, outcome: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, key))
 
 
+def relabelled_case_id(namespace: str, question: str, outcome: str) -> str:
+    """The id of a case a person relabelled (`memory.care.relabel`): its outcome's, marked, so
+    that it never meets the judge's case of the same outcome."""
+    return case_id_for(namespace, question, f"{outcome}\x00relabelled")
+
+
 def legacy_case_id(namespace: str, question: str) -> str:
     """The id a bank written before attempts existed gave the single case of a question."""
     return str(uuid.uuid5(_ID_NAMESPACE, f"{namespace}\x00{normalize_question(question)}"))
+
+
+def content_ids(case: Case) -> tuple[str, str, str]:
+    """The ids a stored case with this content may have: its outcome's, its relabelled
+    outcome's, and its question's legacy id. Any other id was not derived from this case in
+    this namespace (an edited record, or one moved from another namespace)."""
+    outcome = outcome_key(case)
+    return (
+        case_id_for(case.namespace, case.question, outcome),
+        relabelled_case_id(case.namespace, case.question, outcome),
+        legacy_case_id(case.namespace, case.question),
+    )
 
 
 def attempt_of(previous: Case | None, case: Case, case_id: str, now: float) -> Case:

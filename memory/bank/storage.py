@@ -211,7 +211,24 @@ class BankStorage:
                 flush(kind)
         return counts["cases"], counts["visits"]
 
+    def stored_records(
+        self, kind: str, ids: Sequence[str], *, with_vectors: bool = False
+    ) -> list[StoredPoint]:
+        """The records of `kind` ("cases" | "visits") with these ids that exist, as stored."""
+        with self._lock:
+            return self._kind(kind).retrieve(list(ids), with_vectors=with_vectors)
+
+    def delete_records(self, kind: str, ids: Sequence[str]) -> None:
+        """Remove records of `kind` by id, as stored, and nothing else (an import undoing its
+        own writes; `CaseBank.delete` is how a case goes with its visits)."""
+        if ids:
+            with self._lock:
+                self._kind(kind).delete(list(ids))
+
     # -- helpers -----------------------------------------------------------------------------
+    def _kind(self, kind: str) -> Collection:
+        return {"cases": self._cases, "visits": self._visits}[kind]
+
     def _check_vector(self, vector: Sequence[float]) -> None:
         if len(vector) != self.dim:
             raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, len(vector))

@@ -1,9 +1,10 @@
 """An integrity check of a case bank: what `memento cases check` reports.
 
-A bank is sound when every stored record parses, counts agree with what can be read, and every
+A bank is sound when every stored record parses, counts agree with what can be read, every
 visit points at a case that exists (a visit without its case carries learning nobody can use)
 in its own namespace (`memory.bank.ownership`: credit that crosses namespaces moves another
-user's Q).
+user's Q), and every case's id is the one its namespace, question and outcome give (any other
+was edited, or moved from another namespace).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from memory.bank.casebank import CaseBank
+from memory.bank.identity import content_ids
 from memory.bank.ownership import foreign_visits, storable_ids
 from memory.bank.records import Case, Visit
 from memory.bank.stored_records import record_error
@@ -44,6 +46,7 @@ def check_bank(bank: CaseBank, *, namespace: str | None = None) -> IntegrityRepo
     if counted_visits != len(visits):
         problems.append(f"count says {counted_visits} visits but {len(visits)} can be read")
     problems += _malformed(bank, namespace)
+    problems += _ids_not_from_content(cases)
     case_ids = {case.id for case in cases}
     if len(case_ids) != len(cases):
         problems.append(f"{len(cases) - len(case_ids)} duplicate case ids")
@@ -80,4 +83,17 @@ def _malformed(bank: CaseBank, namespace: str | None, shown: int = 10) -> list[s
     ]
     if len(found) > shown:
         found = [*found[:shown], f"... and {len(found) - shown} more records that do not parse"]
+    return found
+
+
+def _ids_not_from_content(cases: list[Case], shown: int = 10) -> list[str]:
+    """One line per case whose id its content does not give (the first `shown`, then a count)."""
+    found = [
+        f"case {case.id} in {case.namespace!r}: its id is not the one its namespace, question and "
+        f"outcome give ({content_ids(case)[0]})"
+        for case in cases
+        if case.id not in content_ids(case)
+    ]
+    if len(found) > shown:
+        found = [*found[:shown], f"... and {len(found) - shown} more cases whose id is not theirs"]
     return found

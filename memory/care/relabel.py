@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from memory.bank.identity import case_id_for, outcome_key
+from memory.bank.identity import outcome_key, relabelled_case_id
 from memory.bank.records import Case
 from memory.errors import CaseBankError
 
@@ -86,8 +86,8 @@ def _relabelled(old: Case, reward: float, note: str) -> Case:
             "updated_at": round(time.time(), 6),
         }
     )
-    key = f"{outcome_key(new)}\x00relabelled"
-    return new.model_copy(update={"id": case_id_for(old.namespace, old.question, key)})
+    case_id = relabelled_case_id(old.namespace, old.question, outcome_key(new))
+    return new.model_copy(update={"id": case_id})
 
 
 def _rewrite_run_targets(bank: CaseBank, case: Case, reward: float) -> int:

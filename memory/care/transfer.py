@@ -2,13 +2,20 @@
 namespaces) and vectors, so a user can back a bank up or move it to another machine or engine.
 
 The first line is a header naming the format and the embedding size; then one line per record:
-``{"kind": "cases" | "visits", "id": ..., "payload": {...}, "vector": [...]}``.
+``{"kind": "cases" | "visits", "id": ..., "payload": {...}, "vector": [...]}``
+(`memory.care.export_format`).
+
+An import stores all or nothing. It reads the file twice: first a streaming check of every line
+(`memory.care.import_check`: each record as the bank would write it, ids against their content
+and their namespace, visits against their cases), which names each bad line and its field and
+writes nothing; then the writes, journaled (`memory.care.import_journal`), so that a write that
+fails by itself (a disk filled meanwhile, an interrupt) is taken back. Checking first gives the
+user every bad line at once and `skip_bad`; the journal covers what no check can foresee.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -16,30 +23,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory.bank.casebank import CaseBank
-from memory.bank.namespaces import is_valid_namespace
-from memory.bank.records import Case, Visit
-from memory.bank.stored_records import record_error
+from memory.care.export_format import (
+    FORMAT,
+    BadRecord,
+    header_line,
+    parse_record,
+    read_header,
+    record_lines,
+)
+from memory.care.import_check import check_import
+from memory.care.import_journal import ImportJournal
 from memory.engines.protocol import StoredPoint
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 
-FORMAT = "memento-bank/1"
-_MODELS: dict[str, type[Case] | type[Visit]] = {"cases": Case, "visits": Visit}
+__all__ = ["FORMAT", "ImportReport", "export_jsonl", "import_jsonl", "output_problem"]
 
 ProgressCallback = Callable[[int, int], None]
 """`on_progress(done, total)`, called as records are written (e.g. a CLI's progress bar)."""
 PROGRESS_EVERY = 500
+SHOWN_BAD_LINES = 3
+
+
+def output_problem(path: Path) -> str | None:
+    """Why a file cannot be written at `path` (its folder is missing, or it is a folder), in
+    the words `cases export` and `cases report` both use; None when it can be tried."""
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    if not path.parent.is_dir():
+        return f"cannot write {path}: there is no folder {path.parent}"
+    return None
 
 
 def export_jsonl(
     bank: CaseBank, path: Path, *, on_progress: ProgressCallback | None = None
 ) -> tuple[int, int]:
-    """Write every case and visit to `path` (atomically); returns (cases, visits)."""
+    """Write every case and visit to `path` (atomically); returns (cases, visits).
+
+    A missing folder is refused, not made; a failed write leaves no file behind and is one
+    CaseBankError naming `path`."""
+    if (problem := output_problem(path)) is not None:
+        raise CaseBankError(problem)
     counts = {"cases": 0, "visits": 0}
     tmp = path.with_name(path.name + ".tmp")
     total = bank.count() + bank.count_visits()
     try:
         with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(json.dumps({"format": FORMAT, "dim": bank.dim}) + "\n")
+            handle.write(header_line(bank.dim))
             for kind, point in _counted(bank.stored_points(), total, on_progress):
                 record = {
                     "kind": kind,
@@ -52,9 +81,10 @@ def export_jsonl(
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except OSError as exc:
+        raise CaseBankError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
         tmp.unlink(missing_ok=True)  # a failed export leaves no partial file behind
-        raise
     return counts["cases"], counts["visits"]
 
 
@@ -75,35 +105,62 @@ def import_jsonl(
     skip_bad: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> ImportReport:
-    """Store the records of an export in `bank`, each with its id, payload and vector.
+    """Store the records of an export in `bank`, each with its id, payload and vector: all of
+    them, or none (see the module docstring).
 
-    Every line is checked first (its structure, its vector's size, its payload against the
-    record types and the namespace rule), so a bad record is never written: the import stores
-    all or nothing, or with `skip_bad` everything but the bad lines, which the report lists.
-    Cases arrive with provenance "imported" (unverified, `memory.bank.provenance`) unless the file
-    is `trusted` (a backup of your own), when they keep theirs; a quarantined case stays so.
-    Records with the same id replace the bank's own.
+    A bad line (its field and why) refuses the whole file, or with `skip_bad` only itself and
+    the visits that point at a refused case; the report lists the skipped lines. Cases arrive
+    with provenance "imported" (unverified, `memory.bank.provenance`) unless the file is
+    `trusted` (a backup of your own), when they keep theirs; a quarantined case stays so.
+    Records with the same id (in the same namespace) replace the bank's own.
     """
-    _check_free_space(bank, path)
-    with path.open(encoding="utf-8") as handle:
-        header = _header(path, handle.readline())
-        if header["dim"] != bank.dim:
-            raise EmbeddingSizeMismatchError(bank.cases_collection, bank.dim, header["dim"])
-        lines = _Lines(handle)
-        bad = dict(_problems(lines, bank.dim))
+    dim = read_header(path)
+    if dim != bank.dim:
+        raise EmbeddingSizeMismatchError(bank.cases_collection, bank.dim, dim)
+    checked = check_import(bank, path, dim)
+    bad = [f"line {number}: {why}" for number, why in checked.bad.items()]
     if bad and not skip_bad:
-        first = "; ".join(f"line {n}: {why}" for n, why in list(bad.items())[:3])
         raise CaseBankError(
-            f"{path}: {len(bad)} bad records, so nothing was imported (first: {first}); "
-            "fix them, or import the rest with --skip-bad"
+            f"{path}: {len(bad)} bad records, so nothing was imported (first: "
+            f"{'; '.join(bad[:SHOWN_BAD_LINES])}); fix them, or import the rest with --skip-bad"
         )
-    with path.open(encoding="utf-8") as handle:
-        handle.readline()
-        records = _records(handle, bank.dim, set(bad), trusted=trusted)
-        total = lines.records - len(bad)
+    _check_free_space(bank, path)
+    records = _counted(_records(path, dim, set(checked.bad), trusted), checked.good, on_progress)
+    cases, visits = _write(bank, records)
+    return ImportReport(cases, visits, bad)
+
+
+def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> tuple[int, int]:
+    """Store the records in batches through a journal; on any failure, take them back."""
+    counts = {"cases": 0, "visits": 0}
+    journal = ImportJournal(bank)
+    try:
         with bank.bulk_import():
-            cases, visits = bank.put_points(_counted(records, total, on_progress))
-    return ImportReport(cases, visits, [f"line {n}: {why}" for n, why in bad.items()])
+            batch: list[tuple[str, StoredPoint]] = []
+            for record in records:
+                batch.append(record)
+                if len(batch) >= PROGRESS_EVERY:
+                    _write_batch(journal, batch, counts)
+            _write_batch(journal, batch, counts)
+    except BaseException as failure:
+        instead = journal.undo(failure)
+        if instead is not None:
+            raise instead from failure
+        raise
+    finally:
+        journal.close()
+    return counts["cases"], counts["visits"]
+
+
+def _write_batch(
+    journal: ImportJournal, batch: list[tuple[str, StoredPoint]], counts: dict[str, int]
+) -> None:
+    for kind in ("cases", "visits"):
+        points = [point for k, point in batch if k == kind]
+        if points:
+            journal.write(kind, points)
+            counts[kind] += len(points)
+    batch.clear()
 
 
 def _counted(
@@ -120,17 +177,27 @@ def _counted(
         on_progress(done, max(total, done))
 
 
-class _Lines:
-    """The lines of an export, counting the non-blank ones (the records) as they are read."""
-
-    def __init__(self, handle: Iterable[str]) -> None:
-        self.handle = handle
-        self.records = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self.handle:
-            self.records += bool(line.strip())
-            yield line
+def _records(
+    path: Path, dim: int, skip: set[int], trusted: bool
+) -> Iterator[tuple[str, StoredPoint]]:
+    """The good records of the file as the bank stores them; a line that changed since the
+    check (BadRecord now) ends the import, and the journal takes back what it wrote."""
+    with path.open("rb") as handle:
+        handle.readline()
+        for number, line in record_lines(handle):
+            if number in skip:
+                continue
+            if isinstance(line, BadRecord):
+                raise CaseBankError(f"{path}: line {number} changed during the import: {line}")
+            try:
+                kind, point = parse_record(line, dim)
+            except BadRecord as why:
+                raise CaseBankError(
+                    f"{path}: line {number} changed during the import: {why}"
+                ) from None
+            if kind == "cases" and not trusted and point.payload["provenance"] != "quarantined":
+                point.payload["provenance"] = "imported"
+            yield kind, point
 
 
 SPACE_PER_EXPORT_BYTE = 1.5
@@ -139,67 +206,17 @@ SPACE_PER_EXPORT_BYTE = 1.5
 
 def _check_free_space(bank: CaseBank, path: Path) -> None:
     """Refuse an import that would fill the bank's disk: an embedded engine maps its files
-    into memory, and a full disk then kills the process (SIGBUS) instead of raising."""
+    into memory, and a full disk then kills the process (SIGBUS) instead of raising. What
+    the import takes, plus the floor every write keeps."""
     folder = bank.folder
     if folder is None:
         return
-    needed = int(path.stat().st_size * SPACE_PER_EXPORT_BYTE)
+    from memory.engines.edge_shards import WRITE_FLOOR_BYTES
+
+    needed = int(path.stat().st_size * SPACE_PER_EXPORT_BYTE) + WRITE_FLOOR_BYTES
     free = shutil.disk_usage(folder).free
     if free < needed:
         raise CaseBankError(
             f"not enough disk space to import {path}: about {needed >> 20} MB needed, "
             f"{free >> 20} MB free at {folder}"
         )
-
-
-def _header(path: Path, line: str) -> dict:
-    try:
-        header = json.loads(line)
-    except json.JSONDecodeError:
-        header = None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise CaseBankError(f"{path}: line 1 is not a {FORMAT} export header")
-    return header
-
-
-def _problems(lines: Iterator[str], dim: int) -> Iterator[tuple[int, str]]:
-    """(line number, why) for every line that is not a record this bank can hold."""
-    for number, line in enumerate(lines, start=2):
-        if line.strip():
-            try:
-                _parse(line, dim)
-            except ValueError as exc:
-                yield number, str(exc)
-
-
-def _records(
-    lines: Iterator[str], dim: int, skip: set[int], *, trusted: bool
-) -> Iterator[tuple[str, StoredPoint]]:
-    for number, line in enumerate(lines, start=2):
-        if line.strip() and number not in skip:
-            kind, point = _parse(line, dim)
-            if kind == "cases" and not trusted and point.payload.get("provenance") != "quarantined":
-                point.payload["provenance"] = "imported"
-            yield kind, point
-
-
-def _parse(line: str, dim: int) -> tuple[str, StoredPoint]:
-    """One export line as a record; ValueError says what is wrong with it."""
-    try:
-        record = json.loads(line)
-        kind = record["kind"]
-        point = StoredPoint(str(record["id"]), dict(record["payload"]), list(record["vector"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"not a bank record: {exc}") from None
-    if kind not in _MODELS:
-        raise ValueError(f"unknown kind {kind!r}")
-    vector = point.vector or []
-    if len(vector) != dim or not all(
-        isinstance(x, int | float) and math.isfinite(x) for x in vector
-    ):
-        raise ValueError(f"the vector is not {dim} finite numbers")
-    if error := record_error(_MODELS[kind], point.payload):
-        raise ValueError(error)
-    if not is_valid_namespace(point.payload.get("namespace")):
-        raise ValueError(f"namespace {point.payload.get('namespace')!r} is not allowed")
-    return kind, point

@@ -93,7 +93,9 @@ class EdgeCollection:
             _log.warning("Qdrant Edge index build failed (searches stay exact): %s", exc)
 
     def optimize(self) -> None:
-        """Build pending indexes and flush, blocking until done."""
+        """Build pending indexes and flush, blocking until done (refused, like any write,
+        on a disk without WRITE_FLOOR_BYTES free: the build writes new segments)."""
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "build its index")
         self.shard.optimize()
         with self._unflushed_lock:
             self.shard.flush()
@@ -159,12 +161,7 @@ class EdgeCollection:
     ) -> list[StoredPoint]:
         keys = True if payload_keys is None else list(payload_keys)
         records = self.shard.retrieve(list(ids), with_payload=keys, with_vector=with_vectors)
-        return [
-            StoredPoint(
-                id=str(r.id), payload=r.payload or {}, vector=r.vector if with_vectors else None
-            )
-            for r in records
-        ]
+        return [_stored(r, with_vectors) for r in records]
 
     def search(self, vector: Sequence[float], *, where: Where, limit: int) -> list[ScoredPoint]:
         found = self.exact.search(self._points, vector, where=where, limit=limit)
@@ -257,11 +254,13 @@ class EdgeCollection:
         )
 
     def delete(self, ids: Sequence[str]) -> None:
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")  # the log grows
         self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
         self.exact.deleted(ids)
         self._written(len(ids))
 
     def delete_where(self, where: Where) -> None:
+        ensure_free_space(self.folder, WRITE_FLOOR_BYTES, "write to it")
         self.shard.update(
             qe.UpdateOperation.delete_points_by_filter(edge_filter(where) or qe.Filter())
         )
@@ -287,11 +286,14 @@ class EdgeCollection:
                     with_vector=with_vectors,
                 )
             )
-            for r in records:
-                vector = r.vector if with_vectors else None
-                yield StoredPoint(id=str(r.id), payload=r.payload or {}, vector=vector)
+            yield from (_stored(r, with_vectors) for r in records)
             if offset is None:
                 return
+
+
+def _stored(record: Any, with_vector: bool) -> StoredPoint:
+    vector = record.vector if with_vector else None
+    return StoredPoint(id=str(record.id), payload=record.payload or {}, vector=vector)
 
 
 def _scored(point: Any) -> ScoredPoint:

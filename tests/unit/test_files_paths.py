@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -199,3 +200,17 @@ def test_pdf_without_pypdf_names_the_extra(
 def test_a_root_that_is_not_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FilesError, match="is not a folder"):
         FilesRoot(tmp_path / "missing")
+
+
+def test_a_hard_link_to_a_file_outside_the_root_is_refused_and_not_listed(
+    files: FilesRoot, tmp_path: Path
+) -> None:
+    """A hard link is another name of the same file: one inside the root may name a file
+    outside it, which its path alone cannot show, so a file with a second link is refused."""
+    os.link(tmp_path / "secret.txt", Path(files.root) / "hard.txt")
+    with pytest.raises(FilesError, match="2 hard links") as refused:
+        files.read_file("hard.txt")
+    assert SECRET not in str(refused.value)
+    assert "hard.txt" not in [e.name for e in files.list_files().entries]
+    (Path(files.root) / "hard.txt").unlink()  # the outside file has one link again
+    assert files.read_file("notes.txt") == "hello notes\n"

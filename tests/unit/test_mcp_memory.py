@@ -3,13 +3,17 @@ tool errors as an in-memory client session sees them."""
 
 from __future__ import annotations
 
+import gc
 import os
+import secrets
+import tracemalloc
 
 import numpy as np
 import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
 from memento.mcp_memory import CaseMemory, MemoryToolError, build_server
+from memento.mcp_retrievals import RetrievalLog
 from memory import CaseBank, KernelQ
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder
@@ -74,3 +78,43 @@ async def test_no_tool_error_carries_a_key_to_the_client(
         text = " ".join(block.text for block in result.content)
         assert result.isError and key not in text and "[redacted OPENAI_API_KEY]" in text, text
     assert "Error code: 400" in failed.content[0].text
+
+
+def test_retrievals_of_a_long_task_keep_what_the_case_needs_not_the_task(
+    bank: CaseBank, embedder: HashingEmbedder
+) -> None:
+    """A retrieval keeps the task as the bank will store it (cut to the question cap), not the
+    task itself: 60 retrievals of a 1 MB task kept 61 MB."""
+    memory = memory_for(bank, embedder)
+    memory.retrieve("warm up")
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        ids = [memory.retrieve(f"{n} {secrets.token_hex(500_000)}").retrieval_id for n in range(60)]
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 2 << 20, f"{held >> 10} KB held by 60 retrievals"
+    outcome = memory.report(ids[-1], "x", reward=1.0)
+    (case,) = bank.list_cases()
+    assert case.id == outcome.case_id and case.question.startswith("59 ")
+    assert 19_000 < len(case.question) <= 20_000
+
+
+def test_a_report_on_a_forgotten_retrieval_says_it_was_forgotten(
+    bank: CaseBank, embedder: HashingEmbedder
+) -> None:
+    memory = memory_for(bank, embedder)
+    memory.retrievals = RetrievalLog(max_count=2)
+    first, _, third = (memory.retrieve(f"What is {n} + {n}?") for n in range(3))
+    with pytest.raises(MemoryToolError, match=r"was forgotten: this server keeps the last 2 "):
+        memory.report(first.retrieval_id, "0", reward=1.0)
+    assert memory.report(third.retrieval_id, "4", reward=1.0).case_id is not None
+    assert len(memory.retrievals) == 2
+    earlier_run = "0" * 32
+    with pytest.raises(MemoryToolError, match="from an earlier run of this server"):
+        memory.report(earlier_run, "1", reward=1.0)
+    with pytest.raises(MemoryToolError, match="unknown retrieval_id 'nope'"):
+        memory.report("nope", "1", reward=1.0)

@@ -7,8 +7,11 @@ The root comes from ``--root PATH`` or ``$MEMENTO_FILES_ROOT``; ``--max-chars`` 
 ``$MEMENTO_FILES_MAX_CHARS`` caps what one read returns (default 100000). Every path is taken
 relative to the root and refused unless it stays inside it once resolved: absolute paths, ``~``,
 ``..`` that climbs out, symlinks that point out, and NUL bytes are all refused; nothing is
-URL-decoded, so ``%2e%2e`` is just a (missing) file name. A symlink swapped between the check
-and the read could still escape: do not point the root at a folder an adversary can write to.
+URL-decoded, so ``%2e%2e`` is just a (missing) file name. A hard link cannot be told from the
+file it links to, and one inside the root may name a file outside it, so a file with more than
+one link is refused (and left out of listings); the check is made on the open file that is then
+read. A symlink swapped between the check and the open could still escape: do not point the
+root at a folder an adversary can write to.
 Run it alone with ``python -m tools.servers.files --root DIR``.
 """
 
@@ -19,9 +22,11 @@ import csv
 import io
 import json
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from mcp.server.fastmcp import FastMCP
 
@@ -94,9 +99,12 @@ class FilesRoot:
             try:
                 real = self.resolve(self.relative(folder / child.name))
                 kind = "dir" if real.is_dir() else "file"
-                size = None if kind == "dir" else real.stat().st_size
+                info = real.stat()
             except (FilesError, OSError):
                 continue  # a link out of the root, or a broken one
+            if kind == "file" and info.st_nlink > 1:
+                continue  # a hard link, which read_file refuses
+            size = None if kind == "dir" else info.st_size
             entries.append(Entry(name=child.name, type=kind, size=size))
         entries.sort(key=lambda e: e.type != "dir")
         return Listing(
@@ -116,7 +124,8 @@ class FilesRoot:
                 raise FilesError(f"{path!r} is a folder; use list_files to see what it holds")
             if not real.is_file():
                 raise FilesError(f"no file {path!r} under the files root")
-            text = render(real)
+            with _open_one_link(real, path) as file:
+                text = render(file, real.name)
         except OSError as exc:
             raise FilesError(f"{path!r} cannot be read: {exc.strerror or exc}") from exc
         shown = text[start : start + max_chars]
@@ -127,19 +136,40 @@ class FilesRoot:
         return f"{shown}\n[characters {start}-{end} of {len(text)}; {more}]"
 
 
-def render(path: Path) -> str:
-    """A file's content as text, by its extension: CSV/TSV as rows, JSON pretty, PDF per page."""
-    size = path.stat().st_size
-    suffix = path.suffix.lower()
+def _open_one_link(real: Path, shown: str) -> BinaryIO:
+    """`real` opened for reading, once the open file is known to be a regular file with one
+    link: a hard link in the root may be another name of a file outside it, and nothing on
+    the file says which name is the original, so any file with a second name is refused."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(real, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FilesError(f"no file {shown!r} under the files root")
+        if info.st_nlink > 1:
+            raise FilesError(
+                f"{shown!r} has {info.st_nlink} hard links, and a hard link may lead out of the "
+                "files root: files with more than one link are refused"
+            )
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def render(file: BinaryIO, name: str) -> str:
+    """An open file's content as text, by the extension of `name`: CSV/TSV as rows, JSON
+    pretty, PDF per page."""
+    size = os.fstat(file.fileno()).st_size
+    suffix = Path(name).suffix.lower()
     if size > MAX_FILE_BYTES and suffix in (".csv", ".tsv", ".json", ".pdf"):
-        raise FilesError(f"{path.name!r} is {size} bytes, over the {MAX_FILE_BYTES} bytes we parse")
+        raise FilesError(f"{name!r} is {size} bytes, over the {MAX_FILE_BYTES} bytes we parse")
     if suffix == ".pdf":
-        return _render_pdf(path)
-    with path.open("rb") as file:
-        raw = file.read(MAX_FILE_BYTES)
+        return _render_pdf(file, name)
+    raw = file.read(MAX_FILE_BYTES)
     if b"\x00" in raw[:8192]:
         raise FilesError(
-            f"{path.name!r} is a binary file ({size} bytes); read_file shows text, CSV, JSON, PDF"
+            f"{name!r} is a binary file ({size} bytes); read_file shows text, CSV, JSON, PDF"
         )
     text = raw.decode("utf-8-sig", errors="replace")
     if suffix in (".csv", ".tsv"):
@@ -164,17 +194,17 @@ def _render_json(text: str) -> str:
         return f"[not valid JSON ({where}); shown as text]\n{text}"
 
 
-def _render_pdf(path: Path) -> str:
+def _render_pdf(file: BinaryIO, name: str) -> str:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
     except ImportError:
         raise FilesError("reading PDF needs pypdf (the pdf extra): pip install pypdf") from None
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(file)
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PyPdfError, ValueError, KeyError) as exc:
-        raise FilesError(f"{path.name!r} is not a readable PDF: {exc}") from exc
+        raise FilesError(f"{name!r} is not a readable PDF: {exc}") from exc
     return "\n\n".join(f"[page {n} of {len(pages)}]\n{text}" for n, text in enumerate(pages, 1))
 
 

@@ -38,6 +38,12 @@ root is capped only by the call's cgroup, where there is one. UDP is not blocked
 readable, and without a cgroup a process that leaves its process group outlives the call. This
 is a guard against runaway and careless code, not a security boundary against a determined
 attacker: run the server in a container for that.
+A call does not outlive the server, nor the server its client: a server stopped by SIGTERM or
+SIGHUP, or whose client's process is gone (checked twice a second: a client killed outright
+never closes the session), first kills every running call with all it started (its process
+group and cgroup); a server killed outright (SIGKILL, as an asyncio loop closing kills its
+subprocesses) takes them too: the kernel kills each call's first process (PR_SET_PDEATHSIG)
+and the call's guard the rest (`call_guard.py`).
 This module is the server and its flags; `sandbox_limits.py` holds the limits and what this
 machine enforces, `sandbox_child.py` the child's environment and bootstrap, and
 `sandbox_call.py` one call, run and watched.
@@ -48,6 +54,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 
@@ -55,7 +64,12 @@ import anyio
 from mcp.server.fastmcp import FastMCP
 
 from tools.servers import confinement
-from tools.servers.sandbox_call import MAX_CODE_CHARS, SandboxResult, run_python_code
+from tools.servers.sandbox_call import (
+    MAX_CODE_CHARS,
+    SandboxResult,
+    kill_running_calls,
+    run_python_code,
+)
 from tools.servers.sandbox_child import MAX_FILES
 from tools.servers.sandbox_limits import Enforcement, SandboxLimits, probe_enforcement
 
@@ -121,7 +135,37 @@ def build_server(limits: SandboxLimits) -> FastMCP:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    build_server(limits_from_args(argv)).run()
+    """Serve over stdio until the client closes it, a signal ends the server or the client's
+    process is gone; every call still running is killed first, with all it started
+    (`kill_running_calls`)."""
+    server = build_server(limits_from_args(argv))
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_calls_then_end)
+    watch = threading.Thread(target=_end_when_orphaned, args=(os.getppid(),), daemon=True)
+    watch.start()
+    try:
+        server.run()
+    finally:
+        kill_running_calls()
+
+
+ORPHAN_POLL_S = 0.5
+
+
+def _end_when_orphaned(parent: int) -> None:
+    """End the server (as SIGTERM does) once its client's process is gone, however it went:
+    a client killed outright never closes the session, and a call in flight keeps the stdio
+    loop waiting for it, so the server would otherwise live as long as the call."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop_calls_then_end(signum: int, frame: object) -> None:
+    """Kill the running calls, then end as the signal would have ended the server."""
+    kill_running_calls()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 if __name__ == "__main__":

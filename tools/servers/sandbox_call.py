@@ -3,7 +3,9 @@
 Each call gets a fresh temporary directory (its working directory and HOME, removed afterwards),
 a wall-time limit after which the whole process group is killed, a cgroup of its own where the
 machine has one, and stdout and stderr each capped. The child starts as `sandbox_child.py`
-says; without a cgroup or private tmpfs, `usage_watch.py` samples the call's totals.
+says; without a cgroup or private tmpfs, `usage_watch.py` samples the call's totals. A call
+never outlives the server: `kill_running_calls` ends them all when it is stopped, and a
+`CallGuard` (`call_guard.py`) when it is killed outright.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.servers.call_guard import CallGuard
 from tools.servers.cgroups import CallCgroup
 from tools.servers.sandbox_child import child_bootstrap, child_env
 from tools.servers.sandbox_limits import Enforcement, SandboxLimits, probe_enforcement
@@ -86,6 +89,41 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+@dataclass(eq=False)
+class _Call:
+    """A call in progress, as far as stopping it needs: its folder, cgroup and process group
+    (None once the call has reaped its first process, whose id may then be reused)."""
+
+    base: Path
+    cgroup: CallCgroup | None = None
+    pgid: int | None = None
+
+    def stop(self) -> None:
+        with _calls_lock:
+            pgid = self.pgid
+        if pgid is not None:
+            _kill_group(pgid)
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            self.cgroup.remove()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+_calls: set[_Call] = set()
+_calls_lock = threading.Lock()
+
+
+def kill_running_calls() -> int:
+    """Kill every call in progress, with all it started, and remove its folder and cgroup;
+    returns how many. A server that is being stopped calls this, so no snippet outlives it
+    (each call's first process also dies with the server: PR_SET_PDEATHSIG, `sandbox_child`)."""
+    with _calls_lock:
+        calls = list(_calls)
+    for call in calls:
+        call.stop()
+    return len(calls)
+
+
 def run_python_code(
     code: str,
     limits: SandboxLimits = _DEFAULT_LIMITS,
@@ -101,20 +139,23 @@ def run_python_code(
     if not wall > 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s}")
     enforcement = enforcement or probe_enforcement()
-    base = Path(tempfile.mkdtemp(prefix="memento-python-"))
-    cgroup = None
+    call = _Call(Path(tempfile.mkdtemp(prefix="memento-python-")))
+    with _calls_lock:
+        _calls.add(call)
     try:
+        base = call.base
         script, workdir = base / "snippet.py", base / "work"
         script.write_text(code, encoding="utf-8")
         workdir.mkdir()
         if enforcement.cgroup_version:
             # The snippet's first process counts as one of pids.max, so add it.
             try:
-                cgroup = CallCgroup.create(limits.total_memory_mb, limits.max_processes + 1)
+                call.cgroup = CallCgroup.create(limits.total_memory_mb, limits.max_processes + 1)
             except OSError as exc:
                 raise RuntimeError(
                     f"python sandbox: cannot create this call's cgroup ({exc}); not run"
                 ) from exc
+        cgroup = call.cgroup
         bootstrap = child_bootstrap(
             limits,
             wall,
@@ -127,12 +168,11 @@ def run_python_code(
             "memory_bytes": None if cgroup else limits.total_memory_mb << 20,
             "disk_bytes": None if enforcement.private_tmpfs else limits.total_disk_mb << 20,
         }
-        return _run(bootstrap, workdir, wall, limits.max_output_bytes, cgroup, **watch)
+        return _run(bootstrap, workdir, wall, limits.max_output_bytes, call, **watch)
     finally:
-        if cgroup is not None:
-            cgroup.kill()
-            cgroup.remove()
-        shutil.rmtree(base, ignore_errors=True)
+        with _calls_lock:
+            _calls.discard(call)
+        call.stop()
 
 
 def _run(
@@ -140,23 +180,46 @@ def _run(
     workdir: Path,
     wall: float,
     cap: int,
-    cgroup: CallCgroup | None,
+    call: _Call,
     memory_bytes: int | None,
     disk_bytes: int | None,
 ) -> SandboxResult:
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-c", bootstrap],
-        cwd=workdir,
-        env=child_env(str(workdir)),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        process_group=0,
-    )
+    cgroup = call.cgroup
+    with _calls_lock:  # a server stopping meanwhile kills the group it is known by at once
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", bootstrap],
+            cwd=workdir,
+            env=child_env(str(workdir)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,
+        )
+        call.pgid = proc.pid
+    guard = CallGuard(proc.pid, call.base, cgroup.folders if cgroup else [])
+    try:
+        return _watched(proc, started, wall, cap, call, memory_bytes, disk_bytes)
+    finally:
+        guard.release()
+
+
+def _watched(
+    proc: subprocess.Popen[bytes],
+    started: float,
+    wall: float,
+    cap: int,
+    call: _Call,
+    memory_bytes: int | None,
+    disk_bytes: int | None,
+) -> SandboxResult:
+    """Wait for the call's process within `wall`, watching its totals; then kill whatever it
+    left and read what it printed."""
+    cgroup = call.cgroup
     readers = [_CappedReader(proc.stdout.fileno(), cap), _CappedReader(proc.stderr.fileno(), cap)]
     for reader in readers:
         reader.start()
+    workdir = call.base / "work"
     watch = UsageWatch(lambda: _kill_group(proc.pid), proc.pid, memory_bytes, workdir, disk_bytes)
     if memory_bytes is not None or disk_bytes is not None:
         watch.start()
@@ -171,6 +234,8 @@ def _run(
     if cgroup is not None:
         cgroup.kill()  # and whatever left the process group
     proc.wait()
+    with _calls_lock:
+        call.pgid = None
     duration = time.monotonic() - started
     for reader in readers:
         reader.join(timeout=2)

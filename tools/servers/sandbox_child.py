@@ -20,11 +20,12 @@ MAX_FILES = 10_000
 
 # Runs in the child under `-I -S`: lower the limits (never above an existing hard limit), join
 # the call's cgroup (cgroups.py), mount the capped private tmpfs over its folder
-# (private_tmpfs.py), confine the process (confinement.py: Landlock, no capabilities), then
-# replace itself with the interpreter on the snippet, so the snippet starts with all of it in
-# force. Any step that fails ends the child with its traceback: never a call without the caps
-# the description promises. Unbuffered (-u), so what a snippet printed before it was killed
-# still comes back.
+# (private_tmpfs.py), confine the process (confinement.py: Landlock, no capabilities), ask the
+# kernel to SIGKILL it when the server dies (PR_SET_PDEATHSIG: however the server ends, SIGKILL
+# included; kept across exec), then replace itself with the interpreter on the snippet, so the
+# snippet starts with all of it in force. Any step that fails ends the child with its
+# traceback: never a call without the caps the description promises. Unbuffered (-u), so what
+# a snippet printed before it was killed still comes back.
 _BOOTSTRAP = """\
 import os, resource, sys
 for name, soft, hard in {rlimits!r}:
@@ -43,6 +44,12 @@ if {disk_mb!r}:
     os.chdir({workdir!r})
 import confinement
 confinement.confine([{workdir!r}])
+if sys.platform.startswith("linux"):
+    import ctypes
+    if ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG, SIGKILL
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != {server!r}:  # the server died before the line above
+        os._exit(137)
 os.execv(sys.executable, [sys.executable, "-I", "-u", {script!r}])
 """
 # The bootstrap imports confinement.py and private_tmpfs.py by path from this folder: it runs
@@ -60,7 +67,8 @@ def child_bootstrap(
 ) -> str:
     """The source the child runs under ``python -I -S -c``: it joins the cgroup (whose
     `cgroup.procs` files are `cgroup_procs`), mounts a tmpfs of `disk_mb` over `workdir` (none
-    for 0), confines itself and then runs `script`."""
+    for 0), confines itself, dies with the calling thread (PR_SET_PDEATHSIG: the call's thread
+    waits for it, so in effect with the server) and then runs `script`."""
     return _BOOTSTRAP.format(
         rlimits=_rlimits(limits, wall),
         cgroup_procs=cgroup_procs,
@@ -69,6 +77,7 @@ def child_bootstrap(
         max_files=MAX_FILES,
         workdir=str(workdir),
         script=str(script),
+        server=os.getpid(),
     )
 
 
