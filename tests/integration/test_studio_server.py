@@ -43,7 +43,7 @@ async def test_studio_sees_the_graph_and_the_context_schema(server: str) -> None
     context = schemas["context_schema"]["properties"]
     assert set(context) == {f.name for f in fields(MementoContext)}
     assert all(spec.get("description") for spec in context.values())
-    assert context["retrieval"]["enum"] == ["similarity", "kernel", "parametric"]
+    assert context["retrieval"]["enum"] == ["similarity", "kernel", "parametric", "memrl", "ucb"]
     assert schemas["input_schema"]["required"] == ["task"]
     assert set(schemas["output_schema"]["properties"]) == set(Output.model_fields)
 
