@@ -96,8 +96,7 @@ async def run_task(
     async with AsyncExitStack() as stack:
         settings = await stack.enter_async_context(model_endpoint(settings))
         ctx = settings.context
-        printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
-        printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
+        printer.started(ctx)
         deps = await stack.enter_async_context(open_resources(settings, **resource_options))
         printer.say(f"tools   {', '.join(t.name for t in deps.tools) or 'none'}")
         saver = None
