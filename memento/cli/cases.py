@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from memento.cli import cases_care, cases_report
+from memento.cli import cases_care, cases_explain, cases_report
 from memento.cli.cases_care import open_bank, resolve_case
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="the newest cases, one line each")
     add_settings_options(listing)
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument(
+        "--limit", type=int, default=20, help="cases shown, newest first (default: %(default)s)"
+    )
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(func=list_command)
     check = actions.add_parser("check", help="integrity check: records parse, counts agree")
@@ -37,12 +39,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--all-namespaces", action="store_true", help="check the whole store")
     check.set_defaults(func=check_command)
     export = actions.add_parser("export", help="write the whole bank to a JSONL file")
-    add_settings_options(export)
-    export.add_argument("file", type=Path)
+    add_settings_options(export, ["config", "store"])  # every namespace goes
+    export.add_argument(
+        "file", type=Path, help="the JSONL file to write: every namespace's cases and visits"
+    )
     export.set_defaults(func=export_command)
     load = actions.add_parser("import", help="store an exported JSONL file in the bank")
-    add_settings_options(load)
-    load.add_argument("file", type=Path)
+    add_settings_options(load, ["config", "store"])  # records keep their namespaces
+    load.add_argument("file", type=Path, help="a file written by `memento cases export`")
     load.add_argument(
         "--trusted",
         action="store_true",
@@ -60,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
     cases_care.register(actions)
+    cases_explain.register(actions)
     cases_report.register(actions)
 
 
@@ -123,6 +128,12 @@ def import_command(args: argparse.Namespace) -> int:
             bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
         )
     print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
+    if report.marked_imported:  # untrusted: say what that overruled, and how to keep it
+        was = ", ".join(f"{n} {p.replace('_', '-')}" for p, n in report.marked_imported.items())
+        print(
+            f"marked {sum(report.marked_imported.values())} cases 'imported' (unverified; they "
+            f"were {was}): --trusted keeps their provenance, for a backup of your own"
+        )
     for line in report.skipped:
         print(f"skipped {line}")
     return 0

@@ -26,10 +26,16 @@ def register(actions: argparse._SubParsersAction) -> None:
     )
     add_settings_options(report)
     report.add_argument(
-        "--out", type=Path, default=Path("memento-report.html"), help="the page to write"
+        "--out",
+        type=Path,
+        default=Path("memento-report.html"),
+        help="the page to write (default: %(default)s)",
     )
     report.add_argument(
-        "--limit", type=int, default=REPORT_CASES, help="cases listed, newest first"
+        "--limit",
+        type=int,
+        default=REPORT_CASES,
+        help="cases listed, newest first (default: %(default)s)",
     )
     report.add_argument(
         "--eval",

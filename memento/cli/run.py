@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="solve one task, learning from past cases")
     parser.add_argument("task", help="the question or instruction to solve")
-    parser.add_argument("--ground-truth", help="the correct answer, to measure the reward")
+    parser.add_argument(
+        "--ground-truth",
+        help="the correct answer: the reward is measured against it (1 = right, 0 = wrong); "
+        "without one the judge model grades the answer itself",
+    )
     add_settings_options(parser)
     for name in ("mode", "retrieval"):
         add_context_option(parser, name)

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,9 @@ class ImportReport:
     cases: int
     visits: int
     skipped: list[str] = field(default_factory=list)
+    marked_imported: dict[str, int] = field(default_factory=dict)
+    """Cases stored as "imported" (not `trusted`), by the provenance they arrived with: a
+    caller says so, since a person's relabel is among what an untrusted import overrules."""
 
 
 def import_jsonl(
@@ -99,11 +103,13 @@ def import_jsonl(
         )
     with path.open(encoding="utf-8") as handle:
         handle.readline()
-        records = _records(handle, bank.dim, set(bad), trusted=trusted)
+        marked: Counter[str] = Counter()
+        records = _records(handle, bank.dim, set(bad), trusted=trusted, marked=marked)
         total = lines.records - len(bad)
         with bank.bulk_import():
             cases, visits = bank.put_points(_counted(records, total, on_progress))
-    return ImportReport(cases, visits, [f"line {n}: {why}" for n, why in bad.items()])
+    skipped = [f"line {n}: {why}" for n, why in bad.items()]
+    return ImportReport(cases, visits, skipped, dict(marked))
 
 
 def _counted(
@@ -173,12 +179,15 @@ def _problems(lines: Iterator[str], dim: int) -> Iterator[tuple[int, str]]:
 
 
 def _records(
-    lines: Iterator[str], dim: int, skip: set[int], *, trusted: bool
+    lines: Iterator[str], dim: int, skip: set[int], *, trusted: bool, marked: Counter[str]
 ) -> Iterator[tuple[str, StoredPoint]]:
+    """The records to store; untrusted cases marked "imported", counted in `marked` by the
+    provenance they arrived with."""
     for number, line in enumerate(lines, start=2):
         if line.strip() and number not in skip:
             kind, point = _parse(line, dim)
             if kind == "cases" and not trusted and point.payload.get("provenance") != "quarantined":
+                marked[str(point.payload.get("provenance", "unknown"))] += 1
                 point.payload["provenance"] = "imported"
             yield kind, point
 
