@@ -48,6 +48,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from evals import charts
     from evals.html_report import Report, write
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
@@ -77,6 +78,8 @@ def report_command(args: argparse.Namespace) -> int:
     path = write(report, args.out)
     size = path.stat().st_size // 1024
     print(f"wrote {path} ({size} KB): {len(view.rows)} of {view.total} cases")
+    if not charts.available():
+        print(f"no charts on the page: {charts.INSTALL_HINT}")
     return 0
 
 
