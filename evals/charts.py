@@ -154,9 +154,10 @@ def history_chart(rewards: Sequence[float]) -> Chart:
             chart.marked.append(Marked(gid, name, points))
     window = max(3, math.ceil(count / 10))
     if count > window:
-        means = [sum(rewards[max(0, i - window) : i]) / min(i, window) for i in range(1, count + 1)]
+        ends = range(window, count + 1)  # a mean of `window` cases from the first full window
+        means = [sum(rewards[end - window : end]) / window for end in ends]
         label = f"mean of the last {window} cases"
-        axes.plot(range(1, count + 1), means, color="#1f77b4", linewidth=2, label=label)
+        axes.plot(ends, means, color="#1f77b4", linewidth=2, label=label)
     axes.set_ylim(-0.08, 1.08)
     axes.set_yticks([0, 0.5, 1])
     _integer_ticks(axes, 1, max(count, 1))
@@ -193,7 +194,7 @@ def q_chart(cases: Sequence[tuple[float, float, str]]) -> Chart:
         "the case's reward (points spread sideways to show each case)",
         "Q at its own question",
     )
-    axes.axhline(0, color="#4d4d4d", linewidth=1.2, linestyle="--", zorder=2, gid="q-zero")
+    axes.axhline(0, color="#4d4d4d", linewidth=1.6, linestyle="--", zorder=2, gid="q-zero")
     chart.baselines.append("q-zero")
     for name, right, tint in OUTCOMES:
         gid = f"q-{name}"
