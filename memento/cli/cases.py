@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 # The bank (Qdrant) is imported by the commands that open it, not at start-up.
 
+VISITS_SHOWN = 10
+"""Visits `cases show` lists (the last ones); it says how many there are in all."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("cases", help="inspect, correct and prune the case bank")
@@ -77,7 +80,8 @@ def list_command(args: argparse.Namespace) -> int:
         for case in cases:
             print(case.model_dump_json())
         return 0
-    print(f"{total} cases in namespace {namespace!r}; newest first")
+    shown = f"; the newest {len(cases)} shown (--limit)" if len(cases) < total else ""
+    print(f"{total} cases in namespace {namespace!r}; newest first{shown}")
     for case in cases:
         when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
         question = printable(" ".join(case.question.split()))[:70]
@@ -146,8 +150,9 @@ def show_command(args: argparse.Namespace) -> int:
         visits = bank.list_visits(case_id=case.id)
         attempts = bank.attempts(case.namespace, case.question)
     _print_case(case)
-    print(f"visits: {len(visits)}")
-    for visit in visits[-10:]:
+    listed = f" (the last {VISITS_SHOWN} shown)" if len(visits) > VISITS_SHOWN else ""
+    print(f"visits: {len(visits)}{listed}")
+    for visit in visits[-VISITS_SHOWN:]:
         print(f"  target={visit.target:.3f} cycle={visit.cycle} run={visit.run_id[:8]}")
     print(f"attempts of this question: {len(attempts)} cases, oldest first")
     for attempt in attempts:
