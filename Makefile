@@ -1,7 +1,8 @@
 # Offline-first developer commands. `make demo` works on a fresh checkout with no API key:
 # every package is a prebuilt wheel (the local LLM is llama.cpp's own server from xllamacpp),
-# so nothing is compiled. uv installs them (~15 s with an empty cache, where pip takes ~1 min:
-# it resolves, downloads and unpacks one wheel at a time); then the demo runs (~30-60 s).
+# so nothing is compiled. uv installs them (~18 s from an empty cache, the venv included, where
+# pip took ~64 s: it resolves, downloads and unpacks one wheel at a time); then the demo runs
+# (~30-60 s on 2 shared cores). benchmarks/README.md has the figures.
 
 PYTHON ?= python3.11
 VENV := .venv
