@@ -1,10 +1,11 @@
 """One self-contained HTML page of an evaluation or a bank, readable offline.
 
 Learning curves per memory mode (the "none" baseline dashed), accuracy per round, each bank's
-cases with their reward and Q, and the trajectories of a run. Figures are inline SVG
-(`evals.svg_chart`), style is inline CSS, and there is no script at all: the page's Content
-Security Policy forbids scripts and every fetch, so a hostile text that escaped escaping could
-still neither run nor call out, and a browser logs any attempt as a console error.
+cases with their reward and Q, and the trajectories of a run. Figures are drawn by matplotlib
+and inlined as SVG (`evals.charts`; without matplotlib the page says so and keeps its tables),
+style is inline CSS, and there is no script at all: the page's Content Security Policy forbids
+scripts and every fetch, so a hostile text that escaped escaping could still neither run nor
+call out, and a browser logs any attempt as a console error.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evals import charts
 from evals.html_parts import details, number, steps, table, text
 from evals.report_data import BankView, CaseRow
 from evals.results import TaskResult
-from evals.svg_chart import Point, Series, chart
 
 CONTENT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 TRAJECTORIES_PER_MODE = 50
-HISTORY_POINTS = 20
+NEGATIVE_Q = (
+    "With contrastive credit Q is E[reward | the case read] − E[reward | the case a candidate "
+    "left unread], from −1 to 1: a Q below 0 means the runs that read the case did worse than "
+    "the runs that left it unread; 0 means no difference yet (or no visits)."
+)
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -34,8 +38,7 @@ th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{white-space:pre-wrap;word-break:break-word;background:#f8f8f8;padding:4px;margin:2px 0}
 summary{cursor:pointer}.muted{color:#777}.bad{color:#b00}.good{color:#070}
-svg.chart{max-width:100%;height:auto;font-size:11px;margin:.5em 1em .5em 0}
-svg .plot-area{fill:#fff;stroke:#999}svg .grid{stroke:#eee}svg .chart-title{font-size:13px}
+svg.chart{max-width:100%;height:auto;margin:.5em 1em .5em 0}
 .figures{display:flex;flex-wrap:wrap}
 """
 
@@ -57,7 +60,7 @@ def render(report: Report) -> str:
     sections = [f"<h1>{text(report.title)}</h1>", f'<p class="muted">Written {text(when)}.</p>']
     if report.summary is not None:
         sections.append(_learning(report.summary))
-    sections += [_bank(view) for view in report.banks]
+    sections += [_bank(view, index) for index, view in enumerate(report.banks)]
     if report.results:
         sections.append(_trajectories(report.results, report.summary))
     return (
@@ -82,24 +85,21 @@ def _rows(summary: dict[str, object]) -> list[dict]:
     return list(summary.get("rows") or [])  # type: ignore[call-overload]
 
 
+Drawing = tuple[Callable[..., charts.Chart], str, tuple[object, ...]]
+"""A chart to draw: its builder, its id on the page, the builder's arguments."""
+
+
+def _figures(*drawn: Drawing) -> str:
+    """The charts side by side, or one line saying why there are none."""
+    if not charts.available():
+        return f'<p class="muted no-charts">No charts: {text(charts.INSTALL_HINT)}.</p>'
+    return '<div class="figures">' + "".join(charts.svg(b, i, *a) for b, i, a in drawn) + "</div>"
+
+
 def _learning(summary: dict[str, object]) -> str:
-    by_memory: dict[str, list[Point]] = defaultdict(list)
-    for row in _rows(summary):
-        if row["accuracy"] is not None:
-            by_memory[row["memory"]].append(Point(row["round"], row["accuracy"]))
-    series = [
-        Series(memory, points, baseline=memory == "none")
-        for memory, points in sorted(by_memory.items(), key=lambda item: item[0] != "none")
-    ]
-    rounds = sorted({p.x for s in series for p in s.points})
     phase = summary["measured_phase"]
-    figure = chart(
-        series,
-        title="Accuracy per round, per memory mode",
-        x_label="round",
-        y_label=f"accuracy ({phase} phase)",
-        x_ticks=rounds,
-    )
+    title = "Accuracy per round, per memory mode"
+    figure = _figures((charts.learning_chart, "learning", (_rows(summary), phase, title)))
     rows = [
         [
             text(row["memory"]),
@@ -117,7 +117,7 @@ def _learning(summary: dict[str, object]) -> str:
         f"<p>Protocol: {text(summary['protocol'])}; accuracy of the {text(phase)} phase "
         "(unjudged tasks are not counted as wrong). Memory “none” learns nothing: it is "
         "measured once and drawn as a dashed baseline.</p>"
-        f'<div class="figures">{figure}</div>'
+        f"{figure}"
         f"<h3>Accuracy per round</h3>{table(headers, rows, css='accuracy')}"
         f"<p>Tasks run: {text(summary['tasks_run'])}, cases written: "
         f"{text(summary['cases_written'])}, tokens: {text(summary['input_tokens'])} in / "
@@ -125,11 +125,15 @@ def _learning(summary: dict[str, object]) -> str:
     )
 
 
-def _bank(view: BankView) -> str:
-    figures = [_history_figure(view)]
+def _bank(view: BankView, index: int) -> str:
+    drawn: list[Drawing] = [
+        (charts.history_chart, f"bank{index}-history", (view.rewards_oldest_first,))
+    ]
     with_q = [row for row in view.rows if row.q is not None]
     if with_q:
-        figures.append(_q_figure(view.namespace, with_q))
+        points = [(row.case.reward, row.q or 0.0, _q_label(row)) for row in with_q]
+        drawn.append((charts.q_chart, f"bank{index}-q", (points,)))
+    negative = f" {NEGATIVE_Q}" if view.credit == "contrastive" and with_q else ""
     listed = len(view.rows)
     shown = f"the newest {listed} of {view.total}" if listed < view.total else f"all {listed}"
     headers = [
@@ -148,8 +152,10 @@ def _bank(view: BankView) -> str:
         f"<h2>Cases of namespace {text(view.namespace)} ({text(view.retrieval)} retrieval)</h2>"
         f"<p>{text(view.total)} cases; {shown} below, newest first. Q is Q(s, c) at the case's "
         "own question, by the namespace's estimator (none with similarity retrieval); visits "
-        "count the retrievals that credited the case, with their mean target.</p>"
-        f'<div class="figures">{"".join(figures)}</div>'
+        f"count the retrievals that credited the case, with their mean target.{negative} "
+        "“Written” is when the case was last written (a new attempt or a relabel), as "
+        "<code>memento cases list</code> shows it.</p>"
+        f"{_figures(*drawn)}"
         f"{table(headers, (_case_cells(row) for row in view.rows), css='cases')}</section>"
     )
 
@@ -163,7 +169,9 @@ def _case_cells(row: CaseRow) -> list[str]:
         f"<p><b>judge</b> {text(case.judge_rationale)}</p>"
         f"<p><b>steps</b> (run <code>{text(case.run_id)}</code>)</p>{steps(case.trajectory)}"
     )
-    written = dt.datetime.fromtimestamp(case.created_at).strftime("%Y-%m-%d %H:%M")
+    written = _when(case.updated_at)
+    if _when(case.created_at) != written:
+        written += f" (first {_when(case.created_at)})"
     return [
         f"<code>{text(case.id[:8])}</code>",
         details(text(case.question), body),
@@ -177,45 +185,12 @@ def _case_cells(row: CaseRow) -> list[str]:
     ]
 
 
-def _history_figure(view: BankView) -> str:
-    rewards = view.rewards_oldest_first
-    size = max(1, -(-len(rewards) // HISTORY_POINTS))  # ceiling: at most HISTORY_POINTS batches
-    points = [
-        Point(
-            min(start + size, len(rewards)),
-            sum(batch) / len(batch),
-            f"cases {start + 1}-{start + len(batch)}: mean reward {sum(batch) / len(batch):.3f}",
-        )
-        for start in range(0, len(rewards), size)
-        if (batch := rewards[start : start + size])
-    ]
-    return chart(
-        [Series(view.namespace, points)],
-        title=f"Reward of the cases written, {size} at a time",
-        x_label="cases written (oldest first)",
-        y_label="mean reward",
-    )
+def _when(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
-def _q_figure(namespace: str, rows: list[CaseRow]) -> str:
-    points = [
-        Point(
-            row.case.reward,
-            row.q or 0.0,
-            f"{row.case.question[:80]}: reward {row.case.reward:.2f}, Q {row.q:.3f}",
-        )
-        for row in rows
-    ]
-    low = min(0.0, *(p.y for p in points))
-    high = max(1.0, *(p.y for p in points))
-    return chart(
-        [Series(namespace, points, joined=False)],
-        title="Q at its own question against reward",
-        x_label="reward",
-        y_label="Q",
-        y_range=(low, high),
-        x_ticks=[0.0, 0.25, 0.5, 0.75, 1.0],
-    )
+def _q_label(row: CaseRow) -> str:
+    return f"{row.case.question[:80]}: reward {row.case.reward:.2f}, Q {row.q:.3f}"
 
 
 def _trajectories(results: Sequence[TaskResult], summary: dict[str, object] | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from evals import charts
 from evals.results import Phase, ResultsLog, TaskResult, accuracy
 
 
@@ -69,36 +70,13 @@ def format_table(summary: dict[str, object]) -> str:
 
 
 def plot_curve(summary: dict[str, object], path: Path, title: str) -> Path | None:
-    """Accuracy per round, one line per memory mode; None without matplotlib or data."""
-    if not any(row["accuracy"] is not None for row in summary["rows"]):  # type: ignore[attr-defined]
+    """The learning curves as a PNG, drawn like the report page's (`evals.charts`); None
+    without matplotlib or without a measured round."""
+    rows: list[dict] = list(summary["rows"])  # type: ignore[call-overload]
+    if not charts.available() or all(row["accuracy"] is None for row in rows):
         return None
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    by_memory: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for row in summary["rows"]:  # type: ignore[attr-defined]
-        if row["accuracy"] is not None:
-            by_memory[row["memory"]].append((row["round"], row["accuracy"]))
-    figure, axes = plt.subplots(figsize=(6, 4))
-    all_rounds = sorted({r for points in by_memory.values() for r, _ in points})
-    for memory, points in sorted(by_memory.items()):
-        if memory == "none":  # measured once: drawn as the baseline across every round
-            (_, value), *_ = points
-            axes.hlines(value, all_rounds[0], all_rounds[-1], linestyles="dashed", label="none")
-            continue
-        rounds, values = zip(*sorted(points), strict=True)
-        axes.plot(rounds, values, marker="o", label=memory)
-    axes.set_xlabel("round")
-    axes.set_ylabel(f"accuracy ({summary['measured_phase']} phase)")
-    axes.set_ylim(0, 1)
-    axes.set_title(f"{title}\n{summary['protocol']}", fontsize=10)
-    axes.legend()
-    axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    heading = f"{title}: accuracy per round ({summary['protocol']})"
+    with charts.style():
+        chart = charts.learning_chart(rows, str(summary["measured_phase"]), heading)
+        chart.figure.savefig(path, dpi=120)
     return path

@@ -39,6 +39,8 @@ class BankView:
     total: int
     rows: list[CaseRow]
     rewards_oldest_first: list[float] = field(default_factory=list)
+    credit: str | None = None
+    """The estimator's credit ("contrastive": Q in [-1, 1], below 0 worse than unread)."""
 
 
 def bank_view(
@@ -73,6 +75,7 @@ def bank_view(
         total=len(cases),
         rows=rows,
         rewards_oldest_first=[c.reward for c in history],
+        credit=getattr(estimator, "credit", None),
     )
 
 

@@ -1,6 +1,6 @@
 """A page loaded in a real headless Chromium, and the loaded DOM read back as elements.
 
-Chromium (Debian's package; `.ci/run` installs it) loads the file with `--dump-dom` and logs the
+Chromium (Debian's package; `make test` installs it) loads the file with `--dump-dom` and logs the
 page's console to stderr: every script error, `console.error`, and every fetch or script that
 the page's Content Security Policy refused shows there as a `CONSOLE` line.
 """
@@ -30,7 +30,7 @@ def chromium() -> str:
         if path := shutil.which(name):
             return path
     reason = (
-        "no chromium: `.ci/run` installs Debian's `chromium` as root with apt-get; without "
+        "no chromium: `make test` installs Debian's `chromium` as root with apt-get; without "
         "root or apt, install it yourself to run the browser checks"
     )
     if os.environ.get("MEMENTO_REQUIRE_BROWSER") == "1":

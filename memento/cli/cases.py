@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from memento.cli import cases_care, cases_report
+from memento.cli import cases_care, cases_explain, cases_report
 from memento.cli.cases_care import open_bank, resolve_case
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
@@ -23,13 +23,18 @@ if TYPE_CHECKING:
 
 # The bank (Qdrant) is imported by the commands that open it, not at start-up.
 
+VISITS_SHOWN = 10
+"""Visits `cases show` lists (the last ones); it says how many there are in all."""
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("cases", help="inspect, correct and prune the case bank")
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="the newest cases, one line each")
     add_settings_options(listing)
-    listing.add_argument("--limit", type=int, default=20)
+    listing.add_argument(
+        "--limit", type=int, default=20, help="cases shown, newest first (default: %(default)s)"
+    )
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     listing.set_defaults(func=list_command)
     check = actions.add_parser("check", help="integrity check: records parse, counts agree")
@@ -37,16 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--all-namespaces", action="store_true", help="check the whole store")
     check.set_defaults(func=check_command)
     export = actions.add_parser("export", help="write the whole bank to a JSONL file")
-    add_settings_options(export)
-    export.add_argument("file", type=Path)
+    add_settings_options(export, ["config", "store"])  # every namespace goes
+    export.add_argument(
+        "file", type=Path, help="the JSONL file to write: every namespace's cases and visits"
+    )
     export.set_defaults(func=export_command)
     load = actions.add_parser(
         "import",
         help="store an exported JSONL file in the bank: every line is checked first, and all "
         "of it is stored or none",
     )
-    add_settings_options(load)
-    load.add_argument("file", type=Path)
+    add_settings_options(load, ["config", "store"])  # records keep their namespaces
+    load.add_argument("file", type=Path, help="a file written by `memento cases export`")
     load.add_argument(
         "--trusted",
         action="store_true",
@@ -64,6 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("case_id", help="a case id, or a unique prefix of one")
     show.set_defaults(func=show_command)
     cases_care.register(actions)
+    cases_explain.register(actions)
     cases_report.register(actions)
 
 
@@ -76,7 +84,8 @@ def list_command(args: argparse.Namespace) -> int:
         for case in cases:
             print(case.model_dump_json())
         return 0
-    print(f"{total} cases in namespace {namespace!r}; newest first")
+    shown = f"; the newest {len(cases)} shown (--limit)" if len(cases) < total else ""
+    print(f"{total} cases in namespace {namespace!r}; newest first{shown}")
     for case in cases:
         when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
         question = printable(" ".join(case.question.split()))[:70]
@@ -127,6 +136,12 @@ def import_command(args: argparse.Namespace) -> int:
             bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
         )
     print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
+    if report.marked_imported:  # untrusted: say what that overruled, and how to keep it
+        was = ", ".join(f"{n} {p.replace('_', '-')}" for p, n in report.marked_imported.items())
+        print(
+            f"marked {sum(report.marked_imported.values())} cases 'imported' (unverified; they "
+            f"were {was}): --trusted keeps their provenance, for a backup of your own"
+        )
     for line in report.skipped:
         print(f"skipped {line}")
     return 0
@@ -139,8 +154,9 @@ def show_command(args: argparse.Namespace) -> int:
         visits = bank.list_visits(case_id=case.id)
         attempts = bank.attempts(case.namespace, case.question)
     _print_case(case)
-    print(f"visits: {len(visits)}")
-    for visit in visits[-10:]:
+    listed = f" (the last {VISITS_SHOWN} shown)" if len(visits) > VISITS_SHOWN else ""
+    print(f"visits: {len(visits)}{listed}")
+    for visit in visits[-VISITS_SHOWN:]:
         print(f"  target={visit.target:.3f} cycle={visit.cycle} run={visit.run_id[:8]}")
     print(f"attempts of this question: {len(attempts)} cases, oldest first")
     for attempt in attempts:

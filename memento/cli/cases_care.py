@@ -1,7 +1,8 @@
-"""`memento cases delete|relabel|prune|why|search`: correct, forget and explain the bank.
+"""`memento cases delete|relabel|prune`: correct and forget cases of the bank.
 
 The work lives in `memory.care` (one module per job); these handlers read
 the options, resolve case ids (a full id or a unique prefix within the namespace) and print.
+Explaining (`why`, `search`) is in `memento.cli.cases_explain`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import uuid
 from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
-from memento.cli.terminal import printable
+from memento.cli.terminal import counted, one_line
 
 if TYPE_CHECKING:
     from memory.bank.casebank import CaseBank
     from memory.bank.records import Case
     from memory.care import Progress
-    from nodes.context import MementoContext
 
+AMBIGUOUS_LISTED = 10
+"""Cases named when an id prefix matches several."""
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800, "": 86_400}
 
@@ -41,22 +43,15 @@ def register(actions: argparse._SubParsersAction) -> None:
     prune.add_argument("--older-than", type=duration, help="unused for this long: 30d, 12h, 90m")
     prune.add_argument("--q-below", type=float, help="Q at the case's own question below this")
     prune.add_argument(
-        "--min-visits", type=int, default=3, help="reads a case needs before --q-below judges it"
+        "--min-visits",
+        type=int,
+        default=3,
+        help="reads a case needs before --q-below judges it (default: %(default)s)",
     )
     prune.add_argument("--max-cases", type=int, help="keep at most this many (least recent go)")
     prune.add_argument("--consolidate", action="store_true", help="merge near-duplicate cases")
     prune.add_argument("--dry-run", action="store_true", help="show what would go; change nothing")
     prune.set_defaults(func=prune_command)
-    why = actions.add_parser("why", help="the candidates a task would get, and why")
-    add_settings_options(why)
-    why.add_argument("task")
-    why.add_argument("--visits", type=int, default=3, help="nearest visits shown per case (3)")
-    why.set_defaults(func=why_command)
-    search = actions.add_parser("search", help="find cases by meaning")
-    add_settings_options(search)
-    search.add_argument("text")
-    search.add_argument("--limit", type=int, default=10)
-    search.set_defaults(func=search_command)
 
 
 def duration(text: str) -> float:
@@ -81,9 +76,16 @@ def resolve_case(bank: CaseBank, namespace: str, ref: str) -> Case:
     if case is not None and case.namespace == namespace:  # another namespace's case is not found
         return case
     matches = [c for c in bank.list_cases(namespace=namespace) if c.id.startswith(ref.lower())]
-    if len(matches) != 1:
-        found = "no case" if not matches else f"{len(matches)} cases"
-        raise CaseBankError(f"{found} with id {ref!r} in namespace {namespace!r}")
+    if not matches:
+        raise CaseBankError(f"no case with id {ref!r} in namespace {namespace!r}")
+    if len(matches) > 1:  # name them, so the user can pick one by a longer prefix
+        listed = "".join(f"\n  {c.id}  {_question(c)}" for c in matches[:AMBIGUOUS_LISTED])
+        more = len(matches) - AMBIGUOUS_LISTED
+        listed += f"\n  ... and {_n(more, 'more case')}" if more > 0 else ""
+        raise CaseBankError(
+            f"{len(matches)} cases with id {ref!r} in namespace {namespace!r}; give more of "
+            f"the id:{listed}"
+        )
     return matches[0]
 
 
@@ -185,106 +187,8 @@ def _consolidate(
     return [case.id for group in groups for case in group.merged]
 
 
-def _embedded(ctx: MementoContext, text: str) -> list[float]:
-    from graphs.resources import default_embedder
-
-    return [float(x) for x in default_embedder(ctx).embed_query(text)]
-
-
-def why_command(args: argparse.Namespace) -> int:
-    from memory.care import explain
-    from nodes.deps import estimator_for
-
-    ctx = settings_from_args(args).context
-    vector = _embedded(ctx, args.task)
-    with open_bank(args) as bank:
-        candidates = explain(
-            bank,
-            estimator_for(bank, ctx),
-            vector,
-            namespace=ctx.namespace,
-            num_candidates=ctx.num_candidates,
-            top_k=ctx.top_k,
-            alpha=ctx.alpha,
-            min_similarity=ctx.min_similarity,
-            tau=ctx.tau,
-            half_life=ctx.half_life,
-            per_case=args.visits,
-        )
-    q_name = f"{ctx.retrieval} Q" + (
-        f", {ctx.credit} credit" if ctx.retrieval != "similarity" else ""
-    )
-    floor = f"sim >= {ctx.min_similarity:g}"
-    print(f"{_n(len(candidates), 'candidate')} in {ctx.namespace!r} ({q_name}, {floor})")
-    for line in _why_legend(ctx):
-        print(line)
-    print("   sim     Q       evidence weight  bonus  score    mu     reward  case      question")
-    for c in candidates:
-        mark = "*" if c.shown else " "
-        print(
-            f"{mark}  {c.similarity:.3f}  {c.learned:+.3f}  {c.evidence:7.3f}  {c.weight:.3f}"
-            f"  {c.bonus:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
-            f"    {c.case.id[:8]}  {_question(c.case, 50)}"
-        )
-        for v in c.nearest:
-            state = _text(v.state, 50) if v.state else "(its run wrote no case)"
-            cycle = f" cycle {v.cycle}" if v.cycle else ""
-            age = f" (age x{v.age:.2f})" if v.age < 1 else ""
-            print(
-                f"     visit  cos {v.cosine:.3f}  weight {v.weight:.3f}{age}  target {v.target:.2f}"
-                f"  {'read  ' if v.read else 'unread'}  run {v.run_id[:8]}{cycle}  {state}"
-            )
-        if c.visits > len(c.nearest):
-            print(f"     ... and {_n(c.visits - len(c.nearest), 'more visit')}")
-        elif not c.visits:
-            print("     no visits yet: Q is the prior")
-    return 0
-
-
-def search_command(args: argparse.Namespace) -> int:
-    from memory.care import search_cases
-
-    ctx = settings_from_args(args).context
-    vector = _embedded(ctx, args.text)
-    with open_bank(args) as bank:
-        found = search_cases(bank, vector, namespace=ctx.namespace, limit=args.limit)
-    print(f"{len(found)} cases in {ctx.namespace!r} nearest in meaning, best first")
-    for scored in found:
-        case = scored.case
-        source = case.provenance.replace("_", "-")
-        print(
-            f"{scored.similarity:.3f}  r={case.reward:.2f}  {case.id[:8]}  {source:<12} "
-            f"{_question(case, 70)}"
-        )
-    return 0
-
-
-def _why_legend(ctx: MementoContext) -> list[str]:
-    """What the columns of `cases why` mean, for the context's rule."""
-    shown = f"* shown: the top {ctx.top_k} by score less bonus (eval mode; a training run draws"
-    lines = [f"{shown} {ctx.top_k} from mu = softmax(score / alpha))"]
-    if ctx.retrieval == "kernel":
-        meaning = (
-            "Q = reward when read minus reward when a candidate left unread (negative: its reads "
-            "did worse)"
-            if ctx.credit == "contrastive"
-            else "Q = reward of the tasks that read it"
-        )
-        lines.append(
-            f"  score = sim + weight x {'Q' if ctx.credit == 'contrastive' else '(Q - sim)'}"
-        )
-        lines[-1] += " + bonus; weight = evidence / (evidence + prior_visits);"
-        lines.append(f"  {meaning}; evidence = kernel mass of its reads near the task")
-    return lines
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+_n = counted
 
 
 def _question(case: Case, limit: int = 70) -> str:
-    return _text(case.question, limit)
-
-
-def _text(text: str, limit: int) -> str:
-    return printable(" ".join(text.split()))[:limit]
+    return one_line(case.question, limit)

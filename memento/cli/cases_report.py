@@ -26,10 +26,16 @@ def register(actions: argparse._SubParsersAction) -> None:
     )
     add_settings_options(report)
     report.add_argument(
-        "--out", type=Path, default=Path("memento-report.html"), help="the page to write"
+        "--out",
+        type=Path,
+        default=Path("memento-report.html"),
+        help="the page to write (default: %(default)s)",
     )
     report.add_argument(
-        "--limit", type=int, default=REPORT_CASES, help="cases listed, newest first"
+        "--limit",
+        type=int,
+        default=REPORT_CASES,
+        help="cases listed, newest first (default: %(default)s)",
     )
     report.add_argument(
         "--eval",
@@ -42,6 +48,7 @@ def register(actions: argparse._SubParsersAction) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
+    from evals import charts
     from evals.html_report import Report, write
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
@@ -79,6 +86,8 @@ def report_command(args: argparse.Namespace) -> int:
         return 1
     size = path.stat().st_size // 1024
     print(f"wrote {path} ({size} KB): {len(view.rows)} of {view.total} cases")
+    if not charts.available():
+        print(f"no charts on the page: {charts.INSTALL_HINT}")
     return 0
 
 

@@ -50,24 +50,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "dataset", help=f"one of gsm8k, {', '.join(SHARED_DATASETS[2:])}, or a .jsonl"
     )
-    parser.add_argument("--split", default="test", help="split of DATASET (gsm8k: train|test)")
-    parser.add_argument("--limit", type=int, help="use the first N questions")
-    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
-        "--memory", default="none,kernel", help=f"comma-separated: {', '.join(MEMORY_MODES)}"
+        "--split", default="test", help="split of DATASET (gsm8k: train|test; default: %(default)s)"
+    )
+    parser.add_argument("--limit", type=int, help="use the first N questions (default: all)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="rounds per memory mode (default: %(default)s); memory none learns nothing, so it "
+        "runs one round, drawn as a baseline",
+    )
+    parser.add_argument(
+        "--memory",
+        default="none,kernel",
+        help=f"comma-separated memory modes to compare: {', '.join(MEMORY_MODES)} "
+        "(default: %(default)s)",
     )
     parser.add_argument("--train-on", help="DATASET[:SPLIT] to build the bank on (held-out)")
-    parser.add_argument("--train-limit", type=int, help="use the first M training questions")
-    parser.add_argument("--concurrency", type=int, default=4, help="tasks run at once")
+    parser.add_argument(
+        "--train-limit", type=int, help="use the first M training questions (default: all)"
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="tasks run at once (default: %(default)s)"
+    )
     parser.add_argument("--out", help="run folder (default: memento-eval/DATASET-SPLIT)")
     parser.add_argument("--skip-bad", action="store_true", help="skip and count broken records")
     add_settings_options(
         parser,
         store="case bank (default: a bank inside the run folder)",
-        namespace="namespace prefix (one namespace per memory mode)",
+        namespace="namespace prefix: one namespace per memory mode, PREFIX-kernel and so on "
+        "(default: 'default')",
     )
     add_tools_option(parser)
     add_model_options(parser)
+    add_context_option(parser, "max_cycles")
     add_context_option(parser, "scorer")
     parser.set_defaults(func=eval_command)
 
@@ -103,7 +120,7 @@ def eval_command(args: argparse.Namespace) -> int:
     label = f"{Path(args.dataset).stem}-{args.split}"
     out = Path(args.out or Path("memento-eval") / label)
     args.store = args.store or str(out / "bank")
-    settings = settings_from_args(args, scorer=args.scorer)
+    settings = settings_from_args(args, scorer=args.scorer, max_cycles=args.max_cycles)
     from evals.runner import EvalPlan
 
     if args.dataset.startswith("hotpotqa100") and "corpus" not in settings.tool_options:
@@ -119,6 +136,12 @@ def eval_command(args: argparse.Namespace) -> int:
         print(
             "protocol: same questions every round (the paper's); later rounds can retrieve each "
             "question's own case. Use --train-on for a held-out measurement.",
+            file=sys.stderr,
+        )
+    if "none" in memories and len(memories) > 1:
+        print(
+            "memory none learns nothing, so it runs one round (not --rounds "
+            f"{args.rounds}): the baseline the other modes' rounds are drawn against",
             file=sys.stderr,
         )
     asyncio.run(run_evaluation(settings, plan, out, label))

@@ -15,10 +15,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_settings_options(parser)
     parser.add_argument(
-        "--transport", choices=("stdio", "streamable-http"), default="stdio", help="(stdio)"
+        "--transport",
+        choices=("stdio", "streamable-http"),
+        default="stdio",
+        help="stdio: for a client that starts `memento mcp` itself; streamable-http: a server "
+        "at http://HOST:PORT/mcp (default: %(default)s)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="streamable-http address")
-    parser.add_argument("--port", type=int, default=8000, help="streamable-http port (8000)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="streamable-http address (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="streamable-http port (default: %(default)s)"
+    )
     parser.set_defaults(func=mcp_command)
 
 

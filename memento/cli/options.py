@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from graphs.settings import CONFIG_ENV, MementoSettings, load_settings
+from memento.local_llm import DEFAULT_MODEL_NAME
 from nodes.context import MementoContext
 
 
@@ -43,7 +44,7 @@ def add_context_option(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 GLOBAL_OPTIONS: dict[str, str] = {
-    "config": f"JSON config file (default: ${CONFIG_ENV})",
+    "config": f"JSON config file (default: ${CONFIG_ENV}, else none)",
     "store": field_help("store"),
     "namespace": field_help("namespace"),
 }
@@ -106,17 +107,25 @@ def add_tools_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LOCAL_MODEL = f"the embedded local model ({DEFAULT_MODEL_NAME} on llama.cpp, loopback only)"
+"""What runs when no endpoint and no API key are configured (`memento.cli.endpoint`)."""
+
+
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """--model and --base-url, with one meaning wherever they are taken (`run`, `eval`)."""
+    """--model and --base-url, with one meaning wherever they are taken (`run`, `eval`).
+
+    Their defaults are said in full: with neither an endpoint nor an API key, what runs is the
+    local model, not the context's gpt-4.1."""
     parser.add_argument(
         "--model",
-        help="planner, executor and judge model "
-        "(default: the config file's or $MEMENTO_MODEL, else gpt-4.1)",
+        help="planner, executor and judge model (default: the config file's or $MEMENTO_MODEL, "
+        f"else gpt-4.1 when an endpoint or $OPENAI_API_KEY is set; with neither, {LOCAL_MODEL})",
     )
     parser.add_argument(
         "--base-url",
-        help="OpenAI-compatible endpoint "
-        "(default: the config file's or $MEMENTO_BASE_URL, else OpenAI)",
+        help="OpenAI-compatible endpoint (default: the config file's or $MEMENTO_BASE_URL, else "
+        f"OpenAI when $OPENAI_API_KEY is set; with neither, {LOCAL_MODEL}, started for the "
+        "command)",
     )
 
 

@@ -1,15 +1,34 @@
-"""Human-readable progress of a run, from the graph's `updates` and `custom` stream events."""
+"""Human-readable progress of a run, from the graph's `updates` and `custom` stream events.
+
+A first run is read by someone who has not read the docs: the numbers on the retrieve lines and
+the reward say once what they mean, and a run that learns nothing says so and why.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, TextIO
+import textwrap
+from typing import TYPE_CHECKING, Any, TextIO
 
 from memento.cli.terminal import printable
 from memory.bank.redaction import redact_text, secrets_in
 from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
 
+if TYPE_CHECKING:
+    from nodes.context import MementoContext
+
 RESULT_CHARS = 300
+LEARNED_Q = (
+    "Q = learned value of reading the case for this task (below 0: runs that read it did worse "
+    "than runs that left it unread)"
+)
+SIMILARITY_Q = "Q = sim (similarity retrieval learns no Q)"
+LEGEND = (
+    "sim = similarity to this task; {q}; mu = the policy's chance of reading it; ok/fail = the "
+    "case's own outcome"
+)
+NO_CANDIDATES = "(no similar case in the bank yet: the planner works without memory)"
+REWARD_SCALE = "1 = right, 0 = wrong"
 
 
 def _short(text: str, limit: int = RESULT_CHARS) -> str:
@@ -23,6 +42,17 @@ class ProgressPrinter:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.secrets = secrets_in()
+        self.mode = "train"
+        self.retrieval = "kernel"
+        self.judged = False
+        self.legend_shown = False
+
+    def started(self, ctx: MementoContext) -> None:
+        """The models and the bank a run uses; in eval mode, that it will write nothing."""
+        self.mode, self.retrieval = ctx.mode, ctx.retrieval
+        self.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
+        writes = "eval mode: measures only, writes nothing" if ctx.mode == "eval" else "train mode"
+        self.say(f"store   {ctx.store} (namespace {ctx.namespace}, {writes})")
 
     def say(self, text: str = "") -> None:
         """Print a line, with any secret from the environment redacted."""
@@ -62,11 +92,21 @@ class ProgressPrinter:
             self._judged(Judgement.model_validate(update["judgement"]))
         elif node == "write_case" and update.get("case_id"):
             self.say(f"case    {update['case_id']} written")
-        elif node == "update_q" and update.get("visits_recorded"):
-            self.say(f"update  {update['visits_recorded']} visits recorded")
+        elif node == "update_q":
+            self._learned(int(update.get("visits_recorded") or 0))
 
     def _retrieved(self, candidates: list[RetrievedCase], retrieved: list[RetrievedCase]) -> None:
-        self.say(f"retrieve  {len(candidates)} candidate cases, {len(retrieved)} read")
+        empty = f" {NO_CANDIDATES}" if not candidates else ""
+        found = f"{len(candidates)} candidate case{'' if len(candidates) == 1 else 's'}"
+        self.say(f"retrieve  {found}, {len(retrieved)} read{empty}")
+        if retrieved and not self.legend_shown:
+            q = SIMILARITY_Q if self.retrieval == "similarity" else LEARNED_Q
+            self.say(
+                textwrap.fill(
+                    LEGEND.format(q=q), 100, initial_indent=" " * 8, subsequent_indent=" " * 8
+                )
+            )
+            self.legend_shown = True
         for case in retrieved:
             outcome = "ok  " if case.reward >= 0.5 else "fail"
             self.say(
@@ -94,5 +134,15 @@ class ProgressPrinter:
         self.say(f"    result: {_short(result.error or result.output)}")
 
     def _judged(self, judgement: Judgement) -> None:
-        reward = "unjudged" if judgement.reward is None else f"{judgement.reward:.2f}"
-        self.say(f"reward  {reward} ({judgement.method}) {_short(judgement.rationale, 120)}")
+        self.judged = judgement.reward is not None
+        reward = f"{judgement.reward:.2f} ({REWARD_SCALE}; " if self.judged else "unjudged ("
+        self.say(f"reward  {reward}{judgement.method}) {_short(judgement.rationale, 120)}")
+
+    def _learned(self, visits: int) -> None:
+        """What the run left for the next one: visits that move Q, or why nothing."""
+        if visits:
+            self.say(f"update  {visits} visits recorded (Q learns from this reward)")
+        elif self.mode == "eval":
+            self.say("update  eval mode: nothing was written (no case, no visit)")
+        elif not self.judged:
+            self.say("update  unjudged: nothing was learned (no case, no visit)")

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="solve one task, learning from past cases")
     parser.add_argument("task", help="the question or instruction to solve")
-    parser.add_argument("--ground-truth", help="the correct answer, to measure the reward")
+    parser.add_argument(
+        "--ground-truth",
+        help="the correct answer: the reward is measured against it (1 = right, 0 = wrong); "
+        "without one the judge model grades the answer itself",
+    )
     add_settings_options(parser)
     for name in ("mode", "retrieval"):
         add_context_option(parser, name)
@@ -102,8 +106,7 @@ async def run_task(
     async with AsyncExitStack() as stack:
         settings = await stack.enter_async_context(model_endpoint(settings))
         ctx = settings.context
-        printer.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
-        printer.say(f"store   {ctx.store} (namespace {ctx.namespace}, {ctx.mode} mode)")
+        printer.started(ctx)
         deps = await stack.enter_async_context(open_resources(settings, **resource_options))
         printer.say(f"tools   {', '.join(t.name for t in deps.tools) or 'none'}")
         saver = None

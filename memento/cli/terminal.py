@@ -16,3 +16,13 @@ def printable(text: str) -> str:
     """The text with control characters (ESC, bells, C1 codes) shown as escapes; newlines and
     tabs are kept."""
     return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+def one_line(text: str, limit: int = 70) -> str:
+    """A text on one line (whitespace runs as one space), printable, cut to `limit`."""
+    return printable(" ".join(text.split()))[:limit]
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 case', '2 cases'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,9 @@ class ImportReport:
     cases: int
     visits: int
     skipped: list[str] = field(default_factory=list)
+    marked_imported: dict[str, int] = field(default_factory=dict)
+    """Cases stored as "imported" (not `trusted`), by the provenance they arrived with: a
+    caller says so, since a person's relabel is among what an untrusted import overrules."""
 
 
 def import_jsonl(
@@ -125,9 +129,10 @@ def import_jsonl(
             f"{'; '.join(bad[:SHOWN_BAD_LINES])}); fix them, or import the rest with --skip-bad"
         )
     _check_free_space(bank, path)
-    records = _counted(_records(path, dim, set(checked.bad), trusted), checked.good, on_progress)
-    cases, visits = _write(bank, records)
-    return ImportReport(cases, visits, bad)
+    marked: Counter[str] = Counter()
+    records = _records(path, dim, set(checked.bad), trusted, marked)
+    cases, visits = _write(bank, _counted(records, checked.good, on_progress))
+    return ImportReport(cases, visits, bad, dict(marked))
 
 
 def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> tuple[int, int]:
@@ -178,9 +183,10 @@ def _counted(
 
 
 def _records(
-    path: Path, dim: int, skip: set[int], trusted: bool
+    path: Path, dim: int, skip: set[int], trusted: bool, marked: Counter[str]
 ) -> Iterator[tuple[str, StoredPoint]]:
-    """The good records of the file as the bank stores them; a line that changed since the
+    """The good records of the file as the bank stores them, untrusted cases marked "imported"
+    (counted in `marked` by the provenance they arrived with); a line that changed since the
     check (BadRecord now) ends the import, and the journal takes back what it wrote."""
     with path.open("rb") as handle:
         handle.readline()
@@ -196,6 +202,7 @@ def _records(
                     f"{path}: line {number} changed during the import: {why}"
                 ) from None
             if kind == "cases" and not trusted and point.payload["provenance"] != "quarantined":
+                marked[str(point.payload["provenance"])] += 1
                 point.payload["provenance"] = "imported"
             yield kind, point
 

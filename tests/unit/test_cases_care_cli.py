@@ -1,4 +1,5 @@
-"""`memento cases delete|relabel|prune|why|search` on a real embedded bank (Qdrant Edge)."""
+"""`memento cases delete|relabel|prune|why|search` on a real embedded bank (Qdrant Edge), and
+every case where the command leaves something out or cannot choose says so."""
 
 from __future__ import annotations
 
@@ -43,6 +44,22 @@ def test_delete_by_prefix_removes_cases_and_visits_all_or_nothing(store: str, ca
     assert code == 1 and "in namespace 'default'" in err
     with CaseBank(store, dim=None) as bank:
         assert bank.count(namespace=NS) == 3 and bank.list_visits(case_id=h.a.id) == []
+
+
+def test_an_id_prefix_that_matches_several_cases_names_them(store: str, capsys) -> None:
+    from tests.care_bank import vec
+
+    with CaseBank(store, dim=8) as bank:
+        for i, question in enumerate(["What is 2 + 2?", "Name a colour"], start=1):
+            case = Case(id=f"99999999-0000-4000-8000-00000000000{i}", namespace=NS,
+                        question=question, reward=1.0, created_at=0, updated_at=0)  # fmt: skip
+            bank.put_case(case, vec(1.0, i))
+    code, _, err = _run(capsys, "cases", "delete", "9999", "--store", store, "--namespace", NS)
+    assert code == 1 and "2 cases with id '9999' in namespace 'n'; give more of the id:" in err
+    assert "99999999-0000-4000-8000-000000000001  What is 2 + 2?" in err
+    assert "99999999-0000-4000-8000-000000000002  Name a colour" in err
+    with CaseBank(store, dim=None) as bank:
+        assert bank.count(namespace=NS) == 2  # nothing deleted
 
 
 def test_relabel_prints_what_moved_and_refuses_a_bad_reward(store: str, capsys) -> None:
@@ -126,8 +143,10 @@ def test_why_shows_candidates_q_and_the_visits_behind_it(store: str, capsys, min
     assert code == 0, out
     lines = out.splitlines()
     assert "candidates in 'default' (kernel Q, contrastive credit" in lines[0]
-    assert lines[1].startswith("* shown: the top 4 by score")
-    assert "negative: its reads did worse" in out  # what a negative Q means
+    assert lines[1].startswith("* shown: the top 4 by score less bonus, one attempt per question")
+    assert lines[1].endswith(": 3 here")  # three candidates above the floor
+    assert lines[2].startswith("score = sim + weight x Q + bonus")  # how the score is made
+    assert lines[3].startswith("Q below 0: runs that read the case did worse than runs that left")
     header = next(i for i, line in enumerate(lines) if "evidence weight  bonus  score" in line)
     first = lines[header + 1]
     assert first.startswith("*") and ids["What is 17 * 23?"][:8] in out
@@ -135,6 +154,23 @@ def test_why_shows_candidates_q_and_the_visits_behind_it(store: str, capsys, min
     assert len(visit_lines) == 2 and all("run run-t" in v for v in visit_lines)
     assert all("target 1.00  read" in v and v.endswith("What is 19 * 21?") for v in visit_lines)
     assert "capital of France" not in out  # below the similarity floor: never a candidate
+
+
+def test_why_says_which_attempts_it_left_out(store: str, capsys, minilm) -> None:
+    ids = _minilm_bank(store, minilm)
+    question = "What is 17 * 23?"
+    with CaseBank(store, dim=384) as bank:  # a second attempt, another outcome: another case
+        case = bank.get(ids[question]).model_copy(update={"id": "", "answer": "400", "reward": 0.0})
+        again = bank.add(case, minilm.embed_query(question)).id
+    code, out, _ = _run(capsys, "cases", "why", "What is 18 * 22?", "--store", store)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[1].endswith(": 3 here") and lines[2] == (
+        "~ left out: 1 other attempt of a question already shown"
+    )
+    rows = [line for line in lines if line[:1] in "*~ " and line[3:4].isdigit()]
+    marks = {token: row[0] for row in rows for token in row[1:].split() if len(token) == 8}
+    assert marks[again[:8]] == "~" and marks[ids[question][:8]] == "*"
 
 
 def test_search_finds_cases_by_meaning(store: str, capsys, minilm) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from memento.cli import main
 from memento.cli.eval import load_tasks
 from tests.conftest import write_lines
 
@@ -64,5 +65,21 @@ def test_eval_shows_a_bar_per_phase_and_writes_its_report(
         assert finished, err
         assert re.search(r"\[\d\d:\d\d<\d\d:\d\d,\s+[\d.]+task/s\], accuracy", finished[-1])
     assert f"kernel round 1 train: {len(PLAN.train_tasks)}/" in err
+    assert "memory none learns nothing, so it runs one round (not --rounds 2)" in err
     assert f"report:  {tmp_path / 'run' / 'report.html'}" in out
     assert (tmp_path / "run" / "report.html").stat().st_size > 0
+
+
+def test_eval_takes_max_cycles_for_its_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = {}
+
+    async def run_evaluation(settings, plan, out, label) -> None:
+        seen["context"] = settings.context
+
+    monkeypatch.setattr("memento.cli.eval.run_evaluation", run_evaluation)
+    questions = write_lines(tmp_path / "q.jsonl", ['{"question": "1 + 1?", "answer": "2"}'])
+    out = str(tmp_path / "run")
+    assert main(["eval", str(questions), "--max-cycles", "1", "--out", out]) == 0
+    assert seen["context"].max_cycles == 1

@@ -151,6 +151,14 @@ async def test_the_learning_curve_is_drawn(tmp_path: Path) -> None:
         await _runner(bank, adder(), log).run(_plan())
     path = plot_curve(summarize(log), tmp_path / "curve.png", "sums")
     assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    from evals.charts import COLOURS
+    from tests.chart_shots import pixels_of, rgb, widest_row
+
+    image = Image.open(path).convert("RGB")  # drawn like the page's: curve and baseline
+    assert pixels_of(image, rgb(COLOURS["kernel"])) > 300
+    assert widest_row(image, rgb(COLOURS["none"])) > 200
 
 
 async def test_results_are_written_off_the_event_loop_and_progress_is_counted(

