@@ -49,7 +49,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=None, help="default 5 (2 with --quick)")
     parser.add_argument("--rounds", type=int, default=None, help="default: each world's own")
     parser.add_argument("--jobs", type=int, default=1, help="processes running jobs at once")
-    parser.add_argument("--quick", action="store_true", help="2 seeds, half the questions")
+    parser.add_argument("--quick", action="store_true", help="2 seeds, 3 families of 5")
     parser.add_argument("--judge", default="kernel", help="the rule the criteria judge")
     parser.add_argument("--peers", nargs="+", default=list(DEFAULT_PEERS))
     parser.add_argument("--out", type=Path, default=None, help="where the files are written")
@@ -118,7 +118,7 @@ def report(
     table = headline_table(summary, labels)
     print(table)
     for check in checks:
-        print(f"{'met' if check.met else 'MISSED'}: {check.world}: {check.text}")
+        print(f"{check.verdict}: {check.world}: {check.text}")
     mean_ms = {w: {r: round(float(np.mean(v)), 2) for r, v in rs.items()} for w, rs in ms.items()}
     for label in labels:
         values = [v[label] for v in mean_ms.values() if label in v]

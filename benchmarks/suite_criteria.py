@@ -32,11 +32,16 @@ ORACLE_HIGH, ORACLE_SHARE = 0.8, 0.9
 
 @dataclass(frozen=True)
 class Check:
-    """One criterion in one world (world '*' for the suite as a whole)."""
+    """One criterion in one world (world '*' for the suite as a whole); `met` None: it could
+    not be judged on the rounds run."""
 
     world: str
     text: str
-    met: bool
+    met: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "MISSED", None: "n/a"}[self.met]
 
 
 def _late(curves: Mapping[str, Any], phase: str) -> float:
@@ -72,11 +77,14 @@ def world_checks(
     phases = eval_phases(rules[j])
     if "similarity" in rules:
         checks.append(_not_below_similarity(name, j, rules))
-        if spec.misleads_similarity:
-            for p in phases:
-                jv, sv = _late(rules[j], p), _late(rules["similarity"], p)
-                text = f"{p}: {j} {jv:.3f} >= similarity {sv:.3f} + {MISLED_GAIN}"
-                checks.append(Check(name, text, jv >= sv + MISLED_GAIN))
+    if math.isnan(score(rules[j], FROM_ROUND)):
+        text = f"rounds >= {FROM_ROUND} not run: only the criterion over every round is judged"
+        return [*checks, Check(name, text, None)]
+    if "similarity" in rules and spec.misleads_similarity:
+        for p in phases:
+            jv, sv = _late(rules[j], p), _late(rules["similarity"], p)
+            text = f"{p}: {j} {jv:.3f} >= similarity {sv:.3f} + {MISLED_GAIN}"
+            checks.append(Check(name, text, jv >= sv + MISLED_GAIN))
     ran = [p for p in peers if p in rules]
     if ran:
         best = max(ran, key=lambda p: score(rules[p], FROM_ROUND))
@@ -123,7 +131,7 @@ def suite_checks(summary: Summary, judged: str, peers: Sequence[str]) -> list[Ch
     checks = []
     for peer in peers:
         worlds = [w for w, rules in summary.items() if judged in rules and peer in rules]
-        if not worlds:
+        if not worlds or math.isnan(score(summary[worlds[0]][judged], FROM_ROUND)):
             continue
         jv = sum(score(summary[w][judged], FROM_ROUND) for w in worlds) / len(worlds)
         pv = sum(score(summary[w][peer], FROM_ROUND) for w in worlds) / len(worlds)

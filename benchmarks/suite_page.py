@@ -103,14 +103,14 @@ def page(
     title: str,
     headline: str,
     worlds: Sequence[tuple[str, str, str, str]],
-    checks: Sequence[tuple[str, str, bool]],
+    checks: Sequence[tuple[str, str, bool | None]],
     command: str,
 ) -> str:
     """The page: the headline table, the criteria, then per world (name, about, phase table
     in markdown, inline SVG) its chart and its table."""
+    verdicts = {True: ("met", "met"), False: ("missed", "MISSED"), None: ("na", "n/a")}
     lines = "".join(
-        f'<li class="{"met" if ok else "missed"}">{"met" if ok else "MISSED"}: '
-        f"{escape(world)}: {escape(text)}</li>"
+        f'<li class="{verdicts[ok][0]}">{verdicts[ok][1]}: {escape(world)}: {escape(text)}</li>'
         for world, text, ok in checks
     )
     sections = "".join(
