@@ -21,6 +21,8 @@ DEFAULT_RULES = (
     "similarity",
     "similarity-top1:retrieval=similarity,top_k=1",
     "long-context:retrieval=similarity,top_k=32,num_candidates=32",
+    "memrl",
+    "ucb",
     "kernel",
     "parametric",
 )

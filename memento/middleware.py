@@ -111,7 +111,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         elif isinstance(namespace, tuple):
             namespace = bank_namespace(namespace)
         self.mode, self.namespace, self.scorer = mode, namespace, scorer
-        self.estimator = estimator or KernelQ(bank, credit="contrastive")  # the graph's default
+        self.estimator = estimator or KernelQ(bank)  # the graph's defaults
         self.judge = judge
         self.rng = np.random.default_rng(seed)
         self.min_similarity = min_similarity

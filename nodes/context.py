@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from memory.bank.redaction import mark_secret_variable
+from memory.policy import defaults
 from nodes.context_checks import (
     COUNTS,
     NON_NEGATIVE,
@@ -52,30 +53,34 @@ class MementoContext(ModelSettings):
         default=32, metadata=described("N: candidate cases found by vector search and scored.")
     )
     alpha: float = field(
-        default=0.1,
+        default=defaults.ALPHA,
         metadata=described(
             "Soft-policy temperature: mu = softmax(Q / alpha) (0.1: measured best, "
             "benchmarks/README.md)."
         ),
     )
-    tau: float = field(default=0.3, metadata=described("Kernel width: k = exp((cos - 1) / tau)."))
+    tau: float = field(
+        default=defaults.TAU, metadata=described("Kernel width: k = exp((cos - 1) / tau).")
+    )
     lam: float = field(
-        default=0.01,
+        default=defaults.LAM,
         metadata=described("Kernel prior weight lambda (on the kernel's scale; must be > 0)."),
     )
-    q0: float = field(default=0.5, metadata=described("Prior Q of a case with no visits."))
+    q0: float = field(default=defaults.Q0, metadata=described("Prior Q of a case with no visits."))
     gamma: float = field(
         default=0.0, metadata=described("Discount across replanning cycles (0 = single step).")
     )
     visits_per_case: int = field(
-        default=32, metadata=described("Visits read per candidate when scoring Q (bounds cost).")
+        default=defaults.VISITS_PER_CASE,
+        metadata=described("Visits read per candidate when scoring Q (bounds cost)."),
     )
     credit: CreditMode = field(
-        default="contrastive",
+        default=defaults.CREDIT,
         metadata=described(
-            "Kernel credit: contrastive (each case is scored against the reward earned without "
-            "it; writes N-K more visits; single-step only) or shared (paper: read cases share "
-            "the reward; needed for gamma > 0)."
+            "Kernel credit: shared (the paper's: every case read earns the task's reward, scored "
+            "as the reward expected of reading it, its similarity the prior) or contrastive "
+            "(each case against the reward earned without it; writes N-K more visits; "
+            "single-step only; learns slower from a similarity prior: benchmarks/README.md)."
         ),
     )
     min_similarity: float = field(
@@ -94,7 +99,7 @@ class MementoContext(ModelSettings):
         ),
     )
     similarity_prior: bool = field(
-        default=True,
+        default=defaults.SIMILARITY_PRIOR,
         metadata=described(
             "Kernel: start every case from its similarity and move it by its visits' evidence "
             "(false: score by learned Q alone, the paper's rule, which ignores similarity on a "
@@ -102,14 +107,14 @@ class MementoContext(ModelSettings):
         ),
     )
     prior_visits: float = field(
-        default=1.0,
+        default=defaults.PRIOR_VISITS,
         metadata=described(
             "Kernel evidence at which learned Q moves a case's score halfway (kappa: the weight "
             "is m / (m + kappa), m the kernel mass of its reads near the task)."
         ),
     )
     optimism: float = field(
-        default=0.0,
+        default=defaults.OPTIMISM,
         metadata=described(
             "Kernel: a bonus, in cosine units, for what a case not yet tried near the task may "
             "hold; it fades with the case's evidence, so train mode tries cases that similarity "
@@ -117,7 +122,7 @@ class MementoContext(ModelSettings):
         ),
     )
     half_life: float = field(
-        default=0.0,
+        default=defaults.HALF_LIFE,
         metadata=described(
             "Kernel: a visit's weight halves for every this many newer visits of the same case, "
             "so credit that stopped being true fades as the case is used (0: never)."

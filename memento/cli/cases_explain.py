@@ -45,8 +45,8 @@ def why_legend(candidates: list[Candidate], ctx: MementoContext) -> list[str]:
     """What the marks and numbers mean, one line each, where they need saying."""
     shown = sum(c.shown for c in candidates)
     lines = [
-        f"* shown: the top {ctx.top_k} by score less bonus, one attempt per question (eval mode; "
-        f"training draws {ctx.top_k} from mu = softmax(score / alpha)): {shown} here"
+        f"* shown: the top {ctx.top_k} by score, one attempt per question (eval mode; training "
+        f"draws {ctx.top_k} from mu = softmax((score + bonus) / alpha)): {shown} here"
     ]
     left_out = attempts_left_out(candidates)
     if left_out:
@@ -56,8 +56,9 @@ def why_legend(candidates: list[Candidate], ctx: MementoContext) -> list[str]:
     if ctx.retrieval == "kernel":
         moved = "Q" if ctx.credit == "contrastive" else "(Q - sim)"
         lines.append(
-            f"score = sim + weight x {moved} + bonus; weight = evidence / (evidence + "
-            "prior_visits), evidence = the kernel mass of its reads near the task"
+            f"score = sim + weight x {moved}, weight = evidence / (evidence + prior_visits), "
+            "evidence = the kernel mass of its reads near the task; bonus = optimism x "
+            "(1 - weight), in training only"
         )
     if ctx.retrieval != "similarity" and ctx.credit == "contrastive":
         lines.append(NEGATIVE_Q)

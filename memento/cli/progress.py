@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 RESULT_CHARS = 300
 LEARNED_Q = (
+    "Q = the reward expected of reading the case for this task: its similarity until the runs "
+    "that read it say otherwise"
+)
+CONTRASTIVE_Q = (
     "Q = learned value of reading the case for this task (below 0: runs that read it did worse "
     "than runs that left it unread)"
 )
@@ -43,13 +47,13 @@ class ProgressPrinter:
         self.out = out
         self.secrets = secrets_in()
         self.mode = "train"
-        self.retrieval = "kernel"
+        self.retrieval, self.credit = "kernel", "shared"
         self.judged = False
         self.legend_shown = False
 
     def started(self, ctx: MementoContext) -> None:
         """The models and the bank a run uses; in eval mode, that it will write nothing."""
-        self.mode, self.retrieval = ctx.mode, ctx.retrieval
+        self.mode, self.retrieval, self.credit = ctx.mode, ctx.retrieval, ctx.credit
         self.say(f"models  planner={ctx.planner_model} executor={ctx.executor_model}")
         writes = "eval mode: measures only, writes nothing" if ctx.mode == "eval" else "train mode"
         self.say(f"store   {ctx.store} (namespace {ctx.namespace}, {writes})")
@@ -100,7 +104,9 @@ class ProgressPrinter:
         found = f"{len(candidates)} candidate case{'' if len(candidates) == 1 else 's'}"
         self.say(f"retrieve  {found}, {len(retrieved)} read{empty}")
         if retrieved and not self.legend_shown:
-            q = SIMILARITY_Q if self.retrieval == "similarity" else LEARNED_Q
+            q = {"similarity": SIMILARITY_Q, "contrastive": CONTRASTIVE_Q}.get(
+                "similarity" if self.retrieval == "similarity" else self.credit, LEARNED_Q
+            )
             self.say(
                 textwrap.fill(
                     LEGEND.format(q=q), 100, initial_indent=" " * 8, subsequent_indent=" " * 8

@@ -51,7 +51,7 @@ class CaseBankRetriever(BaseRetriever):
     # A Protocol cannot be checked with isinstance: any object with q_values/learn will do.
     estimator: SkipValidation[QEstimator | None] = Field(
         default=None,
-        description="Q(s, c); None means KernelQ over the bank with contrastive credit.",
+        description="Q(s, c); None means KernelQ over the bank with the product's defaults.",
     )
     exclude_same_question: bool = Field(
         default=False, description="Never return the case whose question is the query itself."
@@ -67,7 +67,7 @@ class CaseBankRetriever(BaseRetriever):
         if self.k > self.num_candidates:
             raise ValueError(f"k ({self.k}) exceeds num_candidates ({self.num_candidates})")
         if self.estimator is None:
-            self.estimator = KernelQ(self.bank, credit="contrastive")  # the product's default
+            self.estimator = KernelQ(self.bank)  # the product's defaults
         self._rng = np.random.default_rng(self.seed)
         return self
 

@@ -6,10 +6,12 @@ A filter on a field is then one lookup per row (`FilterColumn.wanted`), and a fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from memory.engines.protocol import Where
 
 MISSING = -1
 """The code of a missing (or unmatchable) value: no filter value has it."""
@@ -75,3 +77,21 @@ class FilterColumn:
             if code is not None:
                 table[code + 2] = True
         return table
+
+
+def matching_rows(
+    column_of: Callable[[str], FilterColumn | None], where: Where, rows: np.ndarray | int
+) -> np.ndarray | None:
+    """Which of these rows (or the first `rows` rows) match `where`, a bool each; None when a
+    condition names a field with no column or one holding lists or objects (declined)."""
+    size = rows if isinstance(rows, int) else len(rows)
+    matching = np.ones(size, dtype=bool)
+    conditions = [(m, True) for m in where.must] + [(m, False) for m in where.must_not]
+    for condition, wanted in conditions:
+        column = column_of(condition.key)
+        if column is None or column.unfilterable:
+            return None
+        codes = column.codes[:size] if isinstance(rows, int) else column.codes[rows]
+        hits = column.wanted(condition.values)[codes + 2]
+        matching &= hits if wanted else ~hits
+    return matching

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from memory.engines.exact_columns import MISSING, FilterColumn
+from memory.engines.exact_columns import MISSING, FilterColumn, matching_rows
 from memory.engines.protocol import (
     GroupHit,
     GroupValues,
@@ -212,7 +212,7 @@ class ExactIndex:
             self._value_of = value_of
             for row, payload in enumerate(self._payloads):
                 self._values[row] = self._value(unpacked(payload) or {})
-        found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
+        found = self._nearest_rows_per_group(vector, key, groups, per_group, where, newest=True)
         if found is None:
             return None
         rows, group_rank, scores = found
@@ -222,9 +222,19 @@ class ExactIndex:
         return GroupValues(group_rank, scores.astype(np.float64), values)
 
     def _nearest_rows_per_group(
-        self, vector: Sequence[float], key: str, groups: Sequence[str], per_group: int, where: Where
+        self,
+        vector: Sequence[float],
+        key: str,
+        groups: Sequence[str],
+        per_group: int,
+        where: Where,
+        *,
+        newest: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The rows `nearest_per_group` returns, with their group's rank and cosine."""
+        """The rows `nearest_per_group` returns, with their group's rank and cosine. `newest`:
+        among points at the same cosine (a question asked again, embedded the same), the ones
+        whose second number (a visit's time) is latest come first, so the evidence kept is
+        the recent evidence."""
         column = self._column(key)
         if column is None or column.unfilterable:
             return None
@@ -244,7 +254,8 @@ class ExactIndex:
             if code is not None:
                 rank_of_code[code] = rank
         group_rank = rank_of_code[column.codes[candidates]]
-        order = np.lexsort((-scores, group_rank))
+        later = -self._values[candidates, 1] if newest else np.zeros(len(candidates))
+        order = np.lexsort((later, -scores, group_rank))
         group_rank, candidates, scores = group_rank[order], candidates[order], scores[order]
         starts = np.searchsorted(group_rank, group_rank, side="left")
         keep = (np.arange(len(group_rank)) - starts) < per_group
@@ -262,20 +273,8 @@ class ExactIndex:
         return self._vectors.cosines(query, held)
 
     def _matching(self, where: Where, rows: np.ndarray | None = None) -> np.ndarray | None:
-        """Which rows (all, or these) match `where`, a bool each; None when a condition is
-        declined."""
-        size = len(self._ids) if rows is None else len(rows)
-        matching = np.ones(size, dtype=bool)
-        for condition, wanted in [(m, True) for m in where.must] + [
-            (m, False) for m in where.must_not
-        ]:
-            column = self._column(condition.key)
-            if column is None or column.unfilterable:
-                return None
-            codes = column.codes[:size] if rows is None else column.codes[rows]
-            hits = column.wanted(condition.values)[codes + 2]
-            matching &= hits if wanted else ~hits
-        return matching
+        """Which rows (all, or these) match `where`; None when a condition is declined."""
+        return matching_rows(self._column, where, len(self._ids) if rows is None else rows)
 
     def _kept(self, value: Any) -> Any:
         return self._strings.setdefault(value, value) if type(value) is str else value

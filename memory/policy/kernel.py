@@ -32,6 +32,7 @@ import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.records import ScoredCase
+from memory.policy import defaults
 from memory.policy.scores import Credit, ScoredByParts, ScoreParts, Selection, similarities
 
 
@@ -94,19 +95,20 @@ class KernelQ(ScoredByParts):
     difference, not a value: use it with single-step targets (gamma = 0).
 
     `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start
-    then ignores similarity. See the module's docstring for the score.
+    then ignores similarity. See the module's docstring for the score; the defaults are the
+    product's (`memory.policy.defaults`).
     """
 
     bank: CaseBank
-    tau: float = 0.3
-    lam: float = 0.01
-    q0: float = 0.5
-    visits_per_case: int = 32
-    credit: Credit = "shared"
-    similarity_prior: bool = True
-    prior_visits: float = 1.0
-    half_life: float = 0.0
-    optimism: float = 0.0
+    tau: float = defaults.TAU
+    lam: float = defaults.LAM
+    q0: float = defaults.Q0
+    visits_per_case: int = defaults.VISITS_PER_CASE
+    credit: Credit = defaults.CREDIT
+    similarity_prior: bool = defaults.SIMILARITY_PRIOR
+    prior_visits: float = defaults.PRIOR_VISITS
+    half_life: float = defaults.HALF_LIFE
+    optimism: float = defaults.OPTIMISM
     name: str = "kernel"
     selection: Selection = "soft"
 
@@ -124,7 +126,7 @@ class KernelQ(ScoredByParts):
         if not self.similarity_prior:
             return ScoreParts(learned, similarity, learned, mass, np.ones_like(mass), 0 * mass)
         bonus = self.optimism * (1.0 - weight)  # what a case not yet tried near s may hold
-        score = similarity + weight * advantage + bonus
+        score = similarity + weight * advantage
         return ScoreParts(score, similarity, learned, mass, weight, bonus)
 
     def _kernel_values(

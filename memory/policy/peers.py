@@ -7,8 +7,8 @@ the comparison measures the rule and nothing else:
   0.5 z(Q), a Q per case updated in one step with rate 0.1 from the reward of each task that
   read it, epsilon-greedy in train mode.
 - `UCBQ` (a contextual bandit over cases, as CASCADE retrieves): a disjoint linear UCB, one
-  arm per case with features [1, similarity]: score = theta . x + alpha sqrt(x' A^-1 x); train
-  mode takes the top K by that (the bonus is its exploration), eval mode ranks by theta . x.
+  arm per case with features [1, similarity]: score theta . x, bonus alpha sqrt(x' A^-1 x); train
+  mode takes the top K by score + bonus (the bonus is its exploration), eval mode by the score.
 
 Their per-case numbers are records of the bank (`memory.bank.q_params`, one model each), so
 they survive restarts and go with a case when it is deleted.
@@ -125,7 +125,7 @@ class UCBQ(ScoredByParts):
         mean = theta0 + theta1 * similarity
         spread = (a22 - 2 * a12 * similarity + a11 * similarity**2) / det  # x' A^-1 x
         bonus = self.alpha * np.sqrt(np.maximum(spread, 0.0))
-        parts = ScoreParts.of_similarity(similarity, score=mean + bonus)
+        parts = ScoreParts.of_similarity(similarity, score=mean)
         return parts._replace(learned=mean, evidence=n, bonus=bonus)
 
     def learn(

@@ -22,8 +22,9 @@ from memory.policy.scores import QEstimator, Selection
 
 
 class RankedCase(BaseModel):
-    """A candidate case as the policy sees it in one state: its score (`q`), mu(c|s), and
-    what the score is made of (`memory.policy.scores.ScoreParts`)."""
+    """A candidate case as the policy sees it in one state: its score (`q`, what eval mode ranks
+    by), mu(c|s) (what train mode samples, with the bonus), and what the score is made of
+    (`memory.policy.scores.ScoreParts`)."""
 
     case: Case
     similarity: float
@@ -58,7 +59,7 @@ def rank_cases(
     found = bank.search(state, namespace=namespace, limit=limit, exclude_question=exclude_question)
     found = [s for s in found if s.similarity >= min_similarity]
     parts = estimator.score_parts(state, found)
-    probabilities = soft_policy(parts.score, alpha)
+    probabilities = soft_policy(parts.score + parts.bonus, alpha)  # what train mode samples
     return [
         RankedCase(
             case=s.case,
@@ -114,7 +115,7 @@ def choose_cases(
     selection: Selection = "soft",
 ) -> list[RankedCase]:
     """The K cases to read, best first: explored as the estimator's `selection` says in train
-    mode (sampled from mu by default), top-K by Q (less any optimism bonus) in eval.
+    mode (sampled from mu by default, the bonus included), top-K by score in eval.
 
     At most one attempt of each question is read, so K slots show K different questions.
     """

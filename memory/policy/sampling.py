@@ -38,12 +38,12 @@ def select_cases(
 ) -> np.ndarray:
     """Indices of the K cases to read, best first, at most one per group.
 
-    Train mode explores as `selection` says: "soft" samples K without replacement from
-    softmax(Q/alpha), with the Gumbel-top-K trick, which is exactly sequential sampling without
-    replacement and stays stable as alpha goes to 0 (where it becomes top-K); "epsilon_greedy"
-    reads K at random in a share EPSILON of tasks and the top K otherwise; "greedy" takes the
-    top K (a score whose `bonus` is its exploration). Eval mode takes the top K by Q less any
-    optimism `bonus`.
+    Train mode explores from Q plus any optimism `bonus`, as `selection` says: "soft" samples K
+    without replacement from softmax((Q + bonus)/alpha), with the Gumbel-top-K trick, which is
+    exactly sequential sampling without replacement and stays stable as alpha goes to 0 (where
+    it becomes top-K); "epsilon_greedy" reads K at random in a share EPSILON of tasks and the
+    top K otherwise; "greedy" takes the top K (a bandit's bonus being its exploration). Eval
+    mode takes the top K by Q.
     `groups` (e.g. each case's question) keeps only the first pick of a group, so K slots are
     not spent on versions of one thing; fewer than K come back when fewer groups exist.
     """
@@ -52,9 +52,9 @@ def select_cases(
         raise ValueError(f"{len(groups)} groups for {q.size} candidates")
     if min(k, q.size) <= 0:
         return np.empty(0, dtype=np.int64)
-    if mode == "eval":
-        keys = q - bonus if bonus is not None else q
-    elif selection == "greedy":
+    if mode == "train" and bonus is not None:
+        q = q + bonus
+    if mode == "eval" or selection == "greedy":
         keys = q
     elif selection == "epsilon_greedy":
         keys = rng.random(q.size) if rng.random() < EPSILON else q

@@ -1,10 +1,11 @@
 """What a retrieval policy says of each candidate: its score and the parts it is made of.
 
-mu(c|s) = softmax(score/alpha) reads the score; `memento cases why` shows the parts, so a person
-can see why a case was or was not shown: how similar it is, what its visits say (`learned`), how
-much evidence backs that (`evidence`, the kernel mass of its reads near the state, and `weight`,
-how far that evidence moves the score off similarity), and any optimism `bonus` for exploring
-(ranked without in eval mode). Every estimator answers through `score_parts`.
+Eval mode reads the top K by score; train mode explores from score + bonus (mu(c|s) =
+softmax((score + bonus)/alpha) by default), the bonus being an estimator's optimism about what it
+has not tried. `memento cases why` shows the parts, so a person can see why a case was or was not
+shown: how similar it is, what its visits say (`learned`), how much evidence backs that
+(`evidence`, the kernel mass of its reads near the state, and `weight`, how far that evidence
+moves the score off similarity), and the bonus. Every estimator answers through `score_parts`.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class QEstimator(Protocol):
         ...
 
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
-        """The score of each candidate: what mu = softmax(score / alpha) reads."""
+        """The score of each candidate: what eval mode ranks by (train mode adds the bonus)."""
         ...
 
     def learn(

@@ -142,11 +142,10 @@ def test_why_shows_candidates_q_and_the_visits_behind_it(store: str, capsys, min
     code, out, _ = _run(capsys, "cases", "why", "What is 18 * 22?", "--store", store)
     assert code == 0, out
     lines = out.splitlines()
-    assert "candidates in 'default' (kernel Q, contrastive credit" in lines[0]
-    assert lines[1].startswith("* shown: the top 4 by score less bonus, one attempt per question")
+    assert "candidates in 'default' (kernel Q, shared credit" in lines[0]
+    assert lines[1].startswith("* shown: the top 4 by score, one attempt per question")
     assert lines[1].endswith(": 3 here")  # three candidates above the floor
-    assert lines[2].startswith("score = sim + weight x Q + bonus")  # how the score is made
-    assert lines[3].startswith("Q below 0: runs that read the case did worse than runs that left")
+    assert lines[2].startswith("score = sim + weight x (Q - sim), weight = evidence / (evidence")
     header = next(i for i, line in enumerate(lines) if "evidence weight  bonus  score" in line)
     first = lines[header + 1]
     assert first.startswith("*") and ids["What is 17 * 23?"][:8] in out
@@ -198,3 +197,18 @@ def test_a_dry_run_of_merge_and_budget_foretells_the_real_run(store: str, capsys
     assert "merged 1 near-duplicate case into 1" in out and "removed 1 case, 2 stay" in out
     with CaseBank(store, dim=None) as bank:
         assert bank.count(namespace=NS) == 2
+
+
+def test_why_says_what_a_negative_q_means_under_contrastive_credit(
+    store: str, capsys, minilm, tmp_path: Path
+) -> None:
+    _minilm_bank(store, minilm)
+    config = tmp_path / "contrastive.json"
+    config.write_text('{"context": {"credit": "contrastive"}}')
+    argv = ("cases", "why", "What is 18 * 22?", "--store", store, "--config", str(config))
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert "(kernel Q, contrastive credit" in lines[0]
+    assert lines[2].startswith("score = sim + weight x Q, weight")
+    assert lines[3].startswith("Q below 0: runs that read the case did worse than runs that left")

@@ -59,7 +59,7 @@ async def test_the_cases_table_shows_each_cases_reward_and_the_policys_q(evaluat
     rows = section.find_all("table", "cases")[0].find_all("tr")[1:]
     cases = {c.id[:8]: c for c in bank.list_cases(namespace="t-kernel")}
     assert len(rows) == len(cases) > 0
-    estimator = KernelQ(bank, credit="contrastive")  # the context's defaults
+    estimator = KernelQ(bank)  # the context's defaults
     vectors = bank.case_vectors([c.id for c in cases.values()])
     for row in rows:
         case = cases[row.find_all("code")[0].text]
@@ -72,6 +72,17 @@ async def test_the_cases_table_shows_each_cases_reward_and_the_policys_q(evaluat
         assert float(row.find_all("span", "q")[0].text) == pytest.approx(q, abs=5e-4)
     assert {float(r.find_all("span", "reward")[0].text) for r in rows} == {0.0, 1.0}
     said = " ".join(section.find_all("p")[0].text.split())
+    assert "Q below 0" not in said  # shared credit, the default: Q is a reward, 0 to 1
+
+
+def test_a_page_of_contrastive_credit_says_what_a_negative_q_means(bank: CaseBank) -> None:
+    from memory import Case
+
+    case = Case(id="", namespace="n", question="q?", reward=1.0, created_at=1.0, updated_at=1.0)
+    bank.add(case, np.eye(64)[0].tolist())
+    view = bank_view(bank, KernelQ(bank, credit="contrastive"), "n", limit=10)
+    page = parse(render(Report("bank", banks=[view])))
+    said = " ".join(page.find_all("section", "bank")[0].find_all("p")[0].text.split())
     assert "a Q below 0 means the runs that read the case did worse than the runs" in said
 
 

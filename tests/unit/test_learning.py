@@ -154,7 +154,7 @@ async def test_gamma_targets_go_to_the_cases_shown_at_each_cycle(
     assert visits[1][2] == 1.0
 
 
-@pytest.mark.parametrize(("helped", "shown"), [(2, Y), (0, X)])
+@pytest.mark.parametrize(("helped", "shown"), [(3, Y), (1, X)])
 async def test_where_most_steps_fail_a_case_whose_reads_helped_beats_an_untried_nearer_one(
     graph_for,
     bank: CaseBank,
@@ -165,10 +165,9 @@ async def test_where_most_steps_fail_a_case_whose_reads_helped_beats_an_untried_
 ) -> None:
     """With the default credit: Y was read 3 times at this very task; steps without Y all failed.
 
-    X, nearer (similarity 0.78 against Y's 0.41), was never tried. When 2 of Y's 3 reads helped,
-    Y's evidence (contrastive Q 2/3 - 0, weight 3 / (3 + 1)) outweighs the similarity gap and
-    eval mode shows Y; when none helped, the untried X keeps its rank. Under shared credit with
-    q0 = 0.5 a case helping 1 read in 3 would even sink below the prior (issue 13's trap).
+    X, nearer (similarity 0.78 against Y's 0.41), was never tried. When Y's 3 reads all helped,
+    its score, the reward expected of reading it ((3 + 1 x 0.41) / (3 + 1) = 0.85), passes X's
+    similarity and eval mode shows Y; when 1 in 3 helped (0.35), the untried X keeps its rank.
     """
     ids = _seed(bank, embedder, "a")
     s = embedder.embed_query(TASK)

@@ -288,4 +288,4 @@ def test_contrastive_credit_needs_single_step_targets_and_names_the_way_out() ->
     with pytest.raises(ValueError, match="'credit' = 'contrastive' needs gamma 0.*'shared'"):
         make_context(credit="contrastive", gamma=0.5)
     assert make_context(credit="shared", gamma=0.5).gamma == 0.5
-    assert make_context(retrieval="parametric").credit == "contrastive"  # kernel and parametric
+    assert make_context(retrieval="parametric").credit == "shared"  # kernel and parametric

@@ -64,7 +64,7 @@ def test_similarity_ranks_the_nearer_case_first_but_q_ranks_the_helpful_one_firs
     docs = retriever.invoke(QUERY)
     assert [d.id for d in docs] == [seeded["far"], seeded["near"]]
     best = docs[0]
-    assert best.metadata["q"] > 0.9 > 0.1 > docs[1].metadata["q"]
+    assert best.metadata["q"] > 0.9 > 0.3 > docs[1].metadata["q"]
     assert best.metadata["probability"] == pytest.approx(1.0, abs=1e-3)
     assert best.metadata["reward"] == 1.0 and best.metadata["case_id"] == seeded["far"]
     assert 0.0 < best.metadata["similarity"] < by_similarity[0].metadata["similarity"]

@@ -48,7 +48,7 @@ async def test_the_retrieve_lines_say_once_what_sim_q_and_mu_mean(tmp_path: Path
     read = next(i for i, line in enumerate(lines) if line.startswith("retrieve  1 candidate case,"))
     legend = " ".join(" ".join(lines[read + 1 : read + 4]).split())
     assert "sim = similarity to this task" in legend
-    assert "Q = learned value of reading the case" in legend and "below 0" in legend
+    assert "Q = the reward expected of reading the case" in legend  # shared credit: 0 to 1
     assert "mu = the policy's chance of reading it" in legend
     assert "Q=" in lines[read + 4] and "mu=" in lines[read + 4] and "sim=" in lines[read + 4]
     assert out.count("sim = ") == 1

@@ -1,0 +1,23 @@
+"""The policy's defaults, in one place: the kernel estimator's own and the run context's.
+
+Chosen by the learning suite (benchmarks/README.md, "The learning suite"), never by one world:
+the score starts from similarity and moves by the evidence of each case's reads (shared
+credit), evidence ages with a half-life of 8 newer reads of the same case, and an optimism
+bonus of 0.2 lets train mode try cases that similarity ranks lower once the nearer ones keep
+failing. Nothing here imports numpy, so the CLI's `--help` can show them cheaply.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+ALPHA: Final = 0.1
+TAU: Final = 0.3
+LAM: Final = 0.01
+Q0: Final = 0.5
+VISITS_PER_CASE: Final = 32
+CREDIT: Final[Literal["shared", "contrastive"]] = "shared"
+SIMILARITY_PRIOR: Final = True
+PRIOR_VISITS: Final = 1.0
+HALF_LIFE: Final = 8.0
+OPTIMISM: Final = 0.2
