@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from memory.bank.records import Case, ScoredCase
 from memory.policy.kernel import age_weights
-from memory.policy.read import read_cases
+from memory.policy.read import RankedCase, read_cases
 
 if TYPE_CHECKING:
     from memory.bank.casebank import CaseBank
@@ -42,17 +42,10 @@ class VisitEvidence(BaseModel):
     """The task of the visit's run (the question of the case it wrote), when known."""
 
 
-class Candidate(BaseModel):
-    """A candidate case for the task: what the policy saw and whether it would be shown."""
+class Candidate(RankedCase):
+    """A candidate case for the task: what the policy saw (its score and the score's parts),
+    whether it would be shown, and the visits behind its Q."""
 
-    case: Case
-    similarity: float
-    q: float
-    probability: float
-    learned: float = 0.0
-    evidence: float = 0.0
-    weight: float = 0.0
-    bonus: float = 0.0
     shown: bool
     visits: int
     nearest: list[VisitEvidence]
@@ -93,9 +86,7 @@ def explain(
     tasks = {c.run_id: c.question for c in bank.cases_where(namespace, "run_id", sorted(runs))}
     return [
         Candidate(
-            case=r.case,
-            **r.model_dump(include={"similarity", "q", "probability", "learned", "evidence"}),
-            **r.model_dump(include={"weight", "bonus"}),
+            **dict(r),
             shown=r.case.id in shown,
             visits=len(evidence[r.case.id]),
             nearest=[
