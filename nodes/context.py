@@ -34,6 +34,7 @@ from nodes.context_models import ModelSettings, described, from_env
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric", "memrl", "ucb"]
 CreditMode = Literal["shared", "contrastive"]
+ExplorationMode = Literal["optimism", "sampling"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
 
@@ -55,8 +56,8 @@ class MementoContext(ModelSettings):
     alpha: float = field(
         default=defaults.ALPHA,
         metadata=described(
-            "Soft-policy temperature: mu = softmax(Q / alpha) (0.1: measured best, "
-            "benchmarks/README.md)."
+            "Soft-policy temperature: mu = softmax((score + bonus) / alpha), what exploration "
+            "'sampling' and parametric Q draw from and reports show (0.1: benchmarks/README.md)."
         ),
     )
     tau: float = field(
@@ -113,12 +114,21 @@ class MementoContext(ModelSettings):
             "is m / (m + kappa), m the kernel mass of its reads near the task)."
         ),
     )
+    exploration: ExplorationMode = field(
+        default=defaults.EXPLORATION,
+        metadata=described(
+            "Kernel: how train mode picks K cases: optimism reads the top K by score plus the "
+            "optimism bonus; sampling draws them from mu = softmax((score + bonus) / alpha), the "
+            "paper's soft policy (it learned less on the learning suite)."
+        ),
+    )
     optimism: float = field(
         default=defaults.OPTIMISM,
         metadata=described(
             "Kernel: a bonus, in cosine units, for what a case not yet tried near the task may "
-            "hold; it fades with the case's evidence, so train mode tries cases that similarity "
-            "ranks lower once the nearer ones keep failing (eval mode ranks without it)."
+            "hold (optimism x (1 - weight)); it fades with the case's evidence, so train mode "
+            "tries cases that similarity ranks lower once the nearer ones keep failing (eval "
+            "mode ranks without it)."
         ),
     )
     half_life: float = field(

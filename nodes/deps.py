@@ -69,6 +69,7 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             prior_visits=ctx.prior_visits,
             half_life=ctx.half_life,
             optimism=ctx.optimism,
+            selection="greedy" if ctx.exploration == "optimism" else "soft",
         )
     if ctx.retrieval == "memrl":
         return MemRLQ(bank, ctx.namespace, q0=ctx.q0)

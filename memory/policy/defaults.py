@@ -2,9 +2,11 @@
 
 Chosen by the learning suite (benchmarks/README.md, "The learning suite"), never by one world:
 the score starts from similarity and moves by the evidence of each case's reads (shared
-credit), evidence ages with a half-life of 8 newer reads of the same case, and an optimism
-bonus of 0.2 lets train mode try cases that similarity ranks lower once the nearer ones keep
-failing. Nothing here imports numpy, so the CLI's `--help` can show them cheaply.
+credit), evidence ages with a half-life of 8 newer reads of the same case, and train mode reads
+the top K by score plus an optimism bonus of 0.5 that fades with a case's evidence, so it tries
+cases that similarity ranks lower once the nearer ones keep failing (sampling from the soft
+policy instead learned less on the suite). Nothing here imports numpy, so the CLI's `--help`
+can show them cheaply.
 """
 
 from __future__ import annotations
@@ -20,4 +22,5 @@ CREDIT: Final[Literal["shared", "contrastive"]] = "shared"
 SIMILARITY_PRIOR: Final = True
 PRIOR_VISITS: Final = 1.0
 HALF_LIFE: Final = 8.0
-OPTIMISM: Final = 0.2
+OPTIMISM: Final = 0.5
+EXPLORATION: Final[Literal["optimism", "sampling"]] = "optimism"

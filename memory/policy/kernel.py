@@ -12,9 +12,11 @@ kernel mass of its reads near s:
 - contrastive credit: sim + w A, A = Q over the steps that read c minus Q over the steps that
   left it unread (each case its own credit, a difference rather than a reward);
 
-plus optimism * (1 - w) in train mode. The optimism bonus is the same for every case without
-evidence, so it never reorders them; it fades as a case is tried, so cases that keep failing
-sink below untried ones (exploration), and eval mode ranks without it. So a cold start, or a
+and in train mode a bonus, optimism * (1 - w): train mode reads the top K by score + bonus
+(`selection` "greedy"; "soft" samples them from mu instead, the paper's policy). The bonus is
+the same for every case without evidence, so it never reorders them; it fades as a case is
+tried, so cases that keep failing sink below untried ones (exploration), and eval mode ranks
+without it. So a cold start, or a
 case with no visits near the state, ranks as plain similarity does (a learned policy is never
 worse than CBR where CBR is right), one lucky visit from a far state
 barely moves an identical case's rank, and a case read often near the state is ranked by what
@@ -110,7 +112,7 @@ class KernelQ(ScoredByParts):
     half_life: float = defaults.HALF_LIFE
     optimism: float = defaults.OPTIMISM
     name: str = "kernel"
-    selection: Selection = "soft"
+    selection: Selection = "greedy" if defaults.EXPLORATION == "optimism" else "soft"
 
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
         if self.credit not in ("shared", "contrastive"):

@@ -136,8 +136,8 @@ async def test_a_retried_update_stores_no_visit_twice(
 async def test_a_seed_makes_a_run_reproducible_and_each_task_draws_anew(
     bank: CaseBank, embedder, calculator_tool
 ) -> None:
-    """Train-mode sampling with a seed: the same run twice gives the same choices, and the
-    tasks of one run do not all pick the same candidate positions."""
+    """Train-mode sampling (exploration "sampling") with a seed: the same run twice gives the
+    same choices, and the tasks of one run do not all pick the same candidate positions."""
     for i in range(12):  # cases without visits: equal Q, so only the sampling noise decides
         question = f"Item {i}: what is {i} plus zero?"
         case = Case(
@@ -160,7 +160,9 @@ async def test_a_seed_makes_a_run_reproducible_and_each_task_draws_anew(
             result = await run_task(
                 graph,
                 {"task": f"What is {t} plus one?"},
-                context=make_context(mode="train", top_k=2, num_candidates=12, seed=7),
+                context=make_context(
+                    mode="train", top_k=2, num_candidates=12, seed=7, exploration="sampling"
+                ),
             )
             assert result["judgement"].reward is None
             ids = [c.case_id for c in result["candidates"]]
