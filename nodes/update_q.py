@@ -42,7 +42,7 @@ def make_update_q(deps: MementoDeps) -> Node:
         rewards = [0.0] * (len(states) - 1) + [judgement.reward]
         targets = soft_q_targets(rewards, next_q, gamma=ctx.gamma, alpha=ctx.alpha)
         unread = []
-        if ctx.credit == "contrastive" and ctx.retrieval in ("kernel", "parametric"):
+        if estimator.credits_unread:  # record_visits drops them for any other estimator
             read = set(shown[0])
             unread = [c.case_id for c in state.candidates if c.case_id not in read]
         recorded = await asyncio.to_thread(

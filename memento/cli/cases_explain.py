@@ -18,6 +18,7 @@ from memento.cli.terminal import counted, one_line
 
 if TYPE_CHECKING:
     from memory.care.explain import Candidate
+    from memory.policy.scores import Selection
     from nodes.context import MementoContext
 
 NEGATIVE_Q = "Q below 0: runs that read the case did worse than runs that left it unread"
@@ -41,12 +42,21 @@ def register(actions: argparse._SubParsersAction) -> None:
     search.set_defaults(func=search_command)
 
 
-def why_legend(candidates: list[Candidate], ctx: MementoContext) -> list[str]:
-    """What the marks and numbers mean, one line each, where they need saying."""
+TRAINING_READS: dict[Selection, str] = {
+    "greedy": "reads the top {k} by score + bonus",
+    "soft": "draws {k} from mu = softmax((score + bonus) / alpha)",
+    "epsilon_greedy": "reads the top {k} by score, or with probability epsilon {k} at random",
+}
+
+
+def why_legend(candidates: list[Candidate], ctx: MementoContext, selection: Selection) -> list[str]:
+    """What the marks and numbers mean, one line each, where they need saying; `selection`
+    is how the estimator explores in training."""
     shown = sum(c.shown for c in candidates)
+    training = TRAINING_READS[selection].format(k=ctx.top_k)
     lines = [
         f"* shown: the top {ctx.top_k} by score, one attempt per question (eval mode; training "
-        f"draws {ctx.top_k} from mu = softmax((score + bonus) / alpha)): {shown} here"
+        f"{training}): {shown} here"
     ]
     left_out = attempts_left_out(candidates)
     if left_out:
@@ -92,9 +102,10 @@ def why_command(args: argparse.Namespace) -> int:
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.task)
     with open_bank(args) as bank:
+        estimator = estimator_for(bank, ctx)
         candidates = explain(
             bank,
-            estimator_for(bank, ctx),
+            estimator,
             vector,
             namespace=ctx.namespace,
             num_candidates=ctx.num_candidates,
@@ -109,14 +120,15 @@ def why_command(args: argparse.Namespace) -> int:
     q_name = f"{ctx.retrieval} Q" + (f", {ctx.credit} credit" if learned else "")
     floor = f"sim >= {ctx.min_similarity:g}"
     print(f"{counted(len(candidates), 'candidate')} in {ctx.namespace!r} ({q_name}, {floor})")
-    for line in why_legend(candidates, ctx):
+    for line in why_legend(candidates, ctx, estimator.selection):
         print(line)
     print(HEADER)
     left_out = attempts_left_out(candidates)
     for c in candidates:
         mark = "*" if c.shown else "~" if c.case.id in left_out else " "
+        learned = f"{c.learned:+.3f}" if c.visits else "   -  "  # no visits: no Q to show
         print(
-            f"{mark}  {c.similarity:.3f}  {c.learned:+.3f}  {c.evidence:7.3f}  {c.weight:.3f}"
+            f"{mark}  {c.similarity:.3f}  {learned}  {c.evidence:7.3f}  {c.weight:.3f}"
             f"  {c.bonus:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
             f"    {c.case.id[:8]}  {one_line(c.case.question, 50)}"
         )
@@ -131,7 +143,7 @@ def why_command(args: argparse.Namespace) -> int:
         if c.visits > len(c.nearest):
             print(f"     ... and {counted(c.visits - len(c.nearest), 'more visit')}")
         elif not c.visits:
-            print("     no visits yet: Q is the prior")
+            print("     no visits yet: no Q, the score is its prior")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Why a task would get the cases it gets: the candidates, their Q, and the visits behind Q.
 
 `explain` runs the read side of the policy (`memory.policy.read.rank_cases`, `choose_cases` in
-eval mode: the top K by Q, what a held-out run reads; a training run draws K from mu instead)
+eval mode: the top K by score, what a held-out run reads; a training run adds its exploration)
 and, for each candidate, reads the stored visits nearest to the task: each visit's target, the
 run that wrote it and its kernel weight exp((cos - 1) / tau), the share of Q it carries. A
 visit's state is the task its run was solving: the question of the case that run wrote (the

@@ -114,6 +114,10 @@ class KernelQ(ScoredByParts):
     name: str = "kernel"
     selection: Selection = "greedy" if defaults.EXPLORATION == "optimism" else "soft"
 
+    @property
+    def credits_unread(self) -> bool:
+        return self.credit == "contrastive"
+
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
         if self.credit not in ("shared", "contrastive"):
             raise ValueError(f"credit must be 'shared' or 'contrastive', got {self.credit!r}")

@@ -34,6 +34,10 @@ class ParametricQ(ScoredByParts):
     name: str = "parametric"
     selection: Selection = "soft"
 
+    @property
+    def credits_unread(self) -> bool:
+        return self.credit == "contrastive"
+
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
         q = self._predicted(state, candidates)
         return ScoreParts.of_similarity(similarities(candidates), score=q)._replace(learned=q)

@@ -115,7 +115,8 @@ def choose_cases(
     selection: Selection = "soft",
 ) -> list[RankedCase]:
     """The K cases to read, best first: explored as the estimator's `selection` says in train
-    mode (sampled from mu by default, the bonus included), top-K by score in eval.
+    mode (`greedy`: the top K by score + bonus; `soft`: sampled from mu, the bonus included),
+    top-K by score in eval.
 
     At most one attempt of each question is read, so K slots show K different questions.
     """

@@ -48,6 +48,11 @@ class QEstimator(Protocol):
     name: str
     selection: Selection
 
+    @property
+    def credits_unread(self) -> bool:
+        """Whether the candidates a step left unread earn visits (contrastive credit)."""
+        ...
+
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
         """Each candidate's score and its parts, in the candidates' order."""
         ...
@@ -73,6 +78,12 @@ class QEstimator(Protocol):
 
 class ScoredByParts:
     """`q_values` as the score of `score_parts`, for every estimator."""
+
+    @property
+    def credits_unread(self) -> bool:
+        """Only contrastive credit learns from the candidates left unread (KernelQ and
+        ParametricQ say when); for every other estimator their visits would never be read."""
+        return False
 
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
         raise NotImplementedError

@@ -48,12 +48,16 @@ def record_visits(
     single-step task): each cycle's target goes to the cases read in that cycle's state (paper
     Eq. 8). `unread_ids` (contrastive credit, single-step only) are candidates that were
     scored but not read: each gets a visit with `retrieved=False` and the same target, the
-    reward earned without it. Returns the number of visits stored. Visit ids derive from (run,
-    case, cycle, read or not), so calling this again for the same run stores nothing new;
-    without a `run_id` each call is a new run.
+    reward earned without it, where the estimator credits them (`credits_unread`). The
+    graph, the middleware and the MCP memory server all come here, so this is where they are
+    dropped for every other estimator: no caller stores visits nothing reads. Returns the
+    number of visits stored. Visit ids derive from (run, case, cycle, read or not), so calling
+    this again for the same run stores nothing new; without a `run_id` each call is a new run.
     """
     if not len(shown) == len(states) == len(targets):
         raise ValueError(f"{len(shown)} shown, {len(states)} states, {len(targets)} targets")
+    if not estimator.credits_unread:
+        unread_ids = ()
     if unread_ids and len(states) != 1:
         raise ValueError("unread candidates (contrastive credit) need a single-step task")
     run_id = run_id or uuid.uuid4().hex
