@@ -85,8 +85,10 @@ class RetrievalLog:
         return len(self._held)
 
     def add(self, retrieval: Pending) -> str:
-        """Remember `retrieval`, forgetting the oldest past the budget; returns its id."""
-        retrieval_id = f"{self._server}{self._next:08x}{secrets.token_hex(8)}"
+        """Remember `retrieval`, forgetting the oldest past the budget; returns its id: random
+        first (it is the visits' run id, which `cases why` shows by its first 8 characters),
+        then this server's token and the retrieval's number."""
+        retrieval_id = f"{secrets.token_hex(8)}{self._server}{self._next:08x}"
         self._next += 1
         self._held[retrieval_id] = retrieval
         self.bytes += retrieval.size
@@ -100,7 +102,7 @@ class RetrievalLog:
 
     def why_missing(self, retrieval_id: str) -> str:
         """One line for a report whose retrieval is not held: forgotten, older, or unknown."""
-        server, sequence = retrieval_id[:8], retrieval_id[8:-16]
+        server, sequence = retrieval_id[16:24], retrieval_id[24:]
         known = _RETRIEVAL_ID.fullmatch(retrieval_id) is not None
         if known and server == self._server and int(sequence, 16) < self._next:
             return (

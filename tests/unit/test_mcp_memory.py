@@ -118,3 +118,13 @@ def test_a_report_on_a_forgotten_retrieval_says_it_was_forgotten(
         memory.report(earlier_run, "1", reward=1.0)
     with pytest.raises(MemoryToolError, match="unknown retrieval_id 'nope'"):
         memory.report("nope", "1", reward=1.0)
+
+
+def test_retrieval_ids_differ_in_the_prefix_cases_why_shows(
+    bank: CaseBank, embedder: HashingEmbedder
+) -> None:
+    """A retrieval id is its visits' run id, which `cases why` shows by its first 8
+    characters: one server's retrievals must not all share them."""
+    memory = memory_for(bank, embedder)
+    ids = [memory.retrieve(f"What is {n} + {n}?").retrieval_id for n in range(20)]
+    assert len({i[:8] for i in ids}) == 20
