@@ -40,29 +40,22 @@ from tqdm import tqdm
 
 from benchmarks.learning_runs import parse_method, run_rule, world_embedder
 from benchmarks.report import steps
+from benchmarks.suite_report import curve_stats
 from evals.worlds import World, WorldConfig
 from graphs import MementoContext
 
 DEFAULT_METHODS = ("off", "similarity", "kernel", "parametric", "oracle")
-PHASES = ("train", "repeated", "held_out")
 TARGET_ROUND = 3
-DEFAULT_FIELDS = ("credit", "q0", "lam", "tau", "alpha", "top_k", "num_candidates", "gamma")
+DEFAULT_FIELDS = (
+    *("credit", "similarity_prior", "prior_visits", "half_life", "exploration", "optimism"),
+    *("q0", "lam", "tau", "alpha", "top_k", "num_candidates", "gamma"),
+)
 __all__ = ["main", "parse_method", "summarize", "table", "targets"]
 
 
 def summarize(runs: dict[str, list[dict[str, list[float]]]]) -> dict[str, Any]:
     """Mean and sd over seeds of every curve."""
-    out: dict[str, Any] = {}
-    for label, seeds in runs.items():
-        out[label] = {
-            phase: {
-                "mean": np.nanmean([s[phase] for s in seeds], axis=0).round(4).tolist(),
-                "sd": np.nanstd([s[phase] for s in seeds], axis=0).round(4).tolist(),
-            }
-            for phase in PHASES
-            if not all(np.isnan(s[phase]).all() for s in seeds)
-        }
-    return out
+    return {label: curve_stats(seeds) for label, seeds in runs.items()}
 
 
 def targets(summary: dict[str, Any]) -> list[tuple[str, bool]]:

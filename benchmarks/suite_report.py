@@ -9,6 +9,7 @@ is rounds >= 3 and round 1.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,21 +21,27 @@ Summary = dict[str, dict[str, dict[str, dict[str, list[float]]]]]
 
 def summarize(runs: Mapping[str, Mapping[str, Sequence[Mapping[str, list[float]]]]]) -> Summary:
     """Mean and sd over seeds of every curve: runs[world][rule] is one curve set per seed."""
-    out: Summary = {}
-    for world, rules in runs.items():
-        out[world] = {}
-        for rule, seeds in rules.items():
-            phases = {}
-            for phase in seeds[0]:
-                values = np.array([s[phase] for s in seeds], dtype=float)
-                if np.isnan(values).all():
-                    continue
-                phases[phase] = {
-                    "mean": np.nanmean(values, axis=0).round(4).tolist(),
-                    "sd": np.nanstd(values, axis=0).round(4).tolist(),
-                }
-            out[world][rule] = phases
-    return out
+    return {
+        world: {rule: curve_stats(seeds) for rule, seeds in rules.items()}
+        for world, rules in runs.items()
+    }
+
+
+def curve_stats(seeds: Sequence[Mapping[str, list[float]]]) -> dict[str, dict[str, list[float]]]:
+    """Mean and sd over seeds of each phase's curve; a phase no seed ran is left out, and a
+    round no seed ran (before a world's evaluation starts) stays NaN, without numpy's warning."""
+    phases = {}
+    for phase in seeds[0]:
+        values = np.array([s[phase] for s in seeds], dtype=float)
+        if np.isnan(values).all():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            phases[phase] = {
+                "mean": np.nanmean(values, axis=0).round(4).tolist(),
+                "sd": np.nanstd(values, axis=0).round(4).tolist(),
+            }
+    return phases
 
 
 def eval_phases(curves: Mapping[str, Any]) -> list[str]:
