@@ -7,6 +7,7 @@ START -> retrieve -> plan -+-> execute -+-> plan             (another cycle: the
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
@@ -60,13 +61,14 @@ def build_graph(
     builder = StateGraph(
         State, input_schema=InputState, output_schema=Output, context_schema=MementoContext
     )
-    builder.add_node(graph_node("retrieve", redacted(make_retrieve(deps)), starts_task=True))
-    builder.add_node(graph_node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False))))
-    builder.add_node(graph_node("plan", redacted(make_plan(deps))))
-    builder.add_node(graph_node("execute", redacted(make_execute(deps))))
-    builder.add_node(graph_node("judge", redacted(make_judge(deps))))
-    builder.add_node(graph_node("write_case", redacted(make_write_case(deps))))
-    builder.add_node(graph_node("update_q", redacted(make_update_q(deps))))
+    node = partial(graph_node, loop=deps.loop)
+    builder.add_node(node("retrieve", redacted(make_retrieve(deps)), starts_task=True))
+    builder.add_node(node("retrieve_cycle", redacted(make_retrieve(deps, new_task=False))))
+    builder.add_node(node("plan", redacted(make_plan(deps))))
+    builder.add_node(node("execute", redacted(make_execute(deps))))
+    builder.add_node(node("judge", redacted(make_judge(deps))))
+    builder.add_node(node("write_case", redacted(make_write_case(deps))))
+    builder.add_node(node("update_q", redacted(make_update_q(deps))))
     builder.add_edge(START, "retrieve")
     builder.add_edge("retrieve", "plan")
     builder.add_edge("retrieve_cycle", "plan")

@@ -4,6 +4,7 @@ The front door: everything a LangChain user needs to embed the loop, the case ba
 settings in their own app.
 
     from memento import MementoContext, build_graph, open_resources, load_settings
+    from memento import open_resources_sync                     # the same, for sync apps
     from memento import CaseBankRetriever, MementoMiddleware   # LangChain surfaces
     from memento import MementoStore                            # the bank as a LangGraph store
 
@@ -20,7 +21,7 @@ from memory.exports import lazy_exports
 
 if TYPE_CHECKING:
     from graphs import InputState, MementoContext, Output, State, build_graph
-    from graphs.resources import default_embedder, open_resources
+    from graphs.resources import default_embedder, open_resources, open_resources_sync
     from graphs.settings import ConfigError, MementoSettings, load_settings
     from memento.middleware import MementoMiddleware
     from memory import Case, CaseBank, CaseBankRetriever, KernelQ, ParametricQ, SimilarityQ
@@ -48,6 +49,7 @@ _HOMES = {
     "default_embedder": "graphs.resources",
     "load_settings": "graphs.settings",
     "open_resources": "graphs.resources",
+    "open_resources_sync": "graphs.resources",
 }
 
 __all__ = [
@@ -71,6 +73,7 @@ __all__ = [
     "default_embedder",
     "load_settings",
     "open_resources",
+    "open_resources_sync",
 ]
 
 __getattr__ = lazy_exports(__name__, _HOMES)

@@ -12,6 +12,11 @@ Two tools over one bank, with the policy of `memory.policy.read` (no copy of it)
   credit, the candidates left unread. The retrieval id is the visits' run id, so a repeated
   report stores nothing new.
 
+The client gives both the answer and the ground truth it is scored against, so a scored case
+is verified (shown to planners as a success) only on a server a person started `trusted`
+(`memento mcp --trusted`); elsewhere it is self-judged, like a reward the client gives, and
+quarantined if it reads like an injection (`memory.bank.provenance`).
+
 Run it with ``memento mcp`` (stdio) or ``memento mcp --transport streamable-http``.
 """
 
@@ -73,6 +78,8 @@ class CaseMemory:
         estimator: QEstimator,
         ctx: MementoContext,
         rng: np.random.Generator,
+        *,
+        trusted: bool = False,
     ) -> None:
         self.bank, self.embedder, self.estimator, self.ctx, self.rng = (
             bank,
@@ -81,6 +88,7 @@ class CaseMemory:
             ctx,
             rng,
         )
+        self.trusted = trusted  # scored against a client's truth: verified (module docstring)
         self.retrievals = RetrievalLog()
         self._lock = threading.Lock()  # the estimator and the rng are not thread-safe
 
@@ -161,7 +169,7 @@ class CaseMemory:
         judgement: Judgement,
         plan: list[str] | None,
     ) -> Outcome:
-        against_truth = judgement.method != "self"
+        against_truth = self.trusted and judgement.method != "self"
         if pending.mode == "eval":  # evaluation reads the bank and never writes it
             return Outcome(
                 retrieval_id=retrieval_id,
@@ -234,9 +242,9 @@ def build_server(
         plan: list[str] | None = None,
     ) -> dict:
         """Report how the task of a retrieve_cases call went: the final answer and either its
-        reward (0 to 1, recorded as self-judged) or the ground truth to score it against. The
-        task is stored as a case and the retrieved cases are credited; reporting twice is a
-        no-op."""
+        reward (0 to 1, recorded as self-judged) or the ground truth to score it against
+        (recorded as ground_truth only if the server was started trusted). The task is stored
+        as a case and the retrieved cases are credited; reporting twice is a no-op."""
         result = await anyio.to_thread.run_sync(
             lambda: memory.report(
                 retrieval_id, answer, reward=reward, ground_truth=ground_truth, plan=plan

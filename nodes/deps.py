@@ -6,6 +6,7 @@ the graph's context. Tests swap in scripted chat models through `chat_model`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,9 @@ class MementoDeps:
     tools: Sequence[BaseTool] = ()
     chat_model: ChatModelFactory = chat_model_from_context
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    loop: asyncio.AbstractEventLoop | None = None
+    """The event loop the tool sessions live on, when they were opened for sync code
+    (`open_resources_sync`): a sync `invoke` / `stream` runs every node there."""
     _seeded: dict[int, np.random.Generator] = field(default_factory=dict, repr=False)
 
     def estimator(self, ctx: MementoContext) -> QEstimator:

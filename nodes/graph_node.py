@@ -5,7 +5,9 @@
   path runs the same coroutine on a private event loop in a worker thread (the caller's thread
   may already run a loop, as in Jupyter). Resources bound to another loop, such as MCP sessions
   opened with `async with client.session(...)`, cannot be used from that private loop: with
-  MCP tools, call `ainvoke` / `astream` in the loop that opened the sessions.
+  MCP tools, call `ainvoke` / `astream` in the loop that opened the sessions. Deps opened for
+  sync code (`graphs.resources.open_resources_sync`) name their sessions' loop, which runs
+  in a thread of its own: the sync path runs the node there, in the caller's context.
 - **JSON-native updates.** Records (`Plan`, `Judgement`, ...) are dumped to plain dicts, so a
   checkpointer never stores a pickled class (`nodes.state` validates them back).
 - **The run's namespace.** A context with a `namespace_template` reaches the node with its
@@ -45,14 +47,32 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
     the node's model calls and events use.
     """
 
-    def __init__(self, name: str, node: Node, *, starts_task: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        node: Node,
+        *,
+        starts_task: bool = False,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         self.name = name
         self._node = node
         self.starts_task = starts_task
+        self._loop = loop
 
     def invoke(
         self, input: State, config: RunnableConfig | None = None, **kwargs: Any
     ) -> dict[str, Any]:
+        if self._loop is not None:
+            if self._loop.is_closed():
+                raise RuntimeError(
+                    f"node {self.name!r}: the resources this graph was built over are closed "
+                    "(the open_resources_sync block ended): open them again and rebuild it"
+                )
+            # The task copies the caller's context (its config and runtime), as a thread would.
+            return asyncio.run_coroutine_threadsafe(
+                self.ainvoke(input, config), self._loop
+            ).result()
         context = contextvars.copy_context()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"memento-{self.name}") as pool:
             return pool.submit(context.run, asyncio.run, self.ainvoke(input, config)).result()
@@ -80,10 +100,17 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
         return jsonable(update)
 
 
-def graph_node(name: str, node: Node, *, starts_task: bool = False) -> GraphNode:
+def graph_node(
+    name: str,
+    node: Node,
+    *,
+    starts_task: bool = False,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> GraphNode:
     """The node, named, as LangGraph should run it (`builder.add_node(graph_node(...))`);
-    `starts_task` for the node that starts a task (and records its namespace)."""
-    return GraphNode(name, node, starts_task=starts_task)
+    `starts_task` for the node that starts a task (and records its namespace); `loop` for deps
+    whose tool sessions live on a loop of their own (`MementoDeps.loop`)."""
+    return GraphNode(name, node, starts_task=starts_task, loop=loop)
 
 
 def jsonable(value: Any) -> Any:

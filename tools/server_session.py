@@ -176,7 +176,8 @@ class ServerSession:
             raise ToolSessionLoopError(
                 f"MCP server {self.name!r} was opened in another event loop than this call's "
                 "(a sync invoke/stream runs nodes on a loop of their own): with MCP tools, "
-                "call ainvoke/astream from the loop that opened the sessions"
+                "call ainvoke/astream from the loop that opened the sessions (sync code: "
+                "open them with open_resources_sync)"
             )
         return self._session
 

@@ -6,15 +6,15 @@ date whenever the defaults or the output of `memento cases` change:
     python docs/examples/care_session.py
 
 It writes eight arithmetic-style tasks through the MCP memory service's write side
-(`memento.mcp_memory.CaseMemory`: `retrieve_cases`, then `report_outcome`, as `memento mcp`
-serves them) into a bank in a temporary folder, with the default settings, a fixed seed and the
-offline MiniLM embedder (nothing is downloaded; HOME and XDG_DATA_HOME point into the temporary
-folder, so the user's own bank is never opened). One right answer ("94") is self-reported as a
-failure. Then it runs the page's `memento cases` commands on that bank, each in its own process,
-and prints each after a `$ ` prompt with what it printed on standard output (the progress bars
-of `prune`, on standard error, are left out). Case ids come from the cases' content, so they are
-the same on every run; run ids are random, so the `run` column of `cases why` is not.
-"""
+(`memento.mcp_memory.CaseMemory`: `retrieve_cases`, then `report_outcome`, as `memento mcp
+--trusted` serves them) into a bank in a temporary folder, with the default settings, a fixed
+seed and the offline MiniLM embedder (nothing is downloaded; HOME and XDG_DATA_HOME point into
+the temporary folder, so the user's own bank is never opened). One right answer ("94") is
+self-reported as a failure. Then it runs the page's `memento cases` commands on that bank, each
+in its own process, and prints each after a `$ ` prompt with what it printed on standard output
+(the progress bars of `prune`, on standard error, are left out). Case ids come from the cases'
+content, so they are the same on every run; run ids are random, so the `run` column of `cases
+why` is not."""
 
 from __future__ import annotations
 
@@ -65,13 +65,16 @@ def isolated_environment(folder: Path) -> dict[str, str]:
 
 
 def write_bank() -> dict[str, str]:
-    """The tasks, retrieved for and reported as `memento mcp` would; case ids by question."""
+    """The tasks, retrieved for and reported as `memento mcp --trusted` would; case ids by
+    question."""
     ctx = load_settings(seed=SEED).context  # the store: $MEMENTO_STORE, set by the caller
     embedder = default_embedder(ctx)
     ids: dict[str, str] = {}
     with CaseBank(ctx.store, dim=embedding_dim(embedder)) as bank:
         deps = MementoDeps(bank=bank, embedder=embedder)
-        memory = CaseMemory(bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx))
+        memory = CaseMemory(
+            bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx), trusted=True
+        )  # the person's own script: its ground truths are theirs
         for task, plan, answer, truth in TASKS:
             read = memory.retrieve(task)  # train mode, as `memento mcp` serves by default
             if truth is None:

@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port", type=int, default=8000, help="streamable-http port (default: %(default)s)"
     )
+    parser.add_argument(
+        "--trusted",
+        action="store_true",
+        help="your own clients: a case scored against a client's ground_truth is verified, "
+        "shown to planners as a success (default: self-judged, shown as unverified)",
+    )
     parser.set_defaults(func=mcp_command)
 
 
@@ -41,6 +47,8 @@ def mcp_command(args: argparse.Namespace) -> int:
     embedder = CachedEmbedder(default_embedder(ctx))
     with CaseBank(ctx.store, dim=embedding_dim(embedder), max_cases=ctx.max_cases) as bank:
         deps = MementoDeps(bank=bank, embedder=embedder)
-        memory = CaseMemory(bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx))
+        memory = CaseMemory(
+            bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx), trusted=args.trusted
+        )
         build_server(memory, host=args.host, port=args.port).run(transport=args.transport)
     return 0

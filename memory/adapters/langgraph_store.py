@@ -27,10 +27,14 @@ curated with the tools they already use.
   and outcome (`key_for`), a `put` must use that key, and putting new content under an
   existing case's key is refused with the key to use instead: a correction is a new case
   beside the old one, which stays until it is deleted. Putting a case that exists unchanged
-  does nothing (a put is idempotent; attempts count runs, not edits). A new case's provenance
-  is "imported" (unverified: shown apart, never as a success) unless the value names another.
-  `delete` removes the case and its visits, and with them the credit they carried. A case is
-  always indexed by its question (a put's `index` is ignored); there are no TTLs.
+  does nothing (a put is idempotent; attempts count runs, not edits). `delete` removes the
+  case and its visits, and with them the credit they carried. A case is always indexed by its
+  question (a put's `index` is ignored); there are no TTLs.
+- **Trust.** Anyone who reaches a store may put (`langgraph dev`'s store API has no
+  authentication), so a put's provenance is never taken: a case put is "imported" (shown apart,
+  never as a success; "quarantined" stays so), as `get` then shows. `trusted=True` keeps the
+  provenance a value names: the app's own code chooses it for writes it vouches for; Studio's
+  store is trusted only where a person sets `MEMENTO_STORE_TRUSTED` (`graphs.studio_store`).
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ from memory.adapters.store_values import check_filter, matches_filter
 from memory.bank.casebank import CaseBank
 from memory.bank.identity import case_id_for, outcome_key
 from memory.bank.limits import capped_case
-from memory.bank.provenance import Provenance
+from memory.bank.provenance import Provenance, untrusted_provenance
 from memory.bank.records import Case
 from memory.bank.redaction import redact, secrets_in
 
@@ -76,19 +80,18 @@ class CaseWriteError(ValueError):
 
 
 class MementoStore(BaseStore):
-    """A case bank seen through LangGraph's `BaseStore` interface (see the module docstring).
+    """A case bank seen through LangGraph's `BaseStore` interface (the module docstring; its
+    "Trust" for `trusted`). Sync and async: the async methods run the bank in a worker thread."""
 
-    Sync and async; the async methods run the bank's calls in a worker thread.
-    """
-
-    def __init__(self, bank: CaseBank, embedder: Embeddings) -> None:
+    def __init__(self, bank: CaseBank, embedder: Embeddings, *, trusted: bool = False) -> None:
         self.bank = bank
         self.embedder = embedder
+        self.trusted = trusted
         self._namespaces: tuple[tuple[int, int], list[tuple[str, ...]]] = ((-1, -1), [])
         self._writes = 0  # puts and deletes through this store
 
     def __repr__(self) -> str:
-        return f"MementoStore(bank={self.bank.location!r}, engine={self.bank.engine!r})"
+        return f"MementoStore(bank={self.bank.location!r}, trusted={self.trusted})"
 
     # -- BaseStore ------------------------------------------------------------------------------
     def batch(self, ops: Iterable[Op]) -> list[Result]:
@@ -194,6 +197,8 @@ class MementoStore(BaseStore):
                 self.bank.delete([held.id])  # its visits go with it
             return
         case = _stored_form(case_from_value(namespace, op.value))
+        if not self.trusted:  # every write through the store comes here (see "Trust")
+            case = case.model_copy(update={"provenance": untrusted_provenance(case.provenance)})
         key = _case_key(case)
         if held is not None and held.id != key:
             raise CaseWriteError(

@@ -40,6 +40,12 @@ def is_verified(provenance: str) -> bool:
     return provenance in VERIFIED
 
 
+def untrusted_provenance(claimed: str) -> Provenance:
+    """What a provenance claimed by a write that no person vouched for (an import, a store put)
+    becomes: "imported", unverified. A writer may keep a quarantine, never lift one."""
+    return "quarantined" if claimed == "quarantined" else "imported"
+
+
 def looks_injected(texts: Iterable[str]) -> bool:
     """Whether any text reads like an instruction aimed at the agent (prompt injection)."""
     return any(_INJECTION.search(text) for text in texts)

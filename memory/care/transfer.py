@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from memory.bank.casebank import CaseBank
+from memory.bank.provenance import untrusted_provenance
 from memory.care.export_format import (
     FORMAT,
     BadRecord,
@@ -201,9 +202,11 @@ def _records(
                 raise CaseBankError(
                     f"{path}: line {number} changed during the import: {why}"
                 ) from None
-            if kind == "cases" and not trusted and point.payload["provenance"] != "quarantined":
-                marked[str(point.payload["provenance"])] += 1
-                point.payload["provenance"] = "imported"
+            if kind == "cases" and not trusted:
+                claimed = str(point.payload["provenance"])
+                point.payload["provenance"] = untrusted_provenance(claimed)
+                if point.payload["provenance"] != claimed:
+                    marked[claimed] += 1
             yield kind, point
 
 

@@ -48,8 +48,9 @@ async def ok(tools: dict[str, BaseTool], name: str, **args: Any) -> dict[str, An
     return json.loads(message_text(message))
 
 
-async def learn_over(client: MultiServerMCPClient) -> dict[str, Any]:
-    """Two answered tasks, then a third that reads one of them, reported, then read again."""
+async def learn_over(client: MultiServerMCPClient, scored_as: str) -> dict[str, Any]:
+    """Two answered tasks, then a third that reads one of them, reported, then read again;
+    an answer scored against the client's truth is stored `scored_as` (`--trusted` or not)."""
     async with client.session("memory") as session:
         tools = {tool.name: tool for tool in await load_mcp_tools(session)}
         assert set(tools) == {"retrieve_cases", "report_outcome"}
@@ -59,7 +60,7 @@ async def learn_over(client: MultiServerMCPClient) -> dict[str, Any]:
                 tools, "report_outcome", retrieval_id=first["retrieval_id"], answer="395",
                 ground_truth="395",
             )  # fmt: skip
-            assert outcome["reward"] == 1.0 and outcome["provenance"] == "ground_truth"
+            assert outcome["reward"] == 1.0 and outcome["provenance"] == scored_as
         task = "What is 17 * 23 + 5?"
         looked = await ok(tools, "retrieve_cases", task=task, k=2, mode="eval")
         q_before = {case["case_id"]: case["q"] for case in looked["cases"]}
@@ -113,11 +114,11 @@ async def test_case_memory_over_stdio(tmp_path: Path) -> None:
     connection = {
         "transport": "stdio",
         "command": sys.executable,
-        "args": _serve(store),
+        "args": _serve(store, "--trusted"),  # the app's own server, trusted by its author
         "env": _env(),
         "cwd": str(ROOT),
     }
-    ids = await learn_over(MultiServerMCPClient({"memory": connection}))
+    ids = await learn_over(MultiServerMCPClient({"memory": connection}), "ground_truth")
     _check_bank(store, ids)
 
 
@@ -169,5 +170,5 @@ async def test_case_memory_over_streamable_http(tmp_path: Path) -> None:
     store = tmp_path / "bank"
     with serving_http(tmp_path, store) as url:
         client = MultiServerMCPClient({"memory": {"transport": "streamable_http", "url": url}})
-        ids = await learn_over(client)
+        ids = await learn_over(client, "self_judged")  # anyone who reaches the port
     _check_bank(store, ids)  # once the server has let the bank go (a local store has one writer)

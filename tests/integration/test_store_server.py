@@ -34,6 +34,7 @@ async def test_the_store_api_browses_and_edits_the_case_bank(dev_server: str) ->
     client = langgraph_sdk.get_client(url=dev_server)
     namespace = ["memento", "erin"]
     value = {"question": "What is the capital of France?", "answer": "Paris", "reward": 1.0}
+    value["provenance"] = "ground_truth"  # a claim the unauthenticated store API must not take
     with pytest.raises(httpx.HTTPStatusError) as refused:
         await client.store.put_item(namespace, "my-key", value)
     assert refused.value.response.status_code == 400

@@ -19,10 +19,24 @@ from tests.conftest import make_context
 from tests.fakes import HashingEmbedder
 
 
-def memory_for(bank: CaseBank, embedder: HashingEmbedder, **context: object) -> CaseMemory:
+def memory_for(
+    bank: CaseBank, embedder: HashingEmbedder, *, trusted: bool = False, **context: object
+) -> CaseMemory:
     ctx = make_context(**context)
     estimator = KernelQ(bank, credit="contrastive")
-    return CaseMemory(bank, embedder, estimator, ctx, np.random.default_rng(0))
+    return CaseMemory(bank, embedder, estimator, ctx, np.random.default_rng(0), trusted=trusted)
+
+
+def test_a_caller_cannot_make_a_case_verified(bank: CaseBank, embedder: HashingEmbedder) -> None:
+    """A client gives both the answer and the truth it is scored against: the reward is
+    measured, but the case is shown as a success only where a person started the server
+    trusted (`memento mcp --trusted`)."""
+    for trusted, expected in ((False, "self_judged"), (True, "ground_truth")):
+        memory = memory_for(bank, embedder, trusted=trusted, namespace=f"trusted-{trusted}")
+        found = memory.retrieve("What is the capital of Peru?")
+        outcome = memory.report(found.retrieval_id, "Atlantis", ground_truth="Atlantis")
+        assert outcome.reward == 1.0 and outcome.method != "self"
+        assert outcome.provenance == expected == bank.get(outcome.case_id).provenance
 
 
 def test_an_eval_retrieval_is_judged_but_writes_nothing(
