@@ -69,7 +69,7 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
                     f"node {self.name!r}: the resources this graph was built over are closed "
                     "(the open_resources_sync block ended): open them again and rebuild it"
                 )
-            # The task copies the caller's context (its config and runtime), as a thread would.
+            # The run's config carries its runtime (context, stream writer) to the node there.
             return asyncio.run_coroutine_threadsafe(
                 self.ainvoke(input, config), self._loop
             ).result()

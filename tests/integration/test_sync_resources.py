@@ -46,10 +46,13 @@ def test_a_sync_invoke_calls_the_mcp_tools_opened_for_sync_code(tmp_path: Path) 
         assert [t.name for t in deps.tools] == ["calculate", "run_python"]
         graph = build_graph(deps)
         output = graph.invoke(TASK, context=settings.context)
-        again = list(graph.stream(TASK, context=settings.context, stream_mode="updates"))
+        modes = ["updates", "custom"]  # custom: the nodes' progress events, written on deps.loop
+        again = list(graph.stream(TASK, context=settings.context, stream_mode=modes))
     assert output["final_answer"] == "395" and output["judgement"]["reward"] == 1.0
     assert output["step_results"][0]["tool_calls"][0]["result"] == "395"  # the real calculator
-    assert any("update_q" in update for update in again)
+    assert any(mode == "updates" and "update_q" in chunk for mode, chunk in again)
+    events = [chunk["event"] for mode, chunk in again if mode == "custom"]
+    assert {"candidates", "tool_call", "q_updated"} <= set(events)
     with pytest.raises(RuntimeError, match="'retrieve': the resources .* are closed"):
         graph.invoke(TASK, context=settings.context)  # built over what the block closed
     assert children() - before == set() and _held_threads() == []
