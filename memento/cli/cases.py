@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from memento.cli import cases_care, cases_explain, cases_report
-from memento.cli.cases_care import open_bank, resolve_case
+from memento.cli.cases_care import elsewhere, open_bank, resolve_case
 from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import printable
 
@@ -80,12 +80,13 @@ def list_command(args: argparse.Namespace) -> int:
     with open_bank(args) as bank:
         cases = bank.list_cases(namespace=namespace, limit=args.limit)
         total = bank.count(namespace=namespace)
+        hint = None if total or args.json else elsewhere(bank, namespace)
     if args.json:
         for case in cases:
             print(case.model_dump_json())
         return 0
     shown = f"; the newest {len(cases)} shown (--limit)" if len(cases) < total else ""
-    print(f"{total} cases in namespace {namespace!r}; newest first{shown}")
+    print(hint or f"{total} cases in namespace {namespace!r}; newest first{shown}")
     for case in cases:
         when = dt.datetime.fromtimestamp(case.updated_at).strftime("%Y-%m-%d %H:%M")
         question = printable(" ".join(case.question.split()))[:70]

@@ -11,6 +11,7 @@ import argparse
 import re
 import sys
 import uuid
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from memento.cli.options import add_settings_options, settings_from_args
@@ -66,6 +67,19 @@ def open_bank(args: argparse.Namespace) -> CaseBank:
     from memory.bank.casebank import CaseBank
 
     return CaseBank(settings_from_args(args).context.store, dim=None)
+
+
+def elsewhere(bank: CaseBank, namespace: str) -> str | None:
+    """For a namespace with no cases: one line naming the namespaces that have some (a common
+    mix-up: `memento eval` writes to one namespace per memory mode, e.g. 'default-kernel').
+    Reads every case, so only asked when the namespace is empty."""
+    counts = Counter(case.namespace for case in bank.list_cases())
+    if not counts or counts.get(namespace):
+        return None
+    named = ", ".join(f"{name!r} ({count})" for name, count in counts.most_common(5))
+    more = f" and {len(counts) - 5} more" if len(counts) > 5 else ""
+    found = f"this bank has cases in {named}{more} (--namespace)"
+    return f"namespace {namespace!r} has no cases; {found}"
 
 
 def resolve_case(bank: CaseBank, namespace: str, ref: str) -> Case:

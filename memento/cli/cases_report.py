@@ -52,7 +52,7 @@ def report_command(args: argparse.Namespace) -> int:
     from evals.html_report import Report, write
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
-    from memento.cli.cases_care import open_bank
+    from memento.cli.cases_care import elsewhere, open_bank
     from memory.care.transfer import output_problem
     from nodes.deps import estimator_for
 
@@ -77,6 +77,7 @@ def report_command(args: argparse.Namespace) -> int:
         view = bank_view(
             bank, estimator_for(bank, ctx), ctx.namespace, limit=args.limit, on_progress=on_progress
         )
+        hint = None if view.total else elsewhere(bank, ctx.namespace)
     report.title = f"memento cases report: namespace {ctx.namespace}"
     report.banks = [view]
     try:
@@ -86,6 +87,8 @@ def report_command(args: argparse.Namespace) -> int:
         return 1
     size = path.stat().st_size // 1024
     print(f"wrote {path} ({size} KB): {len(view.rows)} of {view.total} cases")
+    if hint:
+        print(hint)
     if not charts.available():
         print(f"no charts on the page: {charts.INSTALL_HINT}")
     return 0

@@ -340,3 +340,29 @@ async def test_an_endpoint_that_does_not_speak_openai_is_named(
         with pytest.raises(ModelEndpointError, match=f"planner model 'gpt-4.1' at {url} {message}"):
             await graph.ainvoke({"task": "What is 2 + 2?"}, context=context)
     assert bank.count() == 0
+
+
+def test_an_empty_namespace_names_those_that_have_cases(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`memento eval` writes to one namespace per memory mode: `cases list` / `report` of an
+    empty one say where the cases are instead of a bare 0."""
+    from memento.cli import main
+    from memory import Case
+
+    store = str(tmp_path / "bank")
+    with CaseBank(store, dim=4) as bank:
+        for i, namespace in enumerate(["default-kernel", "default-kernel", "team-a"]):
+            case = Case(id="", namespace=namespace, question=f"q{i}", reward=1.0,
+                        created_at=0, updated_at=0)  # fmt: skip
+            bank.add(case, [1.0, float(i), 0.0, 0.0])
+    capsys.readouterr()
+    assert main(["cases", "list", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "namespace 'default' has no cases" in out
+    assert "'default-kernel' (2), 'team-a' (1)" in out
+    page = tmp_path / "report.html"
+    assert main(["cases", "report", "--store", store, "--out", str(page)]) == 0
+    assert "'default-kernel' (2)" in capsys.readouterr().out
+    assert main(["cases", "list", "--store", store, "--namespace", "team-a"]) == 0
+    assert "has no cases" not in capsys.readouterr().out
