@@ -7,8 +7,8 @@ bank of `--start` cases (built and indexed first), then, at once:
 - a writer adds `--grow` tasks, one at a time (a case through `add_many`, then its visits
   through `record_visits`, as the graph's nodes write them; synthetic data of
   `benchmarks/scale_data.py`), at up to `--rate` tasks per second (tasks finishing elsewhere).
-  `--credit contrastive` (the product's default) records the K=4 cases read and the candidates
-  left unread (32 drawn), as the product does; `--credit shared` the 4;
+  `--credit shared` (the product's default) records the K=4 cases read; `--credit contrastive`
+  also the candidates left unread (32 drawn), as the product does with that credit;
 - a reader retrieves back to back (N=32 candidates, kernel Q) and times each;
 - a ticker sleeps 5 ms at a time and records how late it wakes (the event loop's lag).
 Two configurations of the product: `engine_only` (no exact copy: the engine searches and builds
@@ -49,6 +49,7 @@ from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
 from memory.bank.records import Case, Visit
 from memory.engines import exact_copy
+from memory.policy import defaults
 from memory.policy.read import rank_cases
 from memory.policy.write import record_visits
 
@@ -257,7 +258,7 @@ def main() -> None:
     parser.add_argument("--configs", default="engine_only,default")
     parser.add_argument(
         "--credit",
-        default="contrastive",
+        default=defaults.CREDIT,
         choices=["contrastive", "shared"],
         help="contrastive: 32 visits per task (4 read); shared: the 4 read",
     )
