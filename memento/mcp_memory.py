@@ -229,7 +229,8 @@ def build_server(
     async def retrieve_cases(task: str, k: int | None = None, mode: str | None = None) -> dict:
         """Past cases (question, plan, answer, reward, provenance) that should help with `task`,
         ranked by a learned Q, with a retrieval_id to pass to report_outcome afterwards.
-        mode: "train" samples cases (exploration), "eval" takes the top K by Q."""
+        mode: "train" (the default) also tries cases not yet proven, so it learns which help;
+        "eval" takes the K best by their learned score."""
         result = await anyio.to_thread.run_sync(memory.retrieve, task, k, mode)
         return result.model_dump(mode="json")
 

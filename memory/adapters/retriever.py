@@ -5,8 +5,9 @@
     docs[0].metadata["q"], docs[0].metadata["probability"]
 
 It runs the same policy as the graph's `retrieve` node (`memory.policy.read`): N candidates by
-vector search, Q(s, c) from the estimator, mu(c|s) = softmax(Q/alpha), and K of them, top-K by Q
-("eval", the default, deterministic) or sampled from mu ("train"). The bank stores vectors but
+vector search, a score per candidate from the estimator, and K of them: the top K by score
+("eval", the default, deterministic) or as the estimator explores ("train": by default the top K
+by score plus a fading optimism bonus). The bank stores vectors but
 not the model that made them, so the retriever needs the embedder the bank was built with.
 """
 
