@@ -38,8 +38,9 @@ def test_delete_removes_a_case_and_its_visits_and_no_other_q_moves(
     bank.delete([h.a.id])
     assert bank.get(h.a.id) is None and bank.list_visits(case_id=h.a.id) == []
     # Equal up to float16 rounding: Edge and its exact in-memory copy (which may take over
-    # between the two reads) widen the stored half-precision visit vectors differently.
-    np.testing.assert_allclose([q_of(bank, kernel, s, others) for s in STATES], before, atol=1e-5)
+    # between the two reads) widen the stored half-precision visit vectors differently (seen:
+    # 1.1e-5, about one run in five under load); a deleted visit would move a Q by > 1e-2.
+    np.testing.assert_allclose([q_of(bank, kernel, s, others) for s in STATES], before, atol=1e-4)
     assert bank.count(namespace=NS) == 4
 
 

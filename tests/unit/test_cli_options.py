@@ -111,7 +111,7 @@ def test_store_and_namespace_given_before_the_subcommand_reach_the_bank(
     assert [c["question"] for c in listed] == ["What is 2 + 2?"]
 
     assert main(["--store", store, "cases", "list"]) == 0  # no namespace: the default one
-    assert "0 cases in namespace 'default'" in capsys.readouterr().out
+    assert "namespace 'default' has no cases" in capsys.readouterr().out
 
 
 def test_tools_is_one_option_on_run_eval_and_tools_list() -> None:
