@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 
 from memory import CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator, SimilarityQ
 from memory.policy import UCBQ, MemRLQ
+from memory.policy.kernel import selection_for
 from nodes.models import ChatModelFactory, chat_model_from_context
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             prior_visits=ctx.prior_visits,
             half_life=ctx.half_life,
             optimism=ctx.optimism,
-            selection="greedy" if ctx.exploration == "optimism" else "soft",
+            selection=selection_for(ctx.exploration),
         )
     if ctx.retrieval == "memrl":
         return MemRLQ(bank, ctx.namespace, q0=ctx.q0)

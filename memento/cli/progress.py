@@ -104,9 +104,10 @@ class ProgressPrinter:
         found = f"{len(candidates)} candidate case{'' if len(candidates) == 1 else 's'}"
         self.say(f"retrieve  {found}, {len(retrieved)} read{empty}")
         if retrieved and not self.legend_shown:
-            q = {"similarity": SIMILARITY_Q, "contrastive": CONTRASTIVE_Q}.get(
-                "similarity" if self.retrieval == "similarity" else self.credit, LEARNED_Q
-            )
+            if self.retrieval == "similarity":
+                q = SIMILARITY_Q
+            else:
+                q = CONTRASTIVE_Q if self.credit == "contrastive" else LEARNED_Q
             self.say(
                 textwrap.fill(
                     LEGEND.format(q=q), 100, initial_indent=" " * 8, subsequent_indent=" " * 8

@@ -16,13 +16,13 @@ and in train mode a bonus, optimism * (1 - w): train mode reads the top K by sco
 (`selection` "greedy"; "soft" samples them from mu instead, the paper's policy). The bonus is
 the same for every case without evidence, so it never reorders them; it fades as a case is
 tried, so cases that keep failing sink below untried ones (exploration), and eval mode ranks
-without it. So a cold start, or a
-case with no visits near the state, ranks as plain similarity does (a learned policy is never
-worse than CBR where CBR is right), one lucky visit from a far state
-barely moves an identical case's rank, and a case read often near the state is ranked by what
-its reads earned. Evidence ages (`half_life`): each newer visit of the same case halves an older
-one's weight after `half_life` of them, so a case whose reads stopped working loses its credit
-at the speed it is read, while a case whose new reads agree with the old keeps it.
+without it. So a cold start, or a case with no visits near the state, ranks as plain
+similarity does (a learned policy is never worse than CBR where CBR is right), one lucky visit
+from a far state barely moves an identical case's rank, and a case read often near the state is
+ranked by what its reads earned. Evidence ages (`half_life`): each newer visit of the same case
+halves an older one's weight after `half_life` of them, so a case whose reads stopped working
+loses its credit at the speed it is read, while a case whose new reads agree with the old keeps
+it.
 """
 
 from __future__ import annotations
@@ -81,6 +81,15 @@ def kernel_q_by_group(
     return (weighted_targets + lam * q0) / (mass + lam), mass
 
 
+def selection_for(exploration: str) -> Selection:
+    """How train mode reads for the context's `exploration`: "optimism", the top K by score +
+    bonus ("greedy"); "sampling", K drawn from mu ("soft", the paper's policy)."""
+    return "greedy" if exploration == "optimism" else "soft"
+
+
+DEFAULT_SELECTION: Selection = selection_for(defaults.EXPLORATION)
+
+
 @dataclass
 class KernelQ(ScoredByParts):
     """Episodic-control Q over each case's stored visits, weighed against similarity.
@@ -112,7 +121,7 @@ class KernelQ(ScoredByParts):
     half_life: float = defaults.HALF_LIFE
     optimism: float = defaults.OPTIMISM
     name: str = "kernel"
-    selection: Selection = "greedy" if defaults.EXPLORATION == "optimism" else "soft"
+    selection: Selection = DEFAULT_SELECTION
 
     @property
     def credits_unread(self) -> bool:
