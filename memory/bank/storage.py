@@ -1,4 +1,4 @@
-"""Where a case bank's records live: the store it opens, its three collections, one lock, and
+"""Where a case bank's records live: the store it opens, its collections, one lock, and
 its records as stored (ids, payloads, vectors).
 
 `CaseBank` (`memory.bank.casebank`) builds cases and visits on this base. Export, import and
@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from memory.bank import q_params
+from memory.bank import q_params, retrievals
 from memory.bank.namespaces import check_namespace
 from memory.engines.locations import folder_of, open_store, store_for_client
 from memory.engines.protocol import (
@@ -69,6 +69,7 @@ class BankStorage:
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
         self.q_params_collection = f"{prefix}_q_params"
+        self.retrievals_collection = f"{prefix}_retrievals"
         self._lock = threading.RLock()
         if client is not None:
             self._store: VectorStore = store_for_client(client, location)
@@ -88,6 +89,8 @@ class BankStorage:
             )
             params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
             self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
+            reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
+            self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
             self._store.warm_up()
         except BaseException:
             self._store.close()
