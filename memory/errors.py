@@ -6,13 +6,20 @@ class CaseBankError(RuntimeError):
 
 
 class BankInUseError(CaseBankError):
-    """A local bank folder is open in another process (qdrant local mode allows one)."""
+    """A local bank folder is open in another process that does not share it with this one
+    (an embedded engine allows one process per folder; on one machine the holder serves the
+    bank to the others unless MEMENTO_SHARE_BANK=0: `memory.engines.sharing`)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, why: str = "") -> None:
+        why = why or (
+            "embedded Qdrant allows one process per folder, and this process or the one holding "
+            "it does not share it (MEMENTO_SHARE_BANK=0, or an older Memento)"
+        )
         super().__init__(
-            f"the case bank at {path!r} is already open in another process; embedded Qdrant "
-            "allows one process per folder. Run a Qdrant server and set the store to its URL "
-            "(e.g. MEMENTO_STORE=http://localhost:6333) to share a bank between processes."
+            f"the case bank at {path!r} is already open in another process; {why}. On one "
+            "machine, leave MEMENTO_SHARE_BANK unset in both so that the holder serves it; past "
+            "one machine, run a Qdrant server and set the store to its URL "
+            "(e.g. MEMENTO_STORE=http://localhost:6333)."
         )
 
 

@@ -30,6 +30,7 @@ from memory.engines.protocol import (
     Where,
     match,
 )
+from memory.engines.served import lock_of
 from memory.errors import CaseBankError, EmbeddingSizeMismatchError
 
 if TYPE_CHECKING:
@@ -70,11 +71,12 @@ class BankStorage:
         self.visits_collection = f"{prefix}_visits"
         self.q_params_collection = f"{prefix}_q_params"
         self.retrievals_collection = f"{prefix}_retrievals"
-        self._lock = threading.RLock()
         if client is not None:
             self._store: VectorStore = store_for_client(client, location)
         else:
             self._store = open_store(location, create=dim is not None)
+        # A bank this process holds and serves to others takes the lock its served calls take.
+        self._lock = lock_of(self._store) or threading.RLock()
         # Writes, bank care and closing take the lock one at a time; a retrieve's searches
         # take it only where the engine cannot search while another thread writes: a live
         # bank's retrieves do not wait for its writes (benchmarks/live_growth.py).

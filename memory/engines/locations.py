@@ -66,17 +66,43 @@ def edge_available() -> bool:
 
 
 def open_store(location: str, *, create: bool) -> VectorStore:
-    """The engine for a location, its folder made first when `create` (a new bank)."""
+    """The engine for a location, its folder made first when `create` (a new bank).
+
+    A bank in a folder is shared by the processes of this machine (`memory.engines.sharing`):
+    the first to open it holds it and serves it to the others, which reach it through the
+    holder; `MEMENTO_SHARE_BANK=0` keeps each folder to one process.
+    """
     engine = engine_for(location)
+    folder = folder_of(location)
+    if folder is None:
+        return _open_engine(engine, location, None, create)
+    folder = _existing_or_new(folder, create)
+    if _shared(folder, create):
+        from memory.engines.remote import open_shared
+
+        return open_shared(folder, lambda: _open_engine(engine, location, folder, create))
+    return _open_engine(engine, location, folder, create)
+
+
+def _shared(folder: Path, create: bool) -> bool:
+    """Whether to share this folder: sharing is on, and it holds a bank or is to hold one
+    (a folder that is neither is left without a lock file in it)."""
+    from memory.engines.sharing import sharing_enabled
+
+    if not sharing_enabled() or not folder.is_dir():
+        return False
+    return create or (folder / EDGE_FOLDER).is_dir() or (folder / "meta.json").exists()
+
+
+def _open_engine(engine: Engine, location: str, folder: Path | None, create: bool) -> VectorStore:
     if engine == "edge":
         from memory.engines.edge import EdgeStore
 
-        return EdgeStore(_existing_or_new(folder_of(location), create))
+        assert folder is not None
+        return EdgeStore(folder)
     from memory.engines.qdrant import QdrantStore, open_qdrant
 
-    folder = folder_of(location)
-    target = str(_existing_or_new(folder, create)) if folder is not None else location
-    return QdrantStore(open_qdrant(target), engine=engine)
+    return QdrantStore(open_qdrant(str(folder) if folder is not None else location), engine=engine)
 
 
 def _existing_or_new(folder: Path | None, create: bool) -> Path:

@@ -32,10 +32,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dev_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder `langgraph dev` runs in; its bank (MEMENTO_STORE) is `bank` in it."""
+    return tmp_path_factory.mktemp("langgraph-dev")
+
+
+@pytest.fixture(scope="session")
+def dev_server(dev_home: Path) -> Iterator[str]:
     """The URL of a `langgraph dev` serving the Memento graph and the bank as its store."""
     pytest.importorskip("langgraph_api", reason="needs langgraph-cli[inmem] (the test extra)")
-    home = tmp_path_factory.mktemp("langgraph-dev")
+    home = dev_home
     (home / "langgraph.json").write_text(
         json.dumps(
             {

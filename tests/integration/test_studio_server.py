@@ -6,7 +6,12 @@ factory over a scripted model and the hashing embedder) is shared with the store
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +22,8 @@ langgraph_sdk = pytest.importorskip("langgraph_sdk")
 
 pytestmark = pytest.mark.integration
 
+ROOT = Path(__file__).resolve().parents[2]
+TASK = "What is 17 * 23 + 4?"
 NODES = ["retrieve", "plan", "execute", "plan", "judge", "write_case", "update_q"]
 
 
@@ -109,3 +116,21 @@ async def test_an_unknown_context_field_fails_the_run_naming_it(server: str) -> 
             errors.append(str(part.data))
         assert part.event != "updates", "the run started despite an unknown context field"
     assert errors and "'topk'" in errors[0], errors
+
+
+async def test_the_cli_reads_the_bank_while_studio_holds_it(server: str, dev_home: Path) -> None:
+    """`langgraph dev` holds the default bank and serves it; `memento cases list` reads it."""
+    client = langgraph_sdk.get_client(url=server)
+    thread = await client.threads.create()
+    await client.runs.wait(thread["thread_id"], "memento", input={"task": TASK})
+    assert (dev_home / "bank" / "serving.json").exists()  # the server holds and serves it
+    listed = subprocess.run(
+        [sys.executable, "-m", "memento", "cases", "list", "--json", "--limit", "100"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MEMENTO_STORE": str(dev_home / "bank")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert TASK in [json.loads(line)["question"] for line in listed.stdout.splitlines()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,15 +43,25 @@ async def test_sixteen_concurrent_tasks_lose_no_case_and_no_visit(tmp_path: Path
         assert bank.count_visits() == sum(r["visits_recorded"] for r in results) >= 16
 
 
-def test_a_second_process_on_an_open_local_bank_is_told_to_use_a_server(tmp_path: Path) -> None:
+def test_a_second_process_on_an_open_local_bank_is_served_or_told_to_use_a_server(
+    tmp_path: Path,
+) -> None:
+    """On one machine the holder serves the bank to a second process; with sharing off
+    (MEMENTO_SHARE_BANK=0) the second is refused and told about sharing and a server."""
     store = str(tmp_path / "bank")
+    probe = (
+        f"from memory import CaseBank; bank = CaseBank({store!r}, dim=8); "
+        "print(bank.count(), type(bank._store).__name__)"
+    )
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, env={**os.environ, **env})  # fmt: skip
+
     with CaseBank(store, dim=8):
-        probe = subprocess.run(
-            [sys.executable, "-c", f"from memory import CaseBank; CaseBank({store!r}, dim=8)"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert probe.returncode != 0
-    assert "BankInUseError" in probe.stderr and "server" in probe.stderr
+        served, refused = run(), run(MEMENTO_SHARE_BANK="0")
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split() == ["0", "RemoteStore"]
+    assert refused.returncode != 0
+    assert "BankInUseError" in refused.stderr and "server" in refused.stderr
+    assert "MEMENTO_SHARE_BANK" in refused.stderr

@@ -241,15 +241,20 @@ def test_a_vector_of_the_wrong_size_is_refused(bank: CaseBank) -> None:
 
 
 @pytest.mark.parametrize("engine", ["local", "edge"])
-def test_a_folder_bank_survives_a_reopen_and_refuses_a_second_opener(
-    engine: str, folder: Path
+def test_a_folder_bank_survives_a_reopen_and_is_shared_with_a_second_opener(
+    engine: str, folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     location = store_location(engine, folder)
     with CaseBank(location, dim=DIM) as bank:
         case_id = bank.add(_case("q"), _vec(1.0)).id
         bank.add_visits([(_visit(case_id, 1.0), _vec(1.0))])
-        with pytest.raises(BankInUseError, match="already open in another process"):
-            CaseBank(location, dim=DIM)
+        with CaseBank(location, dim=DIM) as second:  # served by the first (over loopback)
+            assert second.get(case_id).question == "q" and second.count_visits() == 1
+            assert second.engine == engine
+        with monkeypatch.context() as patched:  # sharing off: one opener, as before
+            patched.setenv("MEMENTO_SHARE_BANK", "0")
+            with pytest.raises(BankInUseError, match="already open in another process"):
+                CaseBank(location, dim=DIM)
     plain = str(folder / "bank")  # a plain folder keeps the engine it was made with
     assert engine_for(plain) == engine
     with CaseBank(plain, dim=None) as bank:

@@ -8,6 +8,7 @@ in the same order, the same similarities and the same kernel Q, before and after
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -136,33 +137,43 @@ def test_the_copy_follows_adds_attempts_and_deletes(
     _assert_same(after, _engine_only(monkeypatch, location, queries))
 
 
-def test_writes_of_another_process_are_seen_when_the_bank_is_opened_again(
+def test_writes_of_another_process_are_seen_at_once_or_when_the_bank_is_opened_again(
     tmp_path: Path,
 ) -> None:
-    """A bank folder is open in one process at a time; the next one builds its own copy."""
+    """A process that does not hold the bank writes through its holder, whose exact copy sees
+    the write at once; with sharing off it is refused, and the next opener builds its copy."""
     rng = np.random.default_rng(3)
     location = str(tmp_path / "bank")
     query = _unit(rng, 1)[0]
+    writer = (
+        "import time; from memory import Case, CaseBank\n"
+        f"bank = CaseBank({location!r}, dim={DIM})\n"
+        "now = time.time()\n"
+        "case = Case(id='', namespace='ns', question=f'from elsewhere {time.time()}', reward=1.0,"
+        " created_at=now, updated_at=now)\n"
+        f"bank.add(case, {query.tolist()!r}); bank.close()\n"
+    )
+
+    def write(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", writer], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, **env})  # fmt: skip
+
     with CaseBank(location, dim=DIM) as bank:
         _fill(bank, rng, cases=100, visits=10)
         assert all(r.similarity < 0.999 for r in _retrieve(bank, query[None])[0])
-        writer = (
-            "import time; from memory import Case, CaseBank\n"
-            f"bank = CaseBank({location!r}, dim={DIM})\n"
-            "now = time.time()\n"
-            "case = Case(id='', namespace='ns', question='from elsewhere', reward=1.0,"
-            " created_at=now, updated_at=now)\n"
-            f"bank.add(case, {query.tolist()!r}); bank.close()\n"
-        )
-        refused = subprocess.run([sys.executable, "-c", writer], cwd=ROOT, capture_output=True,
-                                 text=True, timeout=120)  # fmt: skip
+        refused = write(MEMENTO_SHARE_BANK="0")
         assert refused.returncode != 0 and "BankInUseError" in refused.stderr
-    written = subprocess.run([sys.executable, "-c", writer], cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)  # fmt: skip
+        served = write()
+        assert served.returncode == 0, served.stderr
+        assert bank._cases.exact.serving  # the copy in memory saw the served write
+        best = _retrieve(bank, query[None])[0][0]
+        assert best.case.question.startswith("from elsewhere") and best.similarity > 0.999
+    written = write(MEMENTO_SHARE_BANK="0")
     assert written.returncode == 0, written.stderr
     with CaseBank(location, dim=DIM) as bank:
-        best = _retrieve(bank, query[None])[0][0]
-    assert best.case.question == "from elsewhere" and best.similarity > 0.999
+        found = bank.search(query.tolist(), namespace="ns", limit=2)
+    assert [r.case.question.startswith("from elsewhere") for r in found] == [True, True]
+    assert all(r.similarity > 0.999 for r in found)
 
 
 def test_a_bank_past_the_limit_is_searched_by_the_engine(
