@@ -162,14 +162,14 @@ class CaseBank(BankStorage):
             return self._cases.count(namespace_where(namespace))
 
     def delete(self, case_ids: Sequence[str]) -> None:
-        """Delete cases, their visits and their own parametric Q biases."""
+        """Delete cases (or general memories) by id, their visits and own parametric Q biases."""
         if not case_ids:
             return
         ids = list(case_ids)
         with self._lock:
-            self._visits.delete_where(Where(must=(match("case_id", *ids),)))
-            self.q_params.forget_cases(ids)
+            self._forget_credit(ids)
             self._cases.delete(ids)
+            self._memories.delete(ids)
 
     def _keep_budget(self, namespaces: set[str], max_cases: int) -> None:
         """After a write: bring each namespace past its budget back to 90% of it (LRU first)."""

@@ -167,7 +167,7 @@ class MemoryRecords:
         check_namespace(item.namespace)
         with self._lock:
             others = [m.id for m in self._versions(item.namespace, item.key) if m.id != item.id]
-            self._collection.upsert([(_point(item), vector or self._placeholder)])
+            self._collection.upsert([(memory_point(item), vector or self._placeholder)])
             self._remove(others)
 
     def rewrite(self, items: Sequence[MemoryItem]) -> None:
@@ -178,7 +178,7 @@ class MemoryRecords:
         with self._lock:
             held = self._collection.retrieve([m.id for m in items], with_vectors=True)
             vectors = {p.id: p.vector or self._placeholder for p in held}
-            points = [(_point(m), vectors[m.id]) for m in items if m.id in vectors]
+            points = [(memory_point(m), vectors[m.id]) for m in items if m.id in vectors]
             self._collection.upsert(points)
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -210,7 +210,8 @@ class MemoryRecords:
         return [item for p in points if (item := _item(p.payload))]
 
 
-def _point(item: MemoryItem) -> StoredPoint:
+def memory_point(item: MemoryItem) -> StoredPoint:
+    """A memory as stored, with the keywords its filters match (expiring, unindexed)."""
     payload = item.model_dump()
     if item.expires_at is not None:
         payload["expiring"] = _YES
