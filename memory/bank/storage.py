@@ -1,5 +1,6 @@
 """Where a case bank's records live: the store it opens, its collections (cases, visits, Q
-parameters, general memories), one lock, and its records as stored (ids, payloads, vectors).
+parameters, general memories, retrievals), one lock, and its records as stored (ids, payloads,
+vectors).
 
 `CaseBank` (`memory.bank.casebank`) builds cases and visits on this base. Export, import and
 moving a bank between engines copy records as stored (`stored_points`, `put_points`,
@@ -17,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from memory.bank import memory_items, q_params
+from memory.bank import memory_items, q_params, retrievals
 from memory.bank.namespaces import check_namespace
 from memory.engines.locations import folder_of, open_store, store_for_client
 from memory.engines.protocol import (
@@ -72,6 +73,7 @@ class BankStorage:
         self.visits_collection = f"{prefix}_visits"
         self.q_params_collection = f"{prefix}_q_params"
         self.memories_collection = f"{prefix}_memories"
+        self.retrievals_collection = f"{prefix}_retrievals"
         self._lock = threading.RLock()
         if client is not None:
             self._store: VectorStore = store_for_client(client, location)
@@ -96,6 +98,8 @@ class BankStorage:
             self.memories = memory_items.MemoryRecords(
                 memories, self._lock, self.dim, self._forget_credit
             )
+            reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
+            self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
             self._store.warm_up()
         except BaseException:
             self._store.close()
