@@ -76,17 +76,20 @@ from memory.adapters.store_cases import (
     case_item_fields,
     case_key,
     case_search_item,
+    case_to_put,
     is_case_value,
     is_uuid,
     stored_form,
 )
 from memory.adapters.store_memories import DEFAULT_FIELDS, StoreMemories, memory_item
 from memory.adapters.store_namespaces import bank_namespace, matches_condition, store_namespace
+from memory.adapters.store_policy import current_run, save_shown, similar_items
 from memory.adapters.store_values import check_filter, matches_filter
 from memory.bank.casebank import CaseBank
 from memory.bank.memory_items import MemoryWriteError
-from memory.bank.provenance import untrusted_provenance
 from memory.bank.records import Case
+from memory.policy.scores import QEstimator
+from memory.policy.write import credit_retrievals
 
 __all__ = ["CaseWriteError", "MementoStore", "MemoryWriteError", "case_from_value"]
 
@@ -96,7 +99,9 @@ class MementoStore(BaseStore):
     "Trust" for `trusted`). Sync and async: the async methods run the bank in a worker thread.
 
     `index={"fields": [...]}` names what a memory's query matches (default `["$"]`, the whole
-    value); `ttl` is LangGraph's `TTLConfig` (`default_ttl` in minutes, `refresh_on_read`).
+    value); `ttl` is LangGraph's `TTLConfig` (`default_ttl` in minutes, `refresh_on_read`);
+    `estimator` ranks a query's results by the policy and credits memories shown to a run
+    (`memory.adapters.store_policy`, `report_run`).
     """
 
     supports_ttl = True
@@ -109,12 +114,14 @@ class MementoStore(BaseStore):
         trusted: bool = False,
         index: IndexConfig | None = None,
         ttl: TTLConfig | None = None,
+        estimator: QEstimator | None = None,
     ) -> None:
         self.bank = bank
         self.embedder = embedder
         self.trusted = trusted
         self.index_config = index
         self.ttl_config = ttl
+        self.estimator = estimator
         fields = (index or {}).get("fields") or DEFAULT_FIELDS
         self.memories = StoreMemories(bank, embedder, fields)
         self._namespaces: tuple[tuple[int, ...], list[tuple[str, ...]]] = ((-1,), [])
@@ -132,6 +139,16 @@ class MementoStore(BaseStore):
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
         return await asyncio.to_thread(self.batch, list(ops))
+
+    def report_run(self, namespace: tuple[str, ...], run_id: str, reward: float) -> int:
+        """Credit the memories this run's searches showed in `namespace` with the run's reward
+        (0-1), once; returns the number of visits stored."""
+        if self.estimator is None:
+            raise ValueError("crediting memories needs MementoStore(..., estimator=...)")
+        return credit_retrievals(
+            self.bank, self.estimator, namespace=bank_namespace(namespace), run_id=run_id,
+            reward=reward,
+        )  # fmt: skip
 
     def sweep_ttl(self) -> int:
         """Remove every expired memory of the bank now; returns how many went."""
@@ -172,7 +189,7 @@ class MementoStore(BaseStore):
             check_filter(op.filter)  # one line naming what is wrong, before anything is read
         namespaces = self._namespaces_under(op.namespace_prefix)
         if op.query:
-            found = self._similar(op, namespaces)
+            page = self._similar(op, namespaces)  # filtered and paged there
         else:
             found = [
                 case_search_item(c, None)
@@ -181,32 +198,29 @@ class MementoStore(BaseStore):
             ]
             found += [memory_item(m, found=True) for m in self.memories.listed(namespaces)]
             found.sort(key=lambda item: item.updated_at, reverse=True)
-        if op.filter:
-            found = [item for item in found if matches_filter(item.value, op.filter)]
-        page = found[op.offset : op.offset + op.limit]
+            if op.filter:
+                found = [item for item in found if matches_filter(item.value, op.filter)]
+            page = found[op.offset : op.offset + op.limit]
         if op.refresh_ttl:
             self._refresh(op.namespace_prefix, page)
         return page
 
     def _similar(self, op: SearchOp, namespaces: list[str]) -> list[SearchItem]:
         """Vector search of cases and memories in each namespace, merged best first (all of
-        them when a filter will drop some, else just enough for the page)."""
+        them when a filter will drop some, else just enough for the page); inside a run that
+        names itself, the memories of the page are saved as a retrieval of that run."""
         if not namespaces:
             return []
         vector = self.embedder.embed_query(op.query or "")
         want = None if op.filter else op.offset + op.limit
-        found: list[SearchItem] = []
-        for namespace in namespaces:
-            limit = self.bank.count(namespace=namespace) if want is None else want
-            if limit > 0:
-                hits = self.bank.search(vector, namespace=namespace, limit=limit)
-                found += [case_search_item(hit.case, hit.similarity) for hit in hits]
-        found += [
-            memory_item(m, s, found=True)
-            for m, s in self.memories.similar(vector, namespaces, want)
-        ]
-        found.sort(key=lambda item: item.score or 0.0, reverse=True)
-        return found
+        found = similar_items(self.bank, self.memories, self.estimator, vector, namespaces, want)
+        if op.filter:
+            found = [hit for hit in found if matches_filter(hit[0].value, op.filter)]
+        page = found[op.offset : op.offset + op.limit]
+        shown = [(bank_namespace(item.namespace), mid) for item, mid in page if mid is not None]
+        if shown and (run_id := current_run()) is not None:
+            save_shown(self.bank, run_id, op.query or "", vector, shown)
+        return [item for item, _ in page]
 
     def _refresh(self, prefix: tuple[str, ...], page: Sequence[SearchItem]) -> None:
         """Restart the expiry of the memories a search returned."""
@@ -271,22 +285,7 @@ class MementoStore(BaseStore):
         self._put_case(namespace, op, held)
 
     def _put_case(self, namespace: str, op: PutOp, held: Case | None) -> None:
-        case = stored_form(case_from_value(namespace, op.value or {}))
-        if not self.trusted:  # every write through the store comes here (see "Trust")
-            case = case.model_copy(update={"provenance": untrusted_provenance(case.provenance)})
-        key = case_key(case)
-        if held is not None and held.id != key:
-            raise CaseWriteError(
-                f"case {op.key!r} cannot change: a case is immutable once written (its visits "
-                f"credit what it showed). Put the new content under key {key!r} as a new case, "
-                f"and delete {op.key!r} if it is obsolete"
-            )
-        if op.key != key:
-            raise CaseWriteError(
-                f"key {op.key!r} is not this case's: a case's key is derived from its "
-                f"namespace, question and outcome; put it under key {key!r} "
-                "(MementoStore.key_for gives it)"
-            )
+        case = case_to_put(namespace, op.key, op.value or {}, held, trusted=self.trusted)
         if held is None:
             if self.bank.memories.find(namespace, op.key) is not None:
                 raise CaseWriteError(f"key {op.key!r} holds a memory; delete it first")

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from memory.adapters.store_namespaces import store_namespace
 from memory.bank.identity import case_id_for, outcome_key
 from memory.bank.limits import capped_case
-from memory.bank.provenance import Provenance
+from memory.bank.provenance import Provenance, untrusted_provenance
 from memory.bank.records import Case
 from memory.bank.redaction import redact, secrets_in
 
@@ -79,6 +79,31 @@ def case_from_value(namespace: str, value: Mapping[str, Any]) -> Case:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
         raise CaseWriteError(f"case field {where!r}: {problem['msg']}") from None
+
+
+def case_to_put(
+    namespace: str, key: str, value: Mapping[str, Any], held: Case | None, *, trusted: bool
+) -> Case:
+    """The case a put of `value` under `key` stores (`held`: the case the key names now);
+    CaseWriteError when the key is not the case's or would change a held case. Untrusted, the
+    case's provenance is never taken from the value (MementoStore's "Trust")."""
+    case = stored_form(case_from_value(namespace, value))
+    if not trusted:  # every write through the store comes here
+        case = case.model_copy(update={"provenance": untrusted_provenance(case.provenance)})
+    own = case_key(case)
+    if held is not None and held.id != own:
+        raise CaseWriteError(
+            f"case {key!r} cannot change: a case is immutable once written (its visits "
+            f"credit what it showed). Put the new content under key {own!r} as a new case, "
+            f"and delete {key!r} if it is obsolete"
+        )
+    if key != own:
+        raise CaseWriteError(
+            f"key {key!r} is not this case's: a case's key is derived from its "
+            f"namespace, question and outcome; put it under key {own!r} "
+            "(MementoStore.key_for gives it)"
+        )
+    return case
 
 
 def stored_form(case: Case) -> Case:

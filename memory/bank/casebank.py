@@ -185,7 +185,8 @@ class CaseBank(BankStorage):
     # -- visits --------------------------------------------------------------------------------
     def add_visits(self, visits: Sequence[tuple[Visit, Sequence[float]]]) -> None:
         """Record visits (each with its state vector s_j) in one write; CrossNamespaceError
-        refuses them all if one credits a case of another namespace (`memory.bank.ownership`)."""
+        refuses them all if one credits a case (or memory) of another namespace
+        (`memory.bank.ownership`)."""
         if not visits:
             return
         for visit, vector in visits:
@@ -195,6 +196,7 @@ class CaseBank(BankStorage):
         case_ids = storable_ids(visit.case_id for visit, _ in visits)
         with self._lock:
             owners = case_namespaces(self._cases.retrieve(case_ids, payload_keys=["namespace"]))
+            owners |= case_namespaces(self._memories.retrieve(case_ids, payload_keys=["namespace"]))
             refuse_foreign_visits([visit for visit, _ in visits], owners)
             self._visits.upsert(points)
 
