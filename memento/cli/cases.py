@@ -120,7 +120,9 @@ def export_command(args: argparse.Namespace) -> int:
         return 2
     with open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
         cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
-    print(f"exported {cases} cases and {visits} visits to {args.file}")
+        memories = bank.memories.count()
+    also = f", {memories} memories" if memories else ""
+    print(f"exported {cases} cases{also} and {visits} visits to {args.file}")
     return 0
 
 
@@ -136,7 +138,8 @@ def import_command(args: argparse.Namespace) -> int:
         report = import_jsonl(
             bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
         )
-    print(f"imported {report.cases} cases and {report.visits} visits from {args.file}")
+    also = f", {report.memories} memories" if report.memories else ""
+    print(f"imported {report.cases} cases{also} and {report.visits} visits from {args.file}")
     if report.marked_imported:  # untrusted: say what that overruled, and how to keep it
         was = ", ".join(f"{n} {p.replace('_', '-')}" for p, n in report.marked_imported.items())
         print(

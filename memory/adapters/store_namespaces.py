@@ -166,3 +166,14 @@ def run_values(context: object, configurable: Mapping[str, Any]) -> Callable[[st
         return found if isinstance(found, str) else None
 
     return value_of
+
+
+def matches_condition(condition: Any, namespace: tuple[str, ...]) -> bool:
+    """LangGraph's prefix / suffix match (a `MatchCondition`), '*' matching any one label."""
+    path = tuple(condition.path)
+    if not path:
+        return True
+    if len(namespace) < len(path):
+        return False
+    part = namespace[: len(path)] if condition.match_type == "prefix" else namespace[-len(path) :]
+    return all(want in ("*", got) for want, got in zip(path, part, strict=True))

@@ -162,14 +162,14 @@ class CaseBank(BankStorage):
             return self._cases.count(namespace_where(namespace))
 
     def delete(self, case_ids: Sequence[str]) -> None:
-        """Delete cases, their visits and their own parametric Q biases."""
+        """Delete cases (or general memories) by id, their visits and own parametric Q biases."""
         if not case_ids:
             return
         ids = list(case_ids)
         with self._lock:
-            self._visits.delete_where(Where(must=(match("case_id", *ids),)))
-            self.q_params.forget_cases(ids)
+            self._forget_credit(ids)
             self._cases.delete(ids)
+            self._memories.delete(ids)
 
     def _keep_budget(self, namespaces: set[str], max_cases: int) -> None:
         """After a write: bring each namespace past its budget back to 90% of it (LRU first)."""
@@ -185,7 +185,8 @@ class CaseBank(BankStorage):
     # -- visits --------------------------------------------------------------------------------
     def add_visits(self, visits: Sequence[tuple[Visit, Sequence[float]]]) -> None:
         """Record visits (each with its state vector s_j) in one write; CrossNamespaceError
-        refuses them all if one credits a case of another namespace (`memory.bank.ownership`)."""
+        refuses them all if one credits a case (or memory) of another namespace
+        (`memory.bank.ownership`)."""
         if not visits:
             return
         for visit, vector in visits:
@@ -195,6 +196,7 @@ class CaseBank(BankStorage):
         case_ids = storable_ids(visit.case_id for visit, _ in visits)
         with self._lock:
             owners = case_namespaces(self._cases.retrieve(case_ids, payload_keys=["namespace"]))
+            owners |= case_namespaces(self._memories.retrieve(case_ids, payload_keys=["namespace"]))
             refuse_foreign_visits([visit for visit, _ in visits], owners)
             self._visits.upsert(points)
 

@@ -1,5 +1,6 @@
-"""Where a case bank's records live: the store it opens, its collections, one lock, and
-its records as stored (ids, payloads, vectors).
+"""Where a case bank's records live: the store it opens, its collections (cases, visits, Q
+parameters, general memories, retrievals), one lock, and its records as stored (ids, payloads,
+vectors).
 
 `CaseBank` (`memory.bank.casebank`) builds cases and visits on this base. Export, import and
 moving a bank between engines copy records as stored (`stored_points`, `put_points`,
@@ -17,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from memory.bank import q_params, retrievals
+from memory.bank import memory_items, q_params, retrievals
 from memory.bank.namespaces import check_namespace
 from memory.engines.locations import folder_of, open_store, store_for_client
 from memory.engines.protocol import (
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
 _VISIT_KEYWORDS = ("namespace", "case_id")
+KINDS = ("cases", "memories", "visits")
+"""The kinds of records a bank stores as they are (exports, imports, moves)."""
 _VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved", "created_at")  # what visit searches touch
 
 
@@ -70,6 +73,7 @@ class BankStorage:
         self.cases_collection = f"{prefix}_cases"
         self.visits_collection = f"{prefix}_visits"
         self.q_params_collection = f"{prefix}_q_params"
+        self.memories_collection = f"{prefix}_memories"
         self.retrievals_collection = f"{prefix}_retrievals"
         if client is not None:
             self._store: VectorStore = store_for_client(client, location)
@@ -91,6 +95,11 @@ class BankStorage:
             )
             params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
             self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
+            memories = self._open_collection(self.memories_collection, memory_items.KEYWORDS, True)
+            self._memories = memories
+            self.memories = memory_items.MemoryRecords(
+                memories, self._lock, self.dim, self._forget_credit
+            )
             reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
             self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
             self._store.warm_up()
@@ -185,22 +194,23 @@ class BankStorage:
             return target.put_points(self.stored_points(), batch=batch)
 
     def stored_points(self) -> Iterator[tuple[str, StoredPoint]]:
-        """Every record as stored, with its vector: ("cases" | "visits", point); cases first."""
-        for kind, collection in (("cases", self._cases), ("visits", self._visits)):
-            for point in self._locked(collection.scroll(EVERYWHERE, with_vectors=True)):
+        """Every record as stored, with its vector: (kind, point) for each of `KINDS`, in
+        that order (what visits credit comes before the visits)."""
+        for kind in KINDS:
+            for point in self._locked(self._kind(kind).scroll(EVERYWHERE, with_vectors=True)):
                 yield kind, point
 
     def put_points(
         self, points: Iterable[tuple[str, StoredPoint]], *, batch: int = 1_000
     ) -> tuple[int, int]:
-        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)."""
-        counts = {"cases": 0, "visits": 0}
-        sinks = {"cases": self._cases, "visits": self._visits}
-        pending: dict[str, list[StoredPoint]] = {"cases": [], "visits": []}
+        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)
+        (memories are stored too, and counted as cases)."""
+        counts = dict.fromkeys(KINDS, 0)
+        pending: dict[str, list[StoredPoint]] = {kind: [] for kind in KINDS}
 
         def flush(kind: str) -> None:
             with self._lock:
-                sinks[kind].upsert([(p, p.vector or []) for p in pending[kind]])
+                self._kind(kind).upsert([(p, p.vector or []) for p in pending[kind]])
             counts[kind] += len(pending[kind])
             pending[kind] = []
 
@@ -211,15 +221,15 @@ class BankStorage:
             pending[kind].append(point)
             if len(pending[kind]) >= batch:
                 flush(kind)
-        for kind in ("cases", "visits"):
+        for kind in KINDS:
             if pending[kind]:
                 flush(kind)
-        return counts["cases"], counts["visits"]
+        return counts["cases"] + counts["memories"], counts["visits"]
 
     def stored_records(
         self, kind: str, ids: Sequence[str], *, with_vectors: bool = False
     ) -> list[StoredPoint]:
-        """The records of `kind` ("cases" | "visits") with these ids that exist, as stored."""
+        """The records of `kind` (one of `KINDS`) with these ids that exist, as stored."""
         with self._lock:
             return self._kind(kind).retrieve(list(ids), with_vectors=with_vectors)
 
@@ -232,7 +242,13 @@ class BankStorage:
 
     # -- helpers -----------------------------------------------------------------------------
     def _kind(self, kind: str) -> Collection:
-        return {"cases": self._cases, "visits": self._visits}[kind]
+        return {"cases": self._cases, "memories": self._memories, "visits": self._visits}[kind]
+
+    def _forget_credit(self, ids: list[str]) -> None:
+        """Remove the visits and own Q biases of these cases or memories (under the lock)."""
+        with self._lock:
+            self._visits.delete_where(Where(must=(match("case_id", *ids),)))
+            self.q_params.forget_cases(ids)
 
     def _check_vector(self, vector: Sequence[float]) -> None:
         if len(vector) != self.dim:

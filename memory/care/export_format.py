@@ -1,14 +1,16 @@
 """The export file, line by line: its header, its lines, and what one record must be to be stored.
 
 An export is JSONL: a header ``{"format": "memento-bank/1", "dim": N}``, then one record a line,
-``{"kind": "cases" | "visits", "id": ..., "payload": {...}, "vector": [...]}``. An import reads
-files a user names, which may be anything (another file, a hand edit, a hostile file), so every
-way a line can be wrong is refused here with one line naming the line and the field, never a
-traceback, and a record is taken only as the bank itself would have written it: typed fields
-(no coercion), finite numbers, a UUID id equal to its payload's, a vector of the bank's size,
-a namespace that follows the rule, a case within the bank's size cap whose id is the one its
-namespace, question and outcome give (`memory.bank.identity.content_ids`). What needs the
-whole file or the bank (namespaces across records, orphan visits) is `import_check`'s.
+``{"kind": "cases" | "memories" | "visits", "id": ..., "payload": {...}, "vector": [...]}``.
+An import reads files a user names, which may be anything (another file, a hand edit, a
+hostile file), so every way a line can be wrong is refused here with one line naming the line
+and the field, never a traceback, and a record is taken only as the bank itself would have
+written it: typed fields (no coercion), finite numbers, a UUID id equal to its payload's, a
+vector of the bank's size, a namespace that follows the rule, a case within the bank's size cap
+whose id is the one its namespace, question and outcome give
+(`memory.bank.identity.content_ids`), a general memory within its cap whose id is the one its
+namespace, key and value give (`memory.bank.memory_items`). What needs the whole file or the
+bank (namespaces across records, orphan visits) is `import_check`'s.
 """
 
 from __future__ import annotations
@@ -25,19 +27,34 @@ from pydantic import BaseModel, ValidationError
 
 from memory.bank.identity import content_ids, normalize_question
 from memory.bank.limits import MAX_CASE_BYTES
+from memory.bank.memory_items import (
+    MAX_KEY_CHARS,
+    MAX_MEMORY_BYTES,
+    MemoryItem,
+    memory_id_for,
+    memory_point,
+)
 from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.bank.records import Case, Visit
 from memory.engines.protocol import StoredPoint
 from memory.errors import CaseBankError
 
 FORMAT = "memento-bank/1"
-MODELS: dict[str, type[Case] | type[Visit]] = {"cases": Case, "visits": Visit}
+MODELS: dict[str, type[Case] | type[MemoryItem] | type[Visit]] = {
+    "cases": Case,
+    "memories": MemoryItem,
+    "visits": Visit,
+}
 MAX_LINE_BYTES = 4 << 20
 """A record's line at most: a case within its cap and a vector of MAX_DIM numbers fit."""
 MAX_DIM = 65_536
 """The largest embedding size an export may declare (Qdrant's own limit)."""
 MAX_VISIT_BYTES = 8_192
-_FINITE = {"cases": ("reward", "created_at", "updated_at"), "visits": ("target", "created_at")}
+_FINITE = {
+    "cases": ("reward", "created_at", "updated_at"),
+    "memories": ("created_at", "updated_at"),
+    "visits": ("target", "created_at"),
+}
 
 
 class BadRecord(ValueError):
@@ -108,7 +125,7 @@ def parse_record(text: str, dim: int) -> tuple[str, StoredPoint]:
         raise BadRecord("not a record: a JSON object with kind, id, payload and vector")
     kind, record_id, payload = record.get("kind"), record.get("id"), record.get("payload")
     if kind not in MODELS:
-        raise BadRecord(f"field 'kind': must be 'cases' or 'visits', got {kind!r:.40}")
+        raise BadRecord(f"field 'kind': must be one of {', '.join(MODELS)}, got {kind!r:.40}")
     if not _is_uuid(record_id):
         raise BadRecord(f"field 'id': must be a UUID in its usual form, got {record_id!r:.60}")
     if not isinstance(payload, dict):
@@ -123,14 +140,19 @@ def parse_record(text: str, dim: int) -> tuple[str, StoredPoint]:
         raise BadRecord(f"field 'vector': must be {dim} finite numbers")
     model = _validated(MODELS[kind], payload)
     _check_fields(kind, model)
+    if isinstance(model, MemoryItem):
+        return kind, StoredPoint(record_id, memory_point(model).payload, [float(x) for x in vector])
     stored = model.model_dump()
     if isinstance(model, Case):
         stored["question_key"] = normalize_question(model.question)
     return kind, StoredPoint(record_id, stored, [float(x) for x in vector])
 
 
-def _validated(model: type[Case] | type[Visit], payload: dict[str, Any]) -> Case | Visit:
-    fields = {k: v for k, v in payload.items() if k != "question_key"}
+def _validated(
+    model: type[Case] | type[MemoryItem] | type[Visit], payload: dict[str, Any]
+) -> Case | MemoryItem | Visit:
+    derived = ("question_key", "expiring", "unindexed")  # what the bank adds to a payload
+    fields = {k: v for k, v in payload.items() if k not in derived}
     try:
         return model.model_validate(fields, strict=True)
     except ValidationError as exc:
@@ -156,6 +178,9 @@ def _check_fields(kind: str, record: BaseModel) -> None:
         if size > MAX_VISIT_BYTES:
             raise BadRecord(f"the visit is {size} bytes, over the {MAX_VISIT_BYTES} a visit takes")
         return
+    if isinstance(record, MemoryItem):
+        _check_memory(record, size)
+        return
     assert isinstance(record, Case)
     if not 0.0 <= record.reward <= 1.0:
         raise BadRecord(f"field 'reward': must be from 0 to 1, got {record.reward}")
@@ -166,6 +191,18 @@ def _check_fields(kind: str, record: BaseModel) -> None:
             f"field 'id': {record.id} is not the id of this case's namespace, question and "
             f"outcome ({content_ids(record)[0]}): the record was edited, or belongs to "
             "another namespace"
+        )
+
+
+def _check_memory(record: MemoryItem, size: int) -> None:
+    if not record.key or len(record.key) > MAX_KEY_CHARS:
+        raise BadRecord(f"field 'key': must be 1 to {MAX_KEY_CHARS} characters")
+    if size > MAX_MEMORY_BYTES + 2 * MAX_KEY_CHARS + 1_000:  # the value's cap and the fields
+        raise BadRecord(f"the memory is {size} bytes, over the bank's cap of {MAX_MEMORY_BYTES}")
+    if record.id != (own := memory_id_for(record.namespace, record.key, record.value)):
+        raise BadRecord(
+            f"field 'id': {record.id} is not the id of this memory's namespace, key and value "
+            f"({own}): the record was edited, or belongs to another namespace"
         )
 
 

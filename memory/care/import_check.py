@@ -7,8 +7,9 @@ never with their content):
 - an id is never accepted in a namespace other than its own: a record whose id a record of
   another namespace holds, in the bank or earlier in the file, is refused (an import that
   reused bob's case id replaced his case and moved it into alice's namespace);
-- a visit's case must be in the file or the bank, and in the visit's own namespace: an orphan
-  visit carries learning nobody can use, and `cases check` then fails.
+- a visit's case (or general memory, which visits credit alike) must be in the file or the
+  bank, and in the visit's own namespace: an orphan visit carries learning nobody can use, and
+  `cases check` then fails.
 
 A refused case refuses the visits that point at it too, so what an import stores with
 `skip_bad` is as sound as what it stores from a clean file.
@@ -25,6 +26,8 @@ from memory.bank.casebank import CaseBank
 from memory.care.export_format import BadRecord, parse_record, record_lines
 from memory.engines.protocol import StoredPoint
 
+CREDITED = ("cases", "memories")
+"""The kinds of records a visit may credit."""
 LOOKUP_BATCH = 512
 """Records whose ids are looked up in the bank at once."""
 
@@ -47,7 +50,11 @@ class _Pass:
     def __init__(self, bank: CaseBank) -> None:
         self.bank = bank
         self.result = ImportCheck()
-        self.ids: dict[str, dict[int, tuple[str, int]]] = {"cases": {}, "visits": {}}
+        self.ids: dict[str, dict[int, tuple[str, int]]] = {
+            "cases": {},
+            "memories": {},
+            "visits": {},
+        }
         self.refused_cases: dict[int, int] = {}  # case id -> the line that refused it
         self.names: dict[str, str] = {}  # one string per namespace, however many records
         self.waiting: list[tuple[int, str, StoredPoint]] = []  # for the bank, in batches
@@ -79,7 +86,7 @@ class _Pass:
         if isinstance(line, str):
             try:
                 record = json.loads(line)
-                if record["kind"] == "cases":
+                if record["kind"] in CREDITED:
                     self.refused_cases[uuid.UUID(record["id"]).int] = number
             except (ValueError, KeyError, TypeError, AttributeError):
                 pass
@@ -100,7 +107,7 @@ class _Pass:
     def _in_bank(self) -> None:
         """Refuse the waiting records whose id the bank holds in another namespace, cases
         first, then check each waiting visit's case as far as the file has shown it."""
-        for kind in ("cases", "visits"):
+        for kind in (*CREDITED, "visits"):
             batch = [(n, p) for n, k, p in self.waiting if k == kind]
             held = {
                 p.id: p.payload.get("namespace")
@@ -114,9 +121,9 @@ class _Pass:
                         f"field 'id': {point.id} is a {kind[:-1]} of namespace "
                         f"{held[point.id]!r} in the bank; an id never moves to another namespace",
                     )
-                    if kind == "cases":
+                    if kind in CREDITED:
                         self.refused_cases[uuid.UUID(point.id).int] = number
-                elif kind == "cases" or self._visit_case(number, namespace, point):
+                elif kind in CREDITED or self._visit_case(number, namespace, point):
                     self.result.good += 1
         self.waiting.clear()
 
@@ -126,7 +133,7 @@ class _Pass:
         if case_key in self.refused_cases:
             self._refuse(number, _refused_case(self.refused_cases[case_key]))
             return False
-        found = self.ids["cases"].get(case_key)
+        found = self._credited(case_key)
         if found is None:
             self.later.append((number, namespace, case_key))
             return True
@@ -141,7 +148,7 @@ class _Pass:
         for number, namespace, case_key in self.later:
             if case_key in self.refused_cases:
                 self._refused_later(number, _refused_case(self.refused_cases[case_key]))
-            elif (found := self.ids["cases"].get(case_key)) is not None:
+            elif (found := self._credited(case_key)) is not None:
                 if found[0] != namespace:
                     self._refused_later(number, _elsewhere(case_key, found[0], namespace))
             else:
@@ -150,7 +157,9 @@ class _Pass:
             batch = in_bank[start : start + LOOKUP_BATCH]
             ids = list({str(uuid.UUID(int=key)) for _, _, key in batch})
             held = {
-                p.id: p.payload.get("namespace") for p in self.bank.stored_records("cases", ids)
+                p.id: p.payload.get("namespace")
+                for kind in CREDITED
+                for p in self.bank.stored_records(kind, ids)
             }
             for number, namespace, case_key in batch:
                 case_id = str(uuid.UUID(int=case_key))
@@ -163,6 +172,10 @@ class _Pass:
                 elif held[case_id] != namespace:
                     self._refused_later(number, _elsewhere(case_key, str(held[case_id]), namespace))
         self.later.clear()
+
+    def _credited(self, key: int) -> tuple[str, int] | None:
+        """(namespace, line) of the case or memory the file gave this id, if it did."""
+        return self.ids["cases"].get(key) or self.ids["memories"].get(key)
 
     def _refused_later(self, number: int, why: str) -> None:
         self._refuse(number, why)

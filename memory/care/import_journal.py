@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from memory.bank.casebank import CaseBank
+from memory.bank.storage import KINDS
 from memory.engines.protocol import StoredPoint
 from memory.errors import CaseBankError
 
@@ -32,7 +33,7 @@ class ImportJournal:
 
     def __init__(self, bank: CaseBank) -> None:
         self.bank = bank
-        self.added: dict[str, list[int]] = {"cases": [], "visits": []}
+        self.added: dict[str, list[int]] = {kind: [] for kind in KINDS}
         self._noted: set[int] = set()  # ids already added or saved: the first state counts
         # Open for the journal's life; `close` closes it.
         self._replaced: IO[bytes] = tempfile.TemporaryFile(prefix="memento-import-")  # noqa: SIM115

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from memory.bank.casebank import CaseBank
 from memory.bank.identity import content_ids
+from memory.bank.memory_items import MemoryItem
 from memory.bank.ownership import foreign_visits, storable_ids
 from memory.bank.records import Case, Visit
 from memory.bank.stored_records import record_error
@@ -53,6 +54,7 @@ def check_bank(bank: CaseBank, *, namespace: str | None = None) -> IntegrityRepo
     elsewhere = storable_ids(visit.case_id for visit in visits if visit.case_id not in case_ids)
     owners = {case.id: case.namespace for case in cases}
     owners.update({case.id: case.namespace for case in bank.get_many(elsewhere)})
+    owners.update({m.id: m.namespace for m in bank.memories.get_many(elsewhere)})  # credited too
     problems += _crossing(visits, owners)
     orphans = [visit for visit in visits if visit.case_id not in owners]
     if orphans and namespace is None:
@@ -74,7 +76,7 @@ def _crossing(visits: list[Visit], owners: dict[str, str]) -> list[str]:
 
 def _malformed(bank: CaseBank, namespace: str | None, shown: int = 10) -> list[str]:
     """One line per stored record that does not parse (the first `shown`, then a count)."""
-    models = {"cases": Case, "visits": Visit}
+    models = {"cases": Case, "memories": MemoryItem, "visits": Visit}
     found = [
         f"{kind[:-1]} {point.id} does not parse: {error}"
         for kind, point in bank.stored_points()

@@ -2,8 +2,8 @@
 namespaces) and vectors, so a user can back a bank up or move it to another machine or engine.
 
 The first line is a header naming the format and the embedding size; then one line per record:
-``{"kind": "cases" | "visits", "id": ..., "payload": {...}, "vector": [...]}``
-(`memory.care.export_format`).
+``{"kind": "cases" | "memories" | "visits", "id": ..., "payload": {...}, "vector": [...]}``
+(`memory.care.export_format`): the bank's general memories travel with its cases.
 
 An import stores all or nothing. It reads the file twice: first a streaming check of every line
 (`memory.care.import_check`: each record as the bank would write it, ids against their content
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from memory.bank.casebank import CaseBank
 from memory.bank.provenance import untrusted_provenance
+from memory.bank.storage import KINDS
 from memory.care.export_format import (
     FORMAT,
     BadRecord,
@@ -59,15 +60,15 @@ def output_problem(path: Path) -> str | None:
 def export_jsonl(
     bank: CaseBank, path: Path, *, on_progress: ProgressCallback | None = None
 ) -> tuple[int, int]:
-    """Write every case and visit to `path` (atomically); returns (cases, visits).
+    """Write every case, memory and visit to `path` (atomically); returns (cases, visits).
 
     A missing folder is refused, not made; a failed write leaves no file behind and is one
     CaseBankError naming `path`."""
     if (problem := output_problem(path)) is not None:
         raise CaseBankError(problem)
-    counts = {"cases": 0, "visits": 0}
+    counts = dict.fromkeys(KINDS, 0)
     tmp = path.with_name(path.name + ".tmp")
-    total = bank.count() + bank.count_visits()
+    total = bank.count() + bank.memories.count() + bank.count_visits()
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write(header_line(bank.dim))
@@ -97,6 +98,7 @@ class ImportReport:
     cases: int
     visits: int
     skipped: list[str] = field(default_factory=list)
+    memories: int = 0
     marked_imported: dict[str, int] = field(default_factory=dict)
     """Cases stored as "imported" (not `trusted`), by the provenance they arrived with: a
     caller says so, since a person's relabel is among what an untrusted import overrules."""
@@ -132,13 +134,19 @@ def import_jsonl(
     _check_free_space(bank, path)
     marked: Counter[str] = Counter()
     records = _records(path, dim, set(checked.bad), trusted, marked)
-    cases, visits = _write(bank, _counted(records, checked.good, on_progress))
-    return ImportReport(cases, visits, bad, dict(marked))
+    counts = _write(bank, _counted(records, checked.good, on_progress))
+    return ImportReport(
+        counts["cases"],
+        counts["visits"],
+        bad,
+        memories=counts["memories"],
+        marked_imported=dict(marked),
+    )
 
 
-def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> tuple[int, int]:
+def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> dict[str, int]:
     """Store the records in batches through a journal; on any failure, take them back."""
-    counts = {"cases": 0, "visits": 0}
+    counts = dict.fromkeys(KINDS, 0)
     journal = ImportJournal(bank)
     try:
         with bank.bulk_import():
@@ -155,13 +163,13 @@ def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> tuple[
         raise
     finally:
         journal.close()
-    return counts["cases"], counts["visits"]
+    return counts
 
 
 def _write_batch(
     journal: ImportJournal, batch: list[tuple[str, StoredPoint]], counts: dict[str, int]
 ) -> None:
-    for kind in ("cases", "visits"):
+    for kind in KINDS:
         points = [point for k, point in batch if k == kind]
         if points:
             journal.write(kind, points)

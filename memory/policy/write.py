@@ -95,3 +95,34 @@ def record_visits(
                 unread_ids,
             )
     return len(visits)
+
+
+def credit_retrievals(
+    bank: CaseBank,
+    estimator: QEstimator,
+    *,
+    namespace: str,
+    run_id: str,
+    reward: float,
+) -> int:
+    """Credit what a run's saved retrievals showed (`memory.bank.retrievals`): each one not yet
+    reported gets a visit per item shown, target = the run's reward, in the retrieval's state.
+
+    A retrieval is reported once (a check-and-set under the bank's lock) and its visits take
+    its id as their run id, so a repeated report credits nothing twice. Returns the number of
+    visits stored.
+    """
+    recorded = 0
+    for retrieval, vector in bank.retrievals.of_run(namespace, run_id):
+        if not retrieval.shown or bank.retrievals.report(retrieval.id, {"reward": reward}):
+            continue  # nothing shown, or credited before
+        recorded += record_visits(
+            bank,
+            estimator,
+            [retrieval.shown],
+            [vector],
+            [reward],
+            namespace=namespace,
+            run_id=retrieval.id,
+        )
+    return recorded

@@ -1,0 +1,113 @@
+"""A store search ranked by the retrieval policy, and the retrievals it saves for credit.
+
+With an estimator (`MementoStore(..., estimator=...)`), a search with a query scores every
+candidate, cases and memories alike, by the policy's Q(s, c) for the query's state: the
+estimator's score, which starts at the cosine similarity and moves as far as the candidate's
+visits near that state reach (`memory.policy.kernel`); the item's `score` is that value. The
+policy scores the `CANDIDATES` nearest of each namespace (or the page, if larger) and the page
+is its best, as the graph's retrieve reads K of N.
+Memories are credited by their version's id exactly as cases by theirs.
+
+A search made inside a graph run that names its run (`config["configurable"]
+["memento_run_id"]`, read through `langgraph.config.get_config()`) saves a retrieval of the
+memories it returned, per namespace, tied to that run (`memory.bank.retrievals`); reporting
+the run's reward (`MementoStore.report_run`) gives each of them a visit. Outside a run, or in
+a run that names none, nothing is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from memory.bank.casebank import CaseBank
+from memory.bank.retrievals import Retrieval, new_retrieval_id
+from memory.policy.scores import QEstimator
+
+CANDIDATES = 32
+"""Candidates the policy scores per namespace (the nearest by similarity), however small the
+page: what it ranks first may lie below the page by similarity alone (the graph's N)."""
+RUN_KEY = "memento_run_id"
+"""The `configurable` key naming the run a store search belongs to."""
+
+
+def policy_scores(
+    estimator: QEstimator, vector: Sequence[float], candidates: Sequence[tuple[str, float]]
+) -> list[float]:
+    """The policy's score of each (id, cosine similarity) candidate in the query's state.
+
+    The estimators read a candidate's id and similarity only (the kernel and similarity
+    estimators); a memory is a candidate like a case.
+    """
+    if not candidates:
+        return []
+    found = [SimpleNamespace(case=SimpleNamespace(id=i), similarity=s) for i, s in candidates]
+    state = np.asarray(vector, dtype=np.float64)
+    return [float(x) for x in estimator.score_parts(state, found).score]  # type: ignore[arg-type]
+
+
+def current_run() -> str | None:
+    """The run id the current graph run names in its `configurable`; None outside a run."""
+    try:
+        from langgraph.config import get_config
+
+        config: Any = get_config()
+    except RuntimeError:  # not inside a runnable
+        return None
+    run = (config.get("configurable") or {}).get(RUN_KEY)
+    return run if isinstance(run, str) and run else None
+
+
+def save_shown(
+    bank: CaseBank,
+    run_id: str,
+    query: str,
+    vector: Sequence[float],
+    shown: Sequence[tuple[str, str]],
+) -> list[str]:
+    """Save one retrieval per namespace of the (namespace, memory id) pairs shown; their ids."""
+    by_namespace: dict[str, list[str]] = {}
+    for namespace, memory_id in shown:
+        by_namespace.setdefault(namespace, []).append(memory_id)
+    saved = []
+    for namespace, ids in by_namespace.items():
+        retrieval = Retrieval(
+            id=new_retrieval_id(), namespace=namespace, question=query, shown=ids, run_id=run_id
+        )
+        saved.append(bank.retrievals.save(retrieval, [float(x) for x in vector]).id)
+    return saved
+
+
+def similar_items(
+    bank: CaseBank,
+    memories: Any,
+    estimator: QEstimator | None,
+    vector: Sequence[float],
+    namespaces: Sequence[str],
+    want: int | None,
+) -> list[tuple[Any, str | None]]:
+    """(SearchItem, memory version id or None for a case) of the cases and memories most
+    similar to `vector` in each namespace, best first by the policy's score where there is an
+    estimator, else by cosine similarity (`want` each, or all of them when None)."""
+    from memory.adapters.store_cases import case_search_item
+    from memory.adapters.store_memories import memory_item
+
+    if estimator is not None and want is not None:
+        want = max(want, CANDIDATES)
+    found: list[tuple[Any, str | None, str]] = []
+    for namespace in namespaces:
+        limit = bank.count(namespace=namespace) if want is None else want
+        if limit > 0:
+            hits = bank.search(vector, namespace=namespace, limit=limit)
+            found += [(case_search_item(h.case, h.similarity), None, h.case.id) for h in hits]
+    for memory, similarity in memories.similar(vector, namespaces, want):
+        found.append((memory_item(memory, similarity, found=True), memory.id, memory.id))
+    if estimator is not None:
+        scores = policy_scores(estimator, vector, [(pid, i.score) for i, _, pid in found])
+        for (item, _, _), score in zip(found, scores, strict=True):
+            item.score = score
+    found.sort(key=lambda hit: hit[0].score or 0.0, reverse=True)
+    return [(item, memory_id) for item, memory_id, _ in found]
