@@ -45,8 +45,8 @@ from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
 from nodes.context import MementoContext
-from nodes.judge import measured_judgement
 from nodes.schemas import Judgement, RetrievedCase
+from nodes.scorers import measured_judgement
 
 __all__ = ["CaseMemory", "MemoryToolError", "Outcome", "RetrievedCases"]
 
