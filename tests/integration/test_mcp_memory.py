@@ -136,12 +136,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving_http(tmp_path: Path, store: Path) -> Iterator[str]:
+def serving_http(tmp_path: Path, store: Path, *extra: str) -> Iterator[str]:
     port = _free_port()
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, *_serve(store, "--transport", "streamable-http", "--port", str(port))],
+            [
+                sys.executable,
+                *_serve(store, "--transport", "streamable-http", "--port", str(port), *extra),
+            ],
             cwd=ROOT,
             env=_env(tmp_path),
             stdout=log,
@@ -179,6 +182,26 @@ async def test_case_memory_over_streamable_http(tmp_path: Path) -> None:
         client = MultiServerMCPClient({"memory": {"transport": "streamable_http", "url": url}})
         ids = await learn_over(client, "self_judged")  # anyone who reaches the port
     _check_bank(store, ids)  # once the server has let the bank go (a local store has one writer)
+
+
+async def test_one_http_server_keeps_its_users_apart(tmp_path: Path) -> None:
+    """Over HTTP many users share one server: each call is served from its user's namespace,
+    and a call without its user is refused."""
+    template = ("--namespace-template", "memento:{user_id}")
+    with serving_http(tmp_path, tmp_path / "bank", *template) as url:
+        client = MultiServerMCPClient({"memory": {"transport": "streamable_http", "url": url}})
+        async with client.session("memory") as session:
+            tools = {tool.name: tool for tool in await load_mcp_tools(session)}
+            task = "Which locker is Alice's?"
+            found = await ok(tools, "retrieve_cases", task=task, user_id="alice")
+            report = {"retrieval_id": found["retrieval_id"], "answer": "locker 12"}
+            await ok(tools, "report_outcome", **report, reward=1.0, user_id="alice")
+            seen = await ok(tools, "retrieve_cases", task=task, user_id="bob")
+            listed = await ok(tools, "list_cases", user_id="alice")
+            refused = await call(tools, "search_cases", query=task)
+    assert seen["namespace"] == "memento:bob" and seen["cases"] == []
+    assert listed["namespace"] == "memento:alice" and listed["total"] == 1
+    assert refused.status == "error" and "give user_id" in message_text(refused)
 
 
 async def test_a_server_per_call_takes_a_report_and_keeps_users_apart(tmp_path: Path) -> None:
