@@ -40,7 +40,7 @@ from memento.mcp_models import Outcome, RetrievedCases
 from memento.mcp_scope import MemoryToolError, Scope, resolve_scope
 from memory import Case, CaseBank, QEstimator
 from memory.bank.provenance import provenance_for
-from memory.bank.retrievals import Retrieval, new_retrieval_id
+from memory.bank.retrievals import MAX_KEPT, Retrieval, new_retrieval_id
 from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
@@ -161,7 +161,7 @@ class CaseMemory(CaseCare):
         if held is None:
             raise MemoryToolError(
                 f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases first (a namespace "
-                "keeps its last 10,000 retrievals, the oldest forgotten first)"
+                f"keeps its last {MAX_KEPT:,} retrievals, the oldest forgotten first)"
             )
         retrieval = held[0]
         if scope.named and scope.namespace != retrieval.namespace:

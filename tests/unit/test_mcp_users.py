@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
+from graphs.settings import ConfigError
 from memento.mcp_memory import CaseMemory, MemoryToolError
-from memento.mcp_scope import resolve_scope
+from memento.mcp_scope import check_serving_template, resolve_scope
 from memento.mcp_server import build_server
 from memory import CaseBank, KernelQ
 from tests.conftest import make_context
@@ -56,6 +57,12 @@ def test_the_rule_with_and_without_a_template() -> None:
     ]:
         with pytest.raises(MemoryToolError, match=error):
             resolve_scope(per_user, namespace, user)
+
+
+def test_a_template_no_call_could_fill_stops_the_server_before_it_serves() -> None:
+    check_serving_template(make_context(namespace_template="team-a:{user_id}"))
+    with pytest.raises(ConfigError, match="needs 'org'.*a call gives only user_id"):
+        check_serving_template(make_context(namespace_template="{org}:{user_id}"))
 
 
 def test_two_users_are_served_apart_by_one_server(
