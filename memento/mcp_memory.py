@@ -1,99 +1,95 @@
-"""Memento's learned case memory as an MCP server, for agents built on any framework.
+"""Memento's learned case memory as a service for calls that arrive one by one (`memento mcp`).
 
-Two tools over one bank, with the policy of `memory.policy.read` (no copy of it):
+The read and write sides of the policy of `memory.policy` (no copy of them), per call in the
+namespace `memento.mcp_scope.resolve_scope` gives it:
 
-- `retrieve_cases(task, k?, mode?)`: the K cases read for the task, each with its similarity,
-  Q and probability under mu, and a `retrieval_id` the server remembers with the task (as the
-  bank would store it), its vector and the candidates shown and left unread, within a bounded
-  memory (`memento.mcp_retrievals`).
-- `report_outcome(retrieval_id, answer, reward | ground_truth, plan?)`: judges the answer
-  (a ground truth is scored by `measured_judgement`; a reward the client gives is self-judged),
-  writes the task as a case and records the visits of the cases read and, for contrastive
-  credit, the candidates left unread. The retrieval id is the visits' run id, so a repeated
-  report stores nothing new.
+- `retrieve`: the K cases read for a task, each with its similarity, Q and probability under
+  mu, and a `retrieval_id`. The retrieval (task as its case will hold it, state vector, cases
+  read and left unread, namespace, mode) is a record of the bank (`memory.bank.retrievals`),
+  so a report reaches a server process that did not make the read (a stdio client that
+  starts a server per call) and survives a restart.
+- `report`: judges the answer (a ground truth is scored by `measured_judgement`; a reward the
+  client gives is self-judged), writes the task as a case in the retrieval's namespace and
+  records the visits of the cases read and, for contrastive credit, of the candidates left
+  unread. The retrieval id is the visits' run id; the outcome is set on the retrieval once, so
+  a repeated report is a no-op that returns the first outcome (`already_reported`).
 
 The client gives both the answer and the ground truth it is scored against, so a scored case
 is verified (shown to planners as a success) only on a server a person started `trusted`
 (`memento mcp --trusted`); elsewhere it is self-judged, like a reward the client gives, and
 quarantined if it reads like an injection (`memory.bank.provenance`).
 
-Run it with ``memento mcp`` (stdio) or ``memento mcp --transport streamable-http``.
+Browsing and care (search, list, get, delete) are `memento.mcp_case_care`'s; the tools over
+both are `memento.mcp_tools_cases`'.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import get_args
 
-import anyio
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel
 
-from memento.mcp_redaction import RedactingFastMCP
-from memento.mcp_retrievals import Pending, RetrievalLog
+from memento.mcp_case_care import CaseCare
+from memento.mcp_models import Outcome, RetrievedCases
+from memento.mcp_scope import MemoryToolError, Scope, resolve_scope
 from memory import Case, CaseBank, QEstimator
 from memory.bank.provenance import provenance_for
+from memory.bank.retrievals import MAX_KEPT, Retrieval, new_retrieval_id
 from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
 from nodes.context import MementoContext
-from nodes.judge import measured_judgement
 from nodes.schemas import Judgement, RetrievedCase
+from nodes.scorers import measured_judgement
+
+__all__ = ["CaseMemory", "MemoryToolError", "Outcome", "RetrievedCases"]
+
+MAX_ESTIMATORS = 256
+"""Namespaces whose Q estimator a server keeps at hand (some hold per-namespace state)."""
 
 
-class MemoryToolError(ValueError):
-    """A call the client can fix from the message alone (shown to it as the tool's error)."""
-
-
-class Retrieval(BaseModel):
-    """What `retrieve_cases` returns: the id to report the outcome with, and the cases read."""
-
-    retrieval_id: str
-    namespace: str
-    mode: Mode
-    cases: list[RetrievedCase]
-
-
-class Outcome(BaseModel):
-    """What `report_outcome` returns: the case written and the visits recorded."""
-
-    retrieval_id: str
-    case_id: str | None
-    reward: float | None
-    method: str
-    provenance: str | None
-    visits: int
-    already_reported: bool = False
-
-
-class CaseMemory:
-    """The read and write side of one namespace's bank, for calls that arrive one by one."""
+class CaseMemory(CaseCare):
+    """The read and write side of a bank's cases, for any namespace a call resolves to."""
 
     def __init__(
         self,
         bank: CaseBank,
         embedder: Embeddings,
-        estimator: QEstimator,
+        estimators: Callable[[MementoContext], QEstimator],
         ctx: MementoContext,
         rng: np.random.Generator,
         *,
         trusted: bool = False,
     ) -> None:
-        self.bank, self.embedder, self.estimator, self.ctx, self.rng = (
-            bank,
-            embedder,
-            estimator,
-            ctx,
-            rng,
-        )
+        """`estimators` makes the Q estimator of a context (`MementoDeps.estimator`): called
+        with the context of each namespace served, since some estimators are per namespace."""
+        self.bank, self.embedder, self.ctx, self.rng = bank, embedder, ctx, rng
+        self.estimators = estimators
         self.trusted = trusted  # scored against a client's truth: verified (module docstring)
-        self.retrievals = RetrievalLog()
-        self._lock = threading.Lock()  # the estimator and the rng are not thread-safe
+        self._estimators: OrderedDict[str, QEstimator] = OrderedDict()
+        self._lock = threading.Lock()  # the estimators and the rng are not thread-safe
 
-    def retrieve(self, task: str, k: int | None = None, mode: str | None = None) -> Retrieval:
+    def scope(self, namespace: str | None = None, user_id: str | None = None) -> Scope:
+        """The namespace a call is served from: the one rule of `memento.mcp_scope`."""
+        return resolve_scope(self.ctx, namespace, user_id)
+
+    def retrieve(
+        self,
+        task: str,
+        k: int | None = None,
+        mode: str | None = None,
+        *,
+        namespace: str | None = None,
+        user_id: str | None = None,
+    ) -> RetrievedCases:
         """The cases read for `task` (K from the settings unless given; mode likewise)."""
+        scope = self.scope(namespace, user_id)
         task = task.strip()
         if not task:
             raise MemoryToolError("task is empty")
@@ -107,9 +103,9 @@ class CaseMemory:
         with self._lock:
             ranked, chosen = read_cases(
                 self.bank,
-                self.estimator,
+                self._estimator(scope.namespace),
                 vector,
-                namespace=self.ctx.namespace,
+                namespace=scope.namespace,
                 limit=self.ctx.num_candidates,
                 k=k,
                 alpha=self.ctx.alpha,
@@ -117,12 +113,22 @@ class CaseMemory:
                 rng=self.rng,
                 min_similarity=self.ctx.min_similarity,
             )
-            read = [r.case.id for r in chosen]
-            unread = [r.case.id for r in ranked if r.case.id not in set(read)]
-            retrieval_id = self.retrievals.add(Pending.of(task, vector, read, unread, mode))
-        cases = [RetrievedCase.from_ranked(r) for r in chosen]
-        return Retrieval(
-            retrieval_id=retrieval_id, namespace=self.ctx.namespace, mode=mode, cases=cases
+        read = [r.case.id for r in chosen]
+        unread = [r.case.id for r in ranked if r.case.id not in set(read)]
+        retrieval = Retrieval(
+            id=new_retrieval_id(),
+            namespace=scope.namespace,
+            question=task,
+            mode=mode,
+            shown=read,
+            unread=unread,
+        )
+        self.bank.retrievals.save(retrieval, vector)
+        return RetrievedCases(
+            retrieval_id=retrieval.id,
+            namespace=scope.namespace,
+            mode=mode,
+            cases=[RetrievedCase.from_ranked(r) for r in chosen],
         )
 
     def report(
@@ -133,17 +139,50 @@ class CaseMemory:
         reward: float | None = None,
         ground_truth: str | None = None,
         plan: list[str] | None = None,
+        namespace: str | None = None,
+        user_id: str | None = None,
     ) -> Outcome:
-        """Judge the answer, write the case and record the visits (once per retrieval)."""
+        """Judge the answer, write the case and record the visits (once per retrieval), in
+        the namespace the retrieval was made in; a caller naming another is refused."""
+        scope = self.scope(namespace, user_id)
         judgement = self._judge(answer.strip(), reward, ground_truth)
         with self._lock:
-            held = self.retrievals.get(retrieval_id)
-            if held is None:
-                raise MemoryToolError(self.retrievals.why_missing(retrieval_id))
-            if isinstance(held.outcome, Outcome):
-                return held.outcome.model_copy(update={"visits": 0, "already_reported": True})
-            held.outcome = self._learn(retrieval_id, held, answer.strip(), judgement, plan)
-            return held.outcome
+            retrieval, vector = self._retrieval(retrieval_id, scope)
+            if retrieval.outcome is not None:
+                return _repeated(retrieval.outcome)
+            outcome = self._learn(retrieval, vector, answer.strip(), judgement, plan)
+            # set once: another process that reported it meanwhile (a shared server store)
+            # keeps its outcome; visits are keyed by run and case, so none is counted twice
+            earlier = self.bank.retrievals.report(retrieval.id, outcome.model_dump(mode="json"))
+            return outcome if earlier is None else _repeated(earlier)
+
+    def _retrieval(self, retrieval_id: str, scope: Scope) -> tuple[Retrieval, list[float]]:
+        held = self.bank.retrievals.get(retrieval_id)
+        if held is None:
+            raise MemoryToolError(
+                f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases first (a namespace "
+                f"keeps its last {MAX_KEPT:,} retrievals, the oldest forgotten first)"
+            )
+        retrieval = held[0]
+        if scope.named and scope.namespace != retrieval.namespace:
+            raise MemoryToolError(
+                f"retrieval_id {retrieval_id!r} was made for another user or namespace than "
+                f"this call's ({scope.namespace!r}): report it as the caller that retrieved"
+            )
+        return held
+
+    def _estimator(self, namespace: str) -> QEstimator:
+        """The Q estimator of one namespace (the least recently used dropped past a bound)."""
+        estimator = self._estimators.pop(namespace, None)
+        if estimator is None:
+            ctx = dataclasses.replace(
+                self.ctx, namespace=namespace, namespace_template=None, user_id=None
+            )
+            estimator = self.estimators(ctx)
+        self._estimators[namespace] = estimator
+        while len(self._estimators) > MAX_ESTIMATORS:
+            self._estimators.popitem(last=False)
+        return estimator
 
     def _judge(self, answer: str, reward: float | None, truth: str | None) -> Judgement:
         if (reward is None) == (not truth):
@@ -163,94 +202,58 @@ class CaseMemory:
 
     def _learn(
         self,
-        retrieval_id: str,
-        pending: Pending,
+        retrieval: Retrieval,
+        vector: list[float],
         answer: str,
         judgement: Judgement,
         plan: list[str] | None,
     ) -> Outcome:
-        against_truth = self.trusted and judgement.method != "self"
-        if pending.mode == "eval":  # evaluation reads the bank and never writes it
-            return Outcome(
-                retrieval_id=retrieval_id,
-                case_id=None,
-                reward=judgement.reward,
-                method=judgement.method,
-                provenance=None,
-                visits=0,
-            )
+        namespace, reward = retrieval.namespace, float(judgement.reward or 0.0)
+        outcome = Outcome(
+            retrieval_id=retrieval.id,
+            namespace=namespace,
+            case_id=None,
+            reward=judgement.reward,
+            method=judgement.method,
+            provenance=None,
+            visits=0,
+        )
+        if retrieval.mode == "eval":  # evaluation reads the bank and never writes it
+            return outcome
         now = time.time()
         plan = [str(step) for step in plan or []]
+        against_truth = self.trusted and judgement.method != "self"
         case = Case(
             id="",
-            namespace=self.ctx.namespace,
-            question=pending.question,
+            namespace=namespace,
+            question=retrieval.question,
             plan=plan,
             answer=answer,
-            reward=float(judgement.reward or 0.0),
+            reward=reward,
             judge_rationale=judgement.rationale,
-            run_id=retrieval_id,
+            run_id=retrieval.id,
             created_at=now,
             updated_at=now,
             provenance=provenance_for(against_truth=against_truth, tool_texts=[answer, *plan]),
         )
-        vector = pending.vector.tolist()
         stored = self.bank.add(case, vector)
         visits = 0
-        if pending.shown:
+        if retrieval.shown:
             visits = record_visits(
                 self.bank,
-                self.estimator,
-                [list(pending.shown)],
+                self._estimator(namespace),
+                [list(retrieval.shown)],
                 [vector],
-                [float(judgement.reward or 0.0)],
-                namespace=self.ctx.namespace,
-                run_id=retrieval_id,
-                unread_ids=list(pending.unread),
+                [reward],
+                namespace=namespace,
+                run_id=retrieval.id,
+                unread_ids=list(retrieval.unread),
             )
-        return Outcome(
-            retrieval_id=retrieval_id,
-            case_id=stored.id,
-            reward=judgement.reward,
-            method=judgement.method,
-            provenance=stored.provenance,
-            visits=visits,
+        return outcome.model_copy(
+            update={"case_id": stored.id, "provenance": stored.provenance, "visits": visits}
         )
 
 
-def build_server(
-    memory: CaseMemory, *, host: str = "127.0.0.1", port: int = 8000
-) -> RedactingFastMCP:
-    """The MCP server with `retrieve_cases` and `report_outcome` over `memory`; no secret
-    leaves it in a tool's error (`memento.mcp_redaction`)."""
-    server = RedactingFastMCP("memento-memory", host=host, port=port, log_level="WARNING")
-
-    @server.tool()
-    async def retrieve_cases(task: str, k: int | None = None, mode: str | None = None) -> dict:
-        """Past cases (question, plan, answer, reward, provenance) that should help with `task`,
-        ranked by a learned Q, with a retrieval_id to pass to report_outcome afterwards.
-        mode: "train" (the default) also tries cases not yet proven, so it learns which help;
-        "eval" takes the K best by their learned score."""
-        result = await anyio.to_thread.run_sync(memory.retrieve, task, k, mode)
-        return result.model_dump(mode="json")
-
-    @server.tool()
-    async def report_outcome(
-        retrieval_id: str,
-        answer: str,
-        reward: float | None = None,
-        ground_truth: str | None = None,
-        plan: list[str] | None = None,
-    ) -> dict:
-        """Report how the task of a retrieve_cases call went: the final answer and either its
-        reward (0 to 1, recorded as self-judged) or the ground truth to score it against
-        (recorded as ground_truth only if the server was started trusted). The task is stored
-        as a case and the retrieved cases are credited; reporting twice is a no-op."""
-        result = await anyio.to_thread.run_sync(
-            lambda: memory.report(
-                retrieval_id, answer, reward=reward, ground_truth=ground_truth, plan=plan
-            )
-        )
-        return result.model_dump(mode="json")
-
-    return server
+def _repeated(earlier: dict) -> Outcome:
+    """The first report's outcome, as a repeated report returns it (nothing recorded now)."""
+    return Outcome.model_validate({**earlier, "visits": 0, "already_reported": True})

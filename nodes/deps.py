@@ -16,9 +16,8 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
-from memory import CaseBank, KernelQ, LogisticQModel, ParametricQ, QEstimator, SimilarityQ
-from memory.policy import UCBQ, MemRLQ
-from memory.policy.kernel import selection_for
+from memory import CaseBank, QEstimator
+from nodes.estimators import estimator_for
 from nodes.models import ChatModelFactory, chat_model_from_context
 
 if TYPE_CHECKING:
@@ -56,29 +55,3 @@ class MementoDeps:
         if ctx.seed not in self._seeded:
             self._seeded[ctx.seed] = np.random.default_rng(ctx.seed)
         return self._seeded[ctx.seed]
-
-
-def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
-    """The Q estimator a context asks for, over a bank (the graph's, or a report's)."""
-    if ctx.retrieval == "similarity":
-        return SimilarityQ()
-    if ctx.retrieval == "kernel":
-        return KernelQ(
-            bank,
-            tau=ctx.tau,
-            lam=ctx.lam,
-            q0=ctx.q0,
-            visits_per_case=ctx.visits_per_case,
-            credit=ctx.credit,
-            similarity_prior=ctx.similarity_prior,
-            prior_visits=ctx.prior_visits,
-            half_life=ctx.half_life,
-            optimism=ctx.optimism,
-            selection=selection_for(ctx.exploration),
-        )
-    if ctx.retrieval == "memrl":
-        return MemRLQ(bank, ctx.namespace, q0=ctx.q0)
-    if ctx.retrieval == "ucb":
-        return UCBQ(bank, ctx.namespace)
-    model = LogisticQModel(bank.dim, q0=ctx.q0)
-    return ParametricQ(bank, model, ctx.namespace, credit=ctx.credit)

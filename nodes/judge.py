@@ -26,7 +26,7 @@ from nodes.models import (
     message_text,
 )
 from nodes.schemas import Judgement, describe_results
-from nodes.scorers import score_answer
+from nodes.scorers import measured_judgement
 
 if TYPE_CHECKING:
     from nodes.context import MementoContext
@@ -64,21 +64,6 @@ def make_judge(deps: MementoDeps) -> Node:
         return {"judgement": judgement}
 
     return judge
-
-
-def measured_judgement(
-    answer: str, truth: str, scorer: str, *, error: str | None = None
-) -> Judgement | None:
-    """The reward when no model is needed, else None (a judge model must decide).
-
-    No answer scores 0; a ground truth with a non-LLM scorer is scored by `score_answer`.
-    """
-    if not answer:
-        return Judgement(reward=0.0, method="no_answer", rationale=error or "no final answer")
-    if truth and scorer != "llm":
-        reward, method = score_answer(answer, truth, scorer)
-        return Judgement(reward=reward, method=method, rationale=f"expected {truth!r}")
-    return None
 
 
 def judge_prompt(task: str, answer: str, truth: str, results: str) -> tuple[str, str]:

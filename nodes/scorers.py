@@ -8,6 +8,9 @@ shown beside it (`answer_number`): text in brackets is set aside as working; the
 answer starts with wins when no operator follows it ("395 (17*23+4)", "395, since 17*23 = 391");
 else the first number after the last `=`, `####` or "answer is"/"answer:" ("17*23+4 = 395");
 else the last number ("so we get 395").
+
+`measured_judgement` is the reward of an answer when no judge model is needed (the judge node,
+the middleware and `memento mcp` share it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import re
 import string
 from collections import Counter
 from fractions import Fraction
+
+from nodes.schemas import Judgement
 
 ALIAS_SEPARATOR = "<|answer_split|>"
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -117,3 +122,18 @@ def score_answer(prediction: str, truth: str, scorer: str = "auto") -> tuple[flo
     if scorer not in functions:
         raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(functions)}")
     return functions[scorer](prediction, truth), scorer
+
+
+def measured_judgement(
+    answer: str, truth: str, scorer: str, *, error: str | None = None
+) -> Judgement | None:
+    """The reward when no model is needed, else None (a judge model must decide).
+
+    No answer scores 0; a ground truth with a non-LLM scorer is scored by `score_answer`.
+    """
+    if not answer:
+        return Judgement(reward=0.0, method="no_answer", rationale=error or "no final answer")
+    if truth and scorer != "llm":
+        reward, method = score_answer(answer, truth, scorer)
+        return Judgement(reward=reward, method=method, rationale=f"expected {truth!r}")
+    return None

@@ -73,7 +73,7 @@ def write_bank() -> dict[str, str]:
     with CaseBank(ctx.store, dim=embedding_dim(embedder)) as bank:
         deps = MementoDeps(bank=bank, embedder=embedder)
         memory = CaseMemory(
-            bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx), trusted=True
+            bank, embedder, deps.estimator, ctx, deps.rng_for(ctx), trusted=True
         )  # the person's own script: its ground truths are theirs
         for task, plan, answer, truth in TASKS:
             read = memory.retrieve(task)  # train mode, as `memento mcp` serves by default

@@ -1,19 +1,24 @@
-"""`memento mcp`: serve the case bank's learned retrieval as MCP tools (`memento.mcp_memory`)."""
+"""`memento mcp`: serve the case bank's learned retrieval and its cases as MCP tools
+(`memento.mcp_server`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from memento.cli.options import add_settings_options, settings_from_args
+from memento.cli.options import add_context_option, add_settings_options, settings_from_args
 
-# The server, the bank and the embedder are imported by the command, not at start-up.
+# The server, the bank and the embedder are imported by the command, not at start-up, and none
+# of the chat-model clients: a stdio client's get_tools() starts the server once per call.
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "mcp", help="serve the case bank as MCP tools (retrieve_cases, report_outcome)"
+        "mcp",
+        help="serve the case bank as MCP tools (retrieve_cases, report_outcome, search_cases, "
+        "list_cases, get_case, delete_case)",
     )
     add_settings_options(parser)
+    add_context_option(parser, "namespace_template")
     parser.add_argument(
         "--transport",
         choices=("stdio", "streamable-http"),
@@ -37,18 +42,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def mcp_command(args: argparse.Namespace) -> int:
-    from graphs.resources import default_embedder
-    from memento.mcp_memory import CaseMemory, build_server
+    import functools
+
+    import numpy as np
+
+    from graphs.embedder import default_embedder
+    from memento.mcp_memory import CaseMemory
+    from memento.mcp_scope import check_serving_template
+    from memento.mcp_server import build_server
     from memory import CaseBank, embedding_dim
     from memory.embeddings.cache import CachedEmbedder
-    from nodes import MementoDeps
+    from nodes.estimators import estimator_for
 
-    ctx = settings_from_args(args).context
+    ctx = settings_from_args(args, namespace_template=args.namespace_template).context
+    check_serving_template(ctx)
     embedder = CachedEmbedder(default_embedder(ctx))
     with CaseBank(ctx.store, dim=embedding_dim(embedder), max_cases=ctx.max_cases) as bank:
-        deps = MementoDeps(bank=bank, embedder=embedder)
-        memory = CaseMemory(
-            bank, embedder, deps.estimator(ctx), ctx, deps.rng_for(ctx), trusted=args.trusted
-        )
+        estimators = functools.partial(estimator_for, bank)
+        rng = np.random.default_rng(ctx.seed)  # as the graph's: one generator per seed
+        memory = CaseMemory(bank, embedder, estimators, ctx, rng, trusted=args.trusted)
         build_server(memory, host=args.host, port=args.port).run(transport=args.transport)
     return 0

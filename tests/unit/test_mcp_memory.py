@@ -1,20 +1,20 @@
-"""The MCP memory server's service without a transport (what it refuses, eval mode), and its
-tool errors as an in-memory client session sees them."""
+"""The MCP memory server's service without a transport (what it refuses, eval mode, reports to
+a server that did not retrieve, care), and its tools as an in-memory client session sees them
+(schemas, structured results, errors)."""
 
 from __future__ import annotations
 
-import gc
 import os
-import secrets
-import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
-from memento.mcp_memory import CaseMemory, MemoryToolError, build_server
-from memento.mcp_retrievals import RetrievalLog
+from memento.mcp_memory import CaseMemory, MemoryToolError
+from memento.mcp_server import build_server
 from memory import CaseBank, KernelQ
+from memory.bank.limits import MAX_QUESTION_CHARS
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder
 
@@ -23,8 +23,8 @@ def memory_for(
     bank: CaseBank, embedder: HashingEmbedder, *, trusted: bool = False, **context: object
 ) -> CaseMemory:
     ctx = make_context(**context)
-    estimator = KernelQ(bank, credit="contrastive")
-    return CaseMemory(bank, embedder, estimator, ctx, np.random.default_rng(0), trusted=trusted)
+    estimators = lambda ctx: KernelQ(bank, credit="contrastive")  # noqa: E731
+    return CaseMemory(bank, embedder, estimators, ctx, np.random.default_rng(0), trusted=trusted)
 
 
 def test_a_caller_cannot_make_a_case_verified(bank: CaseBank, embedder: HashingEmbedder) -> None:
@@ -94,51 +94,106 @@ async def test_no_tool_error_carries_a_key_to_the_client(
     assert "Error code: 400" in failed.content[0].text
 
 
-def test_retrievals_of_a_long_task_keep_what_the_case_needs_not_the_task(
+def test_a_report_reaches_a_server_that_did_not_retrieve(
+    tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    """The retrieval is a record of the bank: a server started afresh over the same folder (a
+    stdio client's `get_tools()` starts one per call) takes the report, once."""
+    location = str(tmp_path / "bank")
+    with CaseBank(location, dim=64) as bank:
+        first = memory_for(bank, embedder)
+        seed = first.retrieve("What is 17 * 23 + 4?")
+        first.report(seed.retrieval_id, "395", reward=1.0)
+        found = first.retrieve("What is 17 * 23 + 5?")
+        assert [c.question for c in found.cases] == ["What is 17 * 23 + 4?"]
+    with CaseBank(location, dim=None) as bank:
+        outcome = memory_for(bank, embedder).report(found.retrieval_id, "396", reward=1.0)
+        assert outcome.visits == 1 and outcome.namespace == "default"
+        (visit,) = bank.list_visits(case_id=found.cases[0].case_id)
+        assert visit.run_id == found.retrieval_id and visit.target == 1.0
+    with CaseBank(location, dim=None) as bank:
+        again = memory_for(bank, embedder).report(found.retrieval_id, "397", reward=0.0)
+        assert again.already_reported and again.visits == 0
+        assert again.case_id == outcome.case_id and again.reward == 1.0
+        assert bank.count(namespace="default") == 2
+
+
+def test_a_report_on_an_unknown_retrieval_is_refused(
     bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    """A retrieval keeps the task as the bank will store it (cut to the question cap), not the
-    task itself: 60 retrievals of a 1 MB task kept 61 MB."""
     memory = memory_for(bank, embedder)
-    memory.retrieve("warm up")
-    tracemalloc.start()
-    try:
-        gc.collect()
-        before = tracemalloc.get_traced_memory()[0]
-        ids = [memory.retrieve(f"{n} {secrets.token_hex(500_000)}").retrieval_id for n in range(60)]
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    assert held < 2 << 20, f"{held >> 10} KB held by 60 retrievals"
-    outcome = memory.report(ids[-1], "x", reward=1.0)
+    for unknown in ("nope", "0" * 32, "6f1c2a4e-0000-4000-8000-000000000000"):
+        with pytest.raises(MemoryToolError, match=f"unknown retrieval_id {unknown!r}"):
+            memory.report(unknown, "1", reward=1.0)
+
+
+def test_a_long_task_is_kept_as_its_case_will_hold_it(
+    bank: CaseBank, embedder: HashingEmbedder
+) -> None:
+    memory = memory_for(bank, embedder)
+    found = memory.retrieve("59 " + "x" * 1_000_000)
+    held, _ = bank.retrievals.get(found.retrieval_id)
+    assert len(held.question) <= MAX_QUESTION_CHARS
+    outcome = memory.report(found.retrieval_id, "x", reward=1.0)
     (case,) = bank.list_cases()
-    assert case.id == outcome.case_id and case.question.startswith("59 ")
-    assert 19_000 < len(case.question) <= 20_000
+    assert case.id == outcome.case_id and case.question == held.question
+    assert case.question.startswith("59 ") and case.run_id == found.retrieval_id
 
 
-def test_a_report_on_a_forgotten_retrieval_says_it_was_forgotten(
+def test_browsing_records_nothing_and_delete_takes_the_visits(
     bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
     memory = memory_for(bank, embedder)
-    memory.retrievals = RetrievalLog(max_count=2)
-    first, _, third = (memory.retrieve(f"What is {n} + {n}?") for n in range(3))
-    with pytest.raises(MemoryToolError, match=r"was forgotten: this server keeps the last 2 "):
-        memory.report(first.retrieval_id, "0", reward=1.0)
-    assert memory.report(third.retrieval_id, "4", reward=1.0).case_id is not None
-    assert len(memory.retrievals) == 2
-    earlier_run = "0" * 32
-    with pytest.raises(MemoryToolError, match="from an earlier run of this server"):
-        memory.report(earlier_run, "1", reward=1.0)
-    with pytest.raises(MemoryToolError, match="unknown retrieval_id 'nope'"):
-        memory.report("nope", "1", reward=1.0)
+    for n in range(3):
+        found = memory.retrieve(f"What is {n} + {n}?")
+        memory.report(found.retrieval_id, str(2 * n), reward=1.0)
+    hits = memory.search_cases("What is 2 + 2?", limit=2)
+    assert len(hits.cases) == 2 and hits.cases[0].question == "What is 2 + 2?"
+    assert hits.cases[0].similarity >= hits.cases[1].similarity
+    page = memory.list_cases(limit=2, offset=1)
+    assert page.total == 3 and len(page.cases) == 2
+    read = memory.retrieve("What is 1 + 1?", k=1).cases[0].case_id
+    visits_before = bank.count_visits()
+    detail = memory.get_case(read)
+    assert detail.case_id == read and detail.visits == len(bank.list_visits(case_id=read))
+    assert bank.count_visits() == visits_before  # looking a case up credits nothing
+    deleted = memory.delete_case(read)
+    assert deleted.visits == detail.visits >= 1 and bank.get(read) is None
+    assert bank.list_visits(case_id=read) == []
+    for bad in (read, "nope"):
+        with pytest.raises(MemoryToolError, match="no case with id"):
+            memory.get_case(bad)
+    with pytest.raises(MemoryToolError, match="query is empty"):
+        memory.search_cases(" ")
 
 
-def test_retrieval_ids_differ_in_the_prefix_cases_why_shows(
+async def test_every_tool_has_input_and_output_schemas_and_structured_results(
     bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    """A retrieval id is its visits' run id, which `cases why` shows by its first 8
-    characters: one server's retrievals must not all share them."""
-    memory = memory_for(bank, embedder)
-    ids = [memory.retrieve(f"What is {n} + {n}?").retrieval_id for n in range(20)]
-    assert len({i[:8] for i in ids}) == 20
+    server = build_server(memory_for(bank, embedder))
+    async with create_connected_server_and_client_session(server) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        found = await client.call_tool("retrieve_cases", {"task": "What is 2 + 2?"})
+        report = {"retrieval_id": found.structuredContent["retrieval_id"], "answer": "4"}
+        reported = await client.call_tool("report_outcome", {**report, "reward": 1.0})
+        listed = await client.call_tool("list_cases", {})
+    assert set(tools) == {
+        "retrieve_cases",
+        "report_outcome",
+        "search_cases",
+        "list_cases",
+        "get_case",
+        "delete_case",
+    }
+    for tool in tools.values():
+        assert {"namespace", "user_id"} <= set(tool.inputSchema["properties"]), tool.name
+        assert tool.outputSchema and tool.outputSchema["properties"], tool.name
+        assert tool.description and tool.annotations is not None
+    assert tools["delete_case"].annotations.destructiveHint
+    assert tools["retrieve_cases"].inputSchema["properties"]["mode"]["anyOf"][0]["enum"] == [
+        "train",
+        "eval",
+    ]
+    assert not reported.isError and reported.structuredContent["visits"] == 0  # nothing read
+    assert reported.structuredContent["case_id"] == listed.structuredContent["cases"][0]["case_id"]
+    assert listed.structuredContent["total"] == 1
