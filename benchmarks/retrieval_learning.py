@@ -47,7 +47,15 @@ from graphs import MementoContext
 DEFAULT_METHODS = ("off", "similarity", "kernel", "parametric", "oracle")
 TARGET_ROUND = 3
 DEFAULT_FIELDS = (
-    *("credit", "similarity_prior", "prior_visits", "half_life", "exploration", "optimism"),
+    *(
+        "credit",
+        "similarity_prior",
+        "prior_visits",
+        "half_life",
+        "change_after",
+        "exploration",
+        "optimism",
+    ),
     *("q0", "lam", "tau", "alpha", "top_k", "num_candidates", "gamma"),
 )
 __all__ = ["main", "parse_method", "summarize", "table", "targets"]

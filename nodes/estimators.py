@@ -29,6 +29,7 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             similarity_prior=ctx.similarity_prior,
             prior_visits=ctx.prior_visits,
             half_life=ctx.half_life,
+            change_after=ctx.change_after,
             optimism=ctx.optimism,
             selection=selection_for(ctx.exploration),
         )

@@ -114,6 +114,7 @@ def why_command(args: argparse.Namespace) -> int:
             min_similarity=ctx.min_similarity,
             tau=ctx.tau,
             half_life=ctx.half_life,
+            change_after=ctx.change_after,
             per_case=args.visits,
         )
     learned = ctx.retrieval != "similarity"

@@ -34,7 +34,8 @@ class VisitEvidence(BaseModel):
     weight: float
     """Its share of Q here: the kernel exp((cos - 1) / tau) times its `age`."""
     age: float = 1.0
-    """0.5 ** (newer visits of the case, of its kind / half_life): 1 while evidence never ages."""
+    """0.5 ** (newer visits of the case, of its kind / half_life), halved again per read of a
+    run of newer reads that went the other way (`change_after`): 1 while evidence never ages."""
     read: bool
     run_id: str
     cycle: int
@@ -63,6 +64,7 @@ def explain(
     min_similarity: float = 0.3,
     tau: float = 0.3,
     half_life: float = 0.0,
+    change_after: int = 0,
     per_case: int = 3,
 ) -> list[Candidate]:
     """The candidates a task (embedded as `vector`) would get, in the policy's order, each with
@@ -81,7 +83,9 @@ def explain(
     )
     shown = {r.case.id for r in chosen}
     state = _unit(vector)
-    evidence = {r.case.id: _evidence(bank, r.case, state, tau, half_life) for r in ranked}
+    evidence = {
+        r.case.id: _evidence(bank, r.case, state, tau, half_life, change_after) for r in ranked
+    }
     runs = {v.run_id for found in evidence.values() for v in found[:per_case] if v.run_id}
     tasks = {c.run_id: c.question for c in bank.cases_where(namespace, "run_id", sorted(runs))}
     return [
@@ -115,13 +119,19 @@ def search_cases(
 
 
 def _evidence(
-    bank: CaseBank, case: Case, state: np.ndarray, tau: float, half_life: float
+    bank: CaseBank,
+    case: Case,
+    state: np.ndarray,
+    tau: float,
+    half_life: float,
+    change_after: int,
 ) -> list[VisitEvidence]:
     """Every visit of the case, nearest to the state first (their tasks filled in later)."""
     visits = list(bank.visit_states(case.namespace, case_id=case.id))
     kinds = np.array([int(v.retrieved) for v, _ in visits], dtype=np.intp)
     times = np.array([v.created_at for v, _ in visits])
-    ages = age_weights(kinds, times, half_life)
+    targets = np.array([v.target for v, _ in visits])
+    ages = age_weights(kinds, times, half_life, targets, change_after)
     found = []
     for (visit, vector), age in zip(visits, ages.tolist(), strict=True):
         cosine = float(_unit(vector) @ state)

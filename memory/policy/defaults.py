@@ -22,5 +22,6 @@ CREDIT: Final[Literal["shared", "contrastive"]] = "shared"
 SIMILARITY_PRIOR: Final = True
 PRIOR_VISITS: Final = 1.0
 HALF_LIFE: Final = 8.0
+CHANGE_AFTER: Final = 1
 OPTIMISM: Final = 0.5
 EXPLORATION: Final[Literal["optimism", "sampling"]] = "optimism"

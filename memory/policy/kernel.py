@@ -22,7 +22,11 @@ from a far state barely moves an identical case's rank, and a case read often ne
 ranked by what its reads earned. Evidence ages (`half_life`): each newer visit of the same case
 halves an older one's weight after `half_life` of them, so a case whose reads stopped working
 loses its credit at the speed it is read, while a case whose new reads agree with the old keeps
-it.
+it. A change is detected on top (`change_after`): while a case's newest reads, `change_after`
+or more in a row, all went the other way from the read before them, its older visits weigh
+half as much again per such read, so a case that stopped working (a drift) sinks within a few
+reads instead of a half-life. Only the newest run counts: one read the other way halves what
+came before it (a wrong judgement costs little, and a case that works again is back at once).
 """
 
 from __future__ import annotations
@@ -47,16 +51,40 @@ def kernel_q(
     return float((weighted_targets + lam * q0) / (weights.sum() + lam))
 
 
-def age_weights(groups: np.ndarray, times: np.ndarray, half_life: float) -> np.ndarray:
+def age_weights(
+    groups: np.ndarray,
+    times: np.ndarray,
+    half_life: float,
+    targets: np.ndarray | None = None,
+    change_after: int = 0,
+) -> np.ndarray:
     """0.5 ** (newer / half_life) per visit, `newer` counting the visits of the same group made
-    after it (ties in time count as none); all 1 when `half_life` is 0 (evidence never ages)."""
-    if half_life <= 0 or not len(groups):
-        return np.ones(len(groups))
+    after it (ties in time count as none); all 1 when `half_life` is 0 (evidence never ages).
+    With `change_after` k and the targets: where a group's newest L >= k visits all went the
+    other way from the one before them, the visits older than that run weigh 0.5 ** (L - k + 1)
+    more (the case changed; only the newest run counts, so one read back the other way ends
+    it)."""
+    n = len(groups)
+    if (half_life <= 0 and change_after <= 0) or not n:
+        return np.ones(n)
     order = np.lexsort((-times, groups))
     sorted_groups = groups[order]
-    newer = np.empty(len(groups))
-    newer[order] = np.arange(len(groups)) - np.searchsorted(sorted_groups, sorted_groups, "left")
-    return np.power(0.5, newer / half_life)
+    starts = np.searchsorted(sorted_groups, sorted_groups, "left")
+    newer = np.arange(n) - starts
+    weights = np.power(0.5, newer / half_life) if half_life > 0 else np.ones(n)
+    if change_after > 0 and targets is not None:
+        won = targets[order] >= 0.5
+        new_run = np.ones(n, dtype=bool)
+        new_run[1:] = (won[1:] != won[:-1]) | (sorted_groups[1:] != sorted_groups[:-1])
+        run = np.cumsum(new_run) - 1
+        in_newest = run == run[starts]
+        length = np.bincount(sorted_groups, in_newest, minlength=int(sorted_groups.max()) + 1)
+        per_visit = length[sorted_groups]
+        stale = ~in_newest & (per_visit >= change_after)
+        weights = weights * np.where(stale, np.power(0.5, per_visit - change_after + 1.0), 1.0)
+    out = np.empty(n)
+    out[order] = weights
+    return out
 
 
 def kernel_q_by_group(
@@ -119,6 +147,7 @@ class KernelQ(ScoredByParts):
     similarity_prior: bool = defaults.SIMILARITY_PRIOR
     prior_visits: float = defaults.PRIOR_VISITS
     half_life: float = defaults.HALF_LIFE
+    change_after: int = defaults.CHANGE_AFTER
     optimism: float = defaults.OPTIMISM
     name: str = "kernel"
     selection: Selection = DEFAULT_SELECTION
@@ -154,7 +183,11 @@ class KernelQ(ScoredByParts):
         groups = visits.groups
         if groups is None:
             groups = np.array([row[case_id] for case_id in visits.case_ids], dtype=np.intp)
-        ages = age_weights(groups, visits.times, self.half_life) if self.half_life else None
+        ages = None
+        if self.half_life or self.change_after:
+            ages = age_weights(
+                groups, visits.times, self.half_life, visits.targets, self.change_after
+            )
         q, mass = kernel_q_by_group(
             visits.cosines,
             visits.targets,

@@ -77,7 +77,7 @@ def test_relabel_moves_the_targets_its_run_wrote_and_q_follows_numerically(
     bank: CaseBank,
 ) -> None:
     h = learned_bank(bank)
-    kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0)
+    kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0, change_after=0)
     q_before = q_of(bank, kernel, S2, [h.a, h.b])
     done = relabel(bank, h.c.id, 1.0)
     assert done.visits_rewritten == 3  # A and B read, D left unread by run-c

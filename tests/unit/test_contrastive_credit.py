@@ -65,7 +65,9 @@ def _q(estimator: KernelQ, bank: CaseBank) -> dict[str, float]:
 
 def test_shared_credit_ignores_unread_visits_and_lets_the_decoy_ride_along() -> None:
     bank, _, _ = _bank_with_two_cases()
-    q = _q(KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0), bank)
+    q = _q(
+        KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0, change_after=0), bank
+    )
     # All visits at cosine 1 weigh 1: useful (1*5 + 0.005) / 5.01, decoy (3 + 0.005) / 4.01.
     assert q["useful"] == pytest.approx(5.005 / 5.01)
     assert q["decoy"] == pytest.approx(3.005 / 4.01)  # 0.75: looks good beside the useful case
@@ -73,7 +75,10 @@ def test_shared_credit_ignores_unread_visits_and_lets_the_decoy_ride_along() -> 
 
 def test_contrastive_credit_scores_read_minus_unread() -> None:
     bank, _, _ = _bank_with_two_cases()
-    q = _q(KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="contrastive", half_life=0), bank)
+    q = _q(
+        KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="contrastive", half_life=0, change_after=0),
+        bank,
+    )
     assert q["useful"] == pytest.approx(5.005 / 5.01 - 0.005 / 1.01)  # ~ +0.99
     assert q["decoy"] == pytest.approx(3.005 / 4.01 - 2.005 / 2.01)  # ~ -0.25
     assert q["useful"] > 0 > q["decoy"]

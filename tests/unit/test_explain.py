@@ -19,7 +19,7 @@ def bank() -> CaseBank:
 
 def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBank) -> None:
     h = learned_bank(bank)
-    kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0)
+    kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0, change_after=0)
     state = vec(1.0, 0.1, 0.1)
     found = explain(bank, kernel, state, namespace=NS, top_k=2, min_similarity=0.0, per_case=5)
     ranked = rank_cases(bank, kernel, state, namespace=NS, limit=32, alpha=0.1, min_similarity=0.0)

@@ -3,8 +3,9 @@
 Each test builds a small bank by hand (vectors chosen for their cosines), reads it through the
 product's read side with the product's default context (`estimator_for` + `read_cases`, what
 the graph's retrieve node runs), and fails if the property it names breaks: a cold start that
-ignores similarity, evidence that never ages, a planted "success" that keeps its mu after its
-reads failed, an untried identical case ranked below an unrelated one.
+ignores similarity, evidence that never ages, a change that goes undetected, a planted
+"success" that keeps its mu after its reads failed, an untried identical case ranked below an
+unrelated one.
 """
 
 from __future__ import annotations
@@ -96,15 +97,34 @@ def test_a_cold_start_reads_as_similarity_does() -> None:
 def test_evidence_ages_so_a_case_whose_reads_stopped_working_sinks() -> None:
     """20 reads that succeeded, then 8 that failed: the case now misleads. Aged, its old
     successes no longer outweigh its new failures and an untried case (cosine 0.6) goes first;
-    with evidence that never ages (half_life 0) the stale successes would keep it on top."""
+    with evidence that never ages (half_life 0) the stale successes would keep it on top. The
+    change detector is off here, so this is aging alone."""
     with CaseBank(":memory:", dim=DIM) as bank:
         stale = _case(bank, "stale", at_cosine(0.9, 1))
         untried = _case(bank, "untried", at_cosine(0.6, 2))
         _reads(bank, stale, TASK, [1.0] * 20 + [0.0] * 8)
-        _, shown = _read(bank, top_k=1)
+        _, shown = _read(bank, top_k=1, change_after=0)  # aging alone, no change detector
         assert [r.case.id for r in shown] == [untried]
-        never_aged = _read(bank, top_k=1, half_life=0)[1]
+        never_aged = _read(bank, top_k=1, half_life=0, change_after=0)[1]
         assert [r.case.id for r in never_aged] == [stale]
+
+
+def test_a_change_is_detected_so_a_case_that_stopped_working_sinks_within_three_reads() -> None:
+    """20 reads that succeeded, then 3 that failed (the world changed): the run of failures
+    weighs the old successes down, so an untried case (cosine 0.6) goes first; aging alone
+    (change_after 0) would keep the stale case on top for many more reads. One success after
+    the failures and the case is back on top: the detector reads only the newest run."""
+    with CaseBank(":memory:", dim=DIM) as bank:
+        stale = _case(bank, "stale", at_cosine(0.9, 1))
+        untried = _case(bank, "untried", at_cosine(0.6, 2))
+        _reads(bank, stale, TASK, [1.0] * 20 + [0.0] * 3)
+        assert [r.case.id for r in _read(bank, top_k=1)[1]] == [untried]
+        assert [r.case.id for r in _read(bank, top_k=1, change_after=0)[1]] == [stale]
+    with CaseBank(":memory:", dim=DIM) as bank:
+        working = _case(bank, "working again", at_cosine(0.9, 1))
+        _case(bank, "untried", at_cosine(0.6, 2))
+        _reads(bank, working, TASK, [1.0] * 20 + [0.0] * 3 + [1.0])
+        assert [r.case.id for r in _read(bank, top_k=1)[1]] == [working]
 
 
 def test_a_planted_success_is_shown_with_mu_below_five_percent_after_three_failed_reads() -> None:

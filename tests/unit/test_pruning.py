@@ -143,7 +143,7 @@ def test_consolidation_merges_near_duplicates_and_their_credit(bank: CaseBank) -
     assert sorted((v.run_id, v.target, v.retrieved) for v in visits) == [
         ("r1", 1.0, True), ("r2", 1.0, True), ("r3", 0.0, True),
     ]  # fmt: skip
-    q = q_of(bank, KernelQ(bank, credit="contrastive", half_life=0), S1, [kept])[0]
+    q = q_of(bank, KernelQ(bank, credit="contrastive", half_life=0, change_after=0), S1, [kept])[0]
     assert q == pytest.approx(
         kernel_q(np.ones(3), np.array([1, 1, 0.0]), tau=0.3, lam=0.01, q0=0.5) - 0.5
     )
