@@ -53,6 +53,14 @@ class MementoContext(ModelSettings):
     num_candidates: int = field(
         default=32, metadata=described("N: candidate cases found by vector search and scored.")
     )
+    memories_shown: int = field(
+        default=3,
+        metadata=described(
+            "General memories (notes saved to the namespace through the store, e.g. LangMem's) "
+            "shown to the planner beside the cases, chosen by the same policy from the N "
+            "nearest and credited by the run's reward like cases (0: none shown)."
+        ),
+    )
     alpha: float = field(
         default=defaults.ALPHA,
         metadata=described(

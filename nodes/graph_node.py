@@ -13,6 +13,10 @@
 - **The run's namespace.** A context with a `namespace_template` reaches the node with its
   `namespace` filled from the run (`nodes.run_namespace`); every node but the one that starts
   a task refuses to run in another namespace than the task started in.
+- **The run's store searches.** In train mode every node after the one that starts a task runs
+  its children (tools, models) with `configurable["memento_run_id"]` set to the task's
+  `run_id` unless the caller named one, so a store search a tool makes inside the run is saved
+  for that run (`memory.adapters.store_policy`) and `update_q` credits it with the run's reward.
 - **Events for tracers.** Every progress event a node writes goes to `stream_mode="custom"`
   and is also dispatched as a LangChain custom callback event named after its kind
   (`case_chosen`, `plan`, `reward`, ...), which `astream_events(version="v2")`, LangSmith and
@@ -28,10 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import adispatch_custom_event
 from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables.config import var_child_runnable_config
 from langgraph.runtime import get_runtime
 from langgraph.types import Overwrite
 from pydantic import BaseModel
 
+from memory.adapters.store_policy import RUN_KEY
 from nodes.deps import Node
 from nodes.run_namespace import check_resumed_namespace, run_context
 
@@ -92,12 +98,25 @@ class GraphNode(Runnable[Any, dict[str, Any]]):
             kind = event.get("event", "memento") if isinstance(event, dict) else "memento"
             pending.append(asyncio.ensure_future(adispatch_custom_event(str(kind), event)))
 
+        named = None
+        if not self.starts_task and input.run_id and getattr(context, "mode", "") == "train":
+            named = var_child_runnable_config.set(_naming_run(config, input.run_id))
         try:
             run = runtime.override(context=context, stream_writer=write_and_dispatch)
             update = await self._node(input, run)
         finally:
+            if named is not None:
+                var_child_runnable_config.reset(named)
             await asyncio.gather(*pending)
         return jsonable(update)
+
+
+def _naming_run(config: RunnableConfig | None, run_id: str) -> RunnableConfig:
+    """The config the node's children run with: its own, naming the task's run for the store
+    (`configurable["memento_run_id"]`) unless the caller named one."""
+    current: Any = var_child_runnable_config.get() or config or {}
+    configurable = {RUN_KEY: run_id, **(current.get("configurable") or {})}
+    return {**current, "configurable": configurable}
 
 
 def graph_node(

@@ -6,6 +6,7 @@ A reply that cannot be parsed even by the JSON fallback ends the task as a recor
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -17,7 +18,7 @@ from nodes import prompts
 from nodes.deps import MementoDeps, Node
 from nodes.models import ConstrainedDecodingError, Notice, constraint_dropped
 from nodes.plan_parsing import request_final_answer, request_plan
-from nodes.schemas import RetrievedCase, describe_results
+from nodes.schemas import RetrievedCase, ShownMemory, describe_results
 
 if TYPE_CHECKING:
     from nodes.context import MementoContext
@@ -90,6 +91,8 @@ def planner_messages(state: State, ctx: MementoContext, deps: MementoDeps) -> li
         tools=tools or "(none: the executor can only reason)",
         cases=format_cases(state.retrieved),
     )
+    if state.memories:
+        system += prompts.MEMORIES_SECTION.format(memories=format_memories(state.memories))
     messages: list[BaseMessage] = [
         SystemMessage(system),
         HumanMessage(prompts.PLANNER_TASK.format(task=state.task)),
@@ -124,6 +127,13 @@ def format_cases(cases: list[RetrievedCase]) -> str:
     if unverified:
         parts.append(f"{prompts.CASES_UNVERIFIED_HEADER}\n{lines(unverified, outcome=True)}")
     return "\n".join(parts)
+
+
+def format_memories(memories: list[ShownMemory]) -> str:
+    """General memories as the planner reads them: key and value as JSON, each cut short."""
+    return "\n".join(
+        f"- {shown(m.key)}: {shown(json.dumps(m.value, ensure_ascii=False))}" for m in memories
+    )
 
 
 def _case_lines(case: RetrievedCase, *, outcome: bool) -> str:

@@ -5,6 +5,12 @@ execute as `retrieve_cycle`: every later cycle is a state of its own (the task a
 so far, paper Eq. 8) whose cases replace the earlier ones in the planner's prompt. Each run
 appends its state vector and the ids it read, so update_q credits each cycle's cases with that
 cycle's target.
+
+The namespace's general memories (what a store user or LangMem saved there) are read the same
+way: the N nearest, scored by the same estimator, `memories_shown` of them chosen as cases are
+(`memory.policy.read.read_memories`). Their version ids join the cycle's shown ids, so update_q
+credits them exactly like the cases; they are never contrastive "unread" candidates. A
+namespace without memories costs one empty vector search.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 from langgraph.types import Overwrite
 
-from memory.policy.read import read_cases
+from memory.policy.read import read_cases, read_memories
 from nodes.deps import MementoDeps, Node
-from nodes.schemas import RetrievedCase, checked_task
+from nodes.schemas import RetrievedCase, ShownMemory, checked_task
 
 if TYPE_CHECKING:
     from nodes.context import MementoContext
@@ -51,6 +57,22 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
             exclude_question=task if ctx.exclude_same_question else None,
             min_similarity=ctx.min_similarity,
         )
+        memories = [
+            ShownMemory.from_ranked(r)
+            for r in await asyncio.to_thread(
+                read_memories,
+                deps.bank,
+                estimator,
+                vector,
+                namespace=ctx.namespace,
+                limit=ctx.num_candidates,
+                k=ctx.memories_shown,
+                alpha=ctx.alpha,
+                mode=ctx.mode,
+                rng=deps.rng_for(ctx),
+                min_similarity=ctx.min_similarity,
+            )
+        ]
         candidates = [RetrievedCase.from_ranked(r) for r in ranked]
         retrieved = [RetrievedCase.from_ranked(r) for r in chosen]
         runtime.stream_writer({"event": "candidates", "found": len(candidates)})
@@ -64,12 +86,23 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
                     "probability": case.probability,
                 }
             )
+        for memory in memories:
+            runtime.stream_writer(
+                {
+                    "event": "memory_chosen",
+                    "memory_id": memory.memory_id,
+                    "key": memory.key,
+                    "q": memory.q,
+                    "probability": memory.probability,
+                }
+            )
         state_vector = [float(x) for x in vector]
-        shown = [case.case_id for case in retrieved]
+        shown = [case.case_id for case in retrieved] + [m.memory_id for m in memories]
         if not new_task:
             return {
                 "candidates": candidates,
                 "retrieved": retrieved,
+                "memories": memories,
                 "state_vectors": [state_vector],
                 "shown": [shown],
             }
@@ -78,6 +111,7 @@ def make_retrieve(deps: MementoDeps, *, new_task: bool = True) -> Node:
             "task_vector": state_vector,
             "candidates": candidates,
             "retrieved": retrieved,
+            "memories": memories,
             "state_vectors": Overwrite([state_vector]),
             "shown": Overwrite([shown]),
         }
@@ -97,6 +131,7 @@ def fresh_task_state(task: str, ground_truth: str | None, namespace: str) -> dic
         "task_vector": [],
         "candidates": [],
         "retrieved": [],
+        "memories": [],
         "plan": None,
         "plans": Overwrite([]),
         "cycle": 0,

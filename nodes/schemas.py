@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from memory.policy.read import RankedCase
+from memory.policy.read import RankedCase, RankedMemory
 
 
 class PlanStep(BaseModel):
@@ -95,6 +95,31 @@ class RetrievedCase(BaseModel):
             probability=ranked.probability,
             plan=case.plan,
             provenance=case.provenance,
+        )
+
+
+class ShownMemory(BaseModel):
+    """A general memory shown to the planner (a note a user or a tool saved to the namespace,
+    never checked), with its similarity, Q and probability as the policy saw it."""
+
+    memory_id: str
+    """The version's id: what its visits credit (`memory.bank.memory_items`)."""
+    key: str
+    value: dict[str, Any]
+    similarity: float
+    q: float
+    probability: float
+
+    @classmethod
+    def from_ranked(cls, ranked: RankedMemory) -> ShownMemory:
+        memory = ranked.memory
+        return cls(
+            memory_id=memory.id,
+            key=memory.key,
+            value=memory.value,
+            similarity=ranked.similarity,
+            q=ranked.q,
+            probability=ranked.probability,
         )
 
 

@@ -21,7 +21,7 @@ from typing import Annotated
 from langgraph.channels import EphemeralValue
 from pydantic import BaseModel, Field
 
-from nodes.schemas import Judgement, Plan, RetrievedCase, StepResult
+from nodes.schemas import Judgement, Plan, RetrievedCase, ShownMemory, StepResult
 
 
 class InputState(BaseModel):
@@ -34,9 +34,10 @@ class InputState(BaseModel):
 class Output(BaseModel):
     """What a run returns (`invoke`, `runs.wait`, `values` events): the answer, its judgement
     (reward, method, rationale; reward None is unjudged), the written case's id (None in eval
-    mode or when unjudged), the cases shown to the planner at the last retrieval with their
-    similarity, Q and probability, the step results, the run id that the case and its visits
-    carry, the visits recorded, and the error that ended the task, if one did.
+    mode or when unjudged), the cases and general memories shown to the planner at the last
+    retrieval with their similarity, Q and probability, the step results, the run id that the
+    case and its visits carry, the visits recorded, and the error that ended the task, if one
+    did.
 
     Values arrive JSON-native (dicts, as over HTTP): `Output.model_validate(result)` gives
     the typed records. Internals (embeddings, candidates, per-cycle states, the ground truth)
@@ -48,6 +49,7 @@ class Output(BaseModel):
     judgement: Judgement | None = None
     case_id: str | None = None
     retrieved: list[RetrievedCase] = Field(default_factory=list)
+    memories: list[ShownMemory] = Field(default_factory=list)
     step_results: Annotated[list[StepResult], operator.add] = Field(default_factory=list)
     run_id: str = ""
     visits_recorded: int = 0
@@ -59,8 +61,9 @@ class State(InputState):
 
     `step_results`, `plans`, `cycle_states`, `state_vectors` and `shown` accumulate across
     replanning cycles (their reducer appends): `state_vectors[t]` is the embedded state s_t of a
-    cycle at which cases were retrieved and `shown[t]` the ids of the cases read there. Every
-    other field is replaced by the node that sets it.
+    cycle at which cases were retrieved and `shown[t]` the ids of the cases and general
+    memories read there (`retrieved` and `memories` hold the last cycle's). Every other field
+    is replaced by the node that sets it.
     """
 
     truth: str | None = None
@@ -70,6 +73,7 @@ class State(InputState):
     task_vector: list[float] = Field(default_factory=list)
     candidates: list[RetrievedCase] = Field(default_factory=list)
     retrieved: list[RetrievedCase] = Field(default_factory=list)
+    memories: list[ShownMemory] = Field(default_factory=list)
     plan: Plan | None = None
     plans: Annotated[list[Plan], operator.add] = Field(default_factory=list)
     cycle: int = 0

@@ -4,7 +4,10 @@ With gamma = 0 (default) this is the paper's single-step update (Eq. 14-15): one
 read at the task's state s, with the task's reward as target. With gamma > 0 every planning
 cycle t is a state s_t (the task plus the results so far) that retrieved its own cases, and its
 target y_t = r_t + gamma * alpha * log sum_c' exp(Q(s_{t+1}, c') / alpha) (Eq. 8), r_t = 0
-before the last cycle, goes to the cases read at s_t. Nothing is learned in eval mode or from
+before the last cycle, goes to the cases read at s_t. The general memories shown beside them
+are ids in the same lists, credited alike. Store searches made inside the run (a tool's
+`store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
+target (`memory.policy.write.credit_retrievals`, once). Nothing is learned in eval mode or from
 an unjudged task.
 """
 
@@ -17,7 +20,8 @@ import numpy as np
 from langgraph.runtime import Runtime
 
 from memory import QEstimator, soft_q_targets
-from memory.policy.write import record_visits
+from memory.adapters.store_policy import current_run
+from memory.policy.write import credit_retrievals, record_visits
 from nodes.deps import MementoDeps, Node
 
 if TYPE_CHECKING:
@@ -33,11 +37,19 @@ def make_update_q(deps: MementoDeps) -> Node:
         judgement = state.judgement
         if ctx.mode == "eval" or judgement is None or judgement.reward is None:
             return {"visits_recorded": 0}
+        estimator = await asyncio.to_thread(deps.estimator, ctx)
+        searched = await asyncio.to_thread(
+            credit_retrievals,
+            deps.bank,
+            estimator,
+            namespace=None,
+            run_id=current_run() or state.run_id,
+            reward=judgement.reward,
+        )
         cycles = len(state.shown) if ctx.gamma > 0 else 1
         shown, states = state.shown[:cycles], state.state_vectors[:cycles]
         if not any(shown):
-            return {"visits_recorded": 0}
-        estimator = await asyncio.to_thread(deps.estimator, ctx)
+            return {"visits_recorded": searched}
         next_q = [await _state_q_values(deps, estimator, s, ctx) for s in states[1:]]
         rewards = [0.0] * (len(states) - 1) + [judgement.reward]
         targets = soft_q_targets(rewards, next_q, gamma=ctx.gamma, alpha=ctx.alpha)
@@ -56,6 +68,7 @@ def make_update_q(deps: MementoDeps) -> Node:
             run_id=state.run_id,
             unread_ids=unread,
         )
+        recorded += searched
         runtime.stream_writer({"event": "q_updated", "visits": recorded, "targets": targets})
         return {"visits_recorded": recorded}
 

@@ -12,41 +12,26 @@ A search made inside a graph run that names its run (`config["configurable"]
 ["memento_run_id"]`, read through `langgraph.config.get_config()`) saves a retrieval of the
 memories it returned, per namespace, tied to that run (`memory.bank.retrievals`); reporting
 the run's reward (`MementoStore.report_run`) gives each of them a visit. Outside a run, or in
-a run that names none, nothing is saved.
+a run that names none, nothing is saved. Memento's graph names its own runs (the task's
+`run_id`, set for its nodes' children by `nodes.graph_node`) and its `update_q` reports them.
+LangGraph Server's run id is not read: it is the root run's callback id (`config["run_id"]`,
+langgraph_api's `stream.py`), which LangGraph removes from the configs a node's children get.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import SimpleNamespace
 from typing import Any
-
-import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.retrievals import Retrieval, new_retrieval_id
-from memory.policy.scores import QEstimator
+from memory.policy.scores import QEstimator, score_items
 
 CANDIDATES = 32
 """Candidates the policy scores per namespace (the nearest by similarity), however small the
 page: what it ranks first may lie below the page by similarity alone (the graph's N)."""
 RUN_KEY = "memento_run_id"
 """The `configurable` key naming the run a store search belongs to."""
-
-
-def policy_scores(
-    estimator: QEstimator, vector: Sequence[float], candidates: Sequence[tuple[str, float]]
-) -> list[float]:
-    """The policy's score of each (id, cosine similarity) candidate in the query's state.
-
-    The estimators read a candidate's id and similarity only (the kernel and similarity
-    estimators); a memory is a candidate like a case.
-    """
-    if not candidates:
-        return []
-    found = [SimpleNamespace(case=SimpleNamespace(id=i), similarity=s) for i, s in candidates]
-    state = np.asarray(vector, dtype=np.float64)
-    return [float(x) for x in estimator.score_parts(state, found).score]  # type: ignore[arg-type]
 
 
 def current_run() -> str | None:
@@ -106,8 +91,8 @@ def similar_items(
     for memory, similarity in memories.similar(vector, namespaces, want):
         found.append((memory_item(memory, similarity, found=True), memory.id, memory.id))
     if estimator is not None:
-        scores = policy_scores(estimator, vector, [(pid, i.score) for i, _, pid in found])
-        for (item, _, _), score in zip(found, scores, strict=True):
-            item.score = score
+        parts = score_items(estimator, vector, [(pid, i.score) for i, _, pid in found])
+        for (item, _, _), score in zip(found, parts.score, strict=True):
+            item.score = float(score)
     found.sort(key=lambda hit: hit[0].score or 0.0, reverse=True)
     return [(item, memory_id) for item, memory_id, _ in found]

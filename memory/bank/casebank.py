@@ -109,9 +109,11 @@ class CaseBank(BankStorage):
         return [by_id[i] for i in case_ids if i in by_id]
 
     def case_vectors(self, case_ids: Sequence[str]) -> dict[str, list[float]]:
-        """The stored embedding of each case id that exists (scaled to unit length)."""
+        """The stored embedding of each case (or general memory) id that exists, unit length."""
         with self._lock:
-            points = self._cases.retrieve(list(case_ids), with_vectors=True)
+            points = list(self._cases.retrieve(list(case_ids), with_vectors=True))
+            if missing := set(case_ids) - {p.id for p in points}:  # memories are scored too
+                points += self._memories.retrieve(list(missing), with_vectors=True)
         return {p.id: list(p.vector or []) for p in points}
 
     def search(

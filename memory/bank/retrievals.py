@@ -84,9 +84,11 @@ class RetrievalRecords:
             return None
         return _read(points[0].payload), list(points[0].vector or [])
 
-    def of_run(self, namespace: str, run_id: str) -> list[tuple[Retrieval, list[float]]]:
-        """The retrievals a run made in a namespace, oldest first, with their vectors."""
-        where = Where(must=(match("namespace", namespace), match("run_id", run_id)))
+    def of_run(self, namespace: str | None, run_id: str) -> list[tuple[Retrieval, list[float]]]:
+        """The retrievals a run made in a namespace (None: in any), oldest first, with their
+        vectors."""
+        scope = () if namespace is None else (match("namespace", namespace),)
+        where = Where(must=(*scope, match("run_id", run_id)))
         with self._lock:
             points = list(self._collection.scroll(where, with_vectors=True))
         found = [(_read(p.payload), list(p.vector or [])) for p in points]

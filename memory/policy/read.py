@@ -16,9 +16,10 @@ from pydantic import BaseModel
 
 from memory.bank.casebank import CaseBank
 from memory.bank.identity import normalize_question
+from memory.bank.memory_items import MemoryItem
 from memory.bank.records import Case
 from memory.policy.sampling import Mode, select_cases, soft_policy
-from memory.policy.scores import QEstimator, Selection
+from memory.policy.scores import QEstimator, Selection, score_items
 
 
 class RankedCase(BaseModel):
@@ -127,3 +128,52 @@ def choose_cases(
         q_values, k, alpha, mode, rng, groups=questions, selection=selection, bonus=bonus
     )
     return [ranked[i] for i in chosen]
+
+
+class RankedMemory(BaseModel):
+    """A general memory as the policy sees it in one state, like a `RankedCase`."""
+
+    memory: MemoryItem
+    similarity: float
+    q: float
+    probability: float
+
+
+def read_memories(
+    bank: CaseBank,
+    estimator: QEstimator,
+    vector: Sequence[float],
+    *,
+    namespace: str,
+    limit: int,
+    k: int,
+    alpha: float,
+    mode: Mode,
+    rng: np.random.Generator,
+    min_similarity: float = -1.0,
+) -> list[RankedMemory]:
+    """The K general memories of a namespace a state is shown, best first: its `limit` nearest
+    indexed ones (one vector search, empty when the namespace holds none), at least
+    `min_similarity` similar, scored by the estimator as cases are (`score_items`: a memory
+    version's visits are its credit) and chosen as cases are (the estimator's selection in
+    train mode, the top K by score in eval). Nothing is written."""
+    if k <= 0:
+        return []
+    found = bank.memories.search(vector, namespace=namespace, limit=limit)
+    found = [(m, s) for m, s in found if s >= min_similarity]
+    if not found:
+        return []
+    parts = score_items(estimator, vector, [(m.id, s) for m, s in found])
+    probabilities = soft_policy(parts.score + parts.bonus, alpha)
+    chosen = select_cases(
+        parts.score, k, alpha, mode, rng, selection=estimator.selection, bonus=parts.bonus
+    )
+    return [
+        RankedMemory(
+            memory=found[i][0],
+            similarity=found[i][1],
+            q=float(parts.score[i]),
+            probability=float(probabilities[i]),
+        )
+        for i in chosen
+    ]

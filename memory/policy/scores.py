@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Literal, NamedTuple, Protocol
 
 import numpy as np
@@ -90,6 +91,22 @@ class ScoredByParts:
 
     def q_values(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> np.ndarray:
         return self.score_parts(state, candidates).score
+
+
+def score_items(
+    estimator: QEstimator, vector: Sequence[float], candidates: Sequence[tuple[str, float]]
+) -> ScoreParts:
+    """The policy's score parts of each (id, cosine similarity) candidate in the state `vector`:
+    a general memory is scored like a case (the store's search and the graph's memories).
+
+    The estimators read a candidate's id and similarity only (and the stored vector under its
+    id, `CaseBank.case_vectors`, which holds memories too).
+    """
+    if not candidates:
+        return ScoreParts.of_similarity(np.empty(0))
+    found = [SimpleNamespace(case=SimpleNamespace(id=i), similarity=s) for i, s in candidates]
+    state = np.asarray(vector, dtype=np.float64)
+    return estimator.score_parts(state, found)  # type: ignore[arg-type]
 
 
 def similarities(candidates: Sequence[ScoredCase]) -> np.ndarray:

@@ -101,12 +101,13 @@ def credit_retrievals(
     bank: CaseBank,
     estimator: QEstimator,
     *,
-    namespace: str,
+    namespace: str | None,
     run_id: str,
     reward: float,
 ) -> int:
-    """Credit what a run's saved retrievals showed (`memory.bank.retrievals`): each one not yet
-    reported gets a visit per item shown, target = the run's reward, in the retrieval's state.
+    """Credit what a run's saved retrievals showed (`memory.bank.retrievals`) in `namespace`
+    (None: in every namespace, each in its own): each one not yet reported gets a visit per item
+    shown, target = the run's reward, in the retrieval's state.
 
     A retrieval is reported once (a check-and-set under the bank's lock) and its visits take
     its id as their run id, so a repeated report credits nothing twice. Returns the number of
@@ -122,7 +123,7 @@ def credit_retrievals(
             [retrieval.shown],
             [vector],
             [reward],
-            namespace=namespace,
+            namespace=retrieval.namespace,
             run_id=retrieval.id,
         )
     return recorded
