@@ -13,6 +13,9 @@ namespace `memento.mcp_scope.resolve_scope` gives it:
   records the visits of the cases read and, for contrastive credit, of the candidates left
   unread. The retrieval id is the visits' run id; the outcome is set on the retrieval once, so
   a repeated report is a no-op that returns the first outcome (`already_reported`).
+  A retrieval of general memories (`search_memories`, `memento.mcp_memories`) is reported
+  the same way, once, but writes no case: each memory version shown and still held gets a
+  visit with the reward (a case for the task comes only from a `retrieve_cases` retrieval).
 
 The client gives both the answer and the ground truth it is scored against, so a scored case
 is verified (shown to planners as a success) only on a server a person started `trusted`
@@ -43,7 +46,7 @@ from memory.bank.provenance import provenance_for
 from memory.bank.retrievals import MAX_KEPT, Retrieval, new_retrieval_id
 from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
-from memory.policy.write import record_visits
+from memory.policy.write import credit_memories_shown, record_visits
 from nodes.context import MementoContext
 from nodes.schemas import Judgement, RetrievedCase
 from nodes.scorers import measured_judgement
@@ -73,7 +76,8 @@ class CaseMemory(CaseCare):
         self.estimators = estimators
         self.trusted = trusted  # scored against a client's truth: verified (module docstring)
         self._estimators: OrderedDict[str, QEstimator] = OrderedDict()
-        self._lock = threading.Lock()  # the estimators and the rng are not thread-safe
+        self.lock = threading.Lock()  # the estimators and the rng are not thread-safe (held by
+        # every read and write of the policy, the memory tools' included)
 
     def scope(self, namespace: str | None = None, user_id: str | None = None) -> Scope:
         """The namespace a call is served from: the one rule of `memento.mcp_scope`."""
@@ -100,10 +104,10 @@ class CaseMemory(CaseCare):
         if mode not in get_args(Mode):
             raise MemoryToolError(f"mode must be one of {list(get_args(Mode))}, got {mode!r}")
         vector = [float(x) for x in self.embedder.embed_query(task)]
-        with self._lock:
+        with self.lock:
             ranked, chosen = read_cases(
                 self.bank,
-                self._estimator(scope.namespace),
+                self.estimator(scope.namespace),
                 vector,
                 namespace=scope.namespace,
                 limit=self.ctx.num_candidates,
@@ -146,11 +150,14 @@ class CaseMemory(CaseCare):
         the namespace the retrieval was made in; a caller naming another is refused."""
         scope = self.scope(namespace, user_id)
         judgement = self._judge(answer.strip(), reward, ground_truth)
-        with self._lock:
+        with self.lock:
             retrieval, vector = self._retrieval(retrieval_id, scope)
             if retrieval.outcome is not None:
                 return _repeated(retrieval.outcome)
-            outcome = self._learn(retrieval, vector, answer.strip(), judgement, plan)
+            if retrieval.kind == "memories":  # search_memories': credit them, write no case
+                outcome = self._credit_memories(retrieval, vector, judgement)
+            else:
+                outcome = self._learn(retrieval, vector, answer.strip(), judgement, plan)
             # set once: another process that reported it meanwhile (a shared server store)
             # keeps its outcome; visits are keyed by run and case, so none is counted twice
             earlier = self.bank.retrievals.report(retrieval.id, outcome.model_dump(mode="json"))
@@ -160,8 +167,9 @@ class CaseMemory(CaseCare):
         held = self.bank.retrievals.get(retrieval_id)
         if held is None:
             raise MemoryToolError(
-                f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases first (a namespace "
-                f"keeps its last {MAX_KEPT:,} retrievals, the oldest forgotten first)"
+                f"unknown retrieval_id {retrieval_id!r}: call retrieve_cases or search_memories "
+                f"first (a namespace keeps its last {MAX_KEPT:,} retrievals, the oldest "
+                "forgotten first)"
             )
         retrieval = held[0]
         if scope.named and scope.namespace != retrieval.namespace:
@@ -171,7 +179,7 @@ class CaseMemory(CaseCare):
             )
         return held
 
-    def _estimator(self, namespace: str) -> QEstimator:
+    def estimator(self, namespace: str) -> QEstimator:
         """The Q estimator of one namespace (the least recently used dropped past a bound)."""
         estimator = self._estimators.pop(namespace, None)
         if estimator is None:
@@ -199,6 +207,24 @@ class CaseMemory(CaseCare):
                 "set scorer to auto, exact or numeric, or report a reward"
             )
         return judgement
+
+    def _credit_memories(
+        self, retrieval: Retrieval, vector: list[float], judgement: Judgement
+    ) -> Outcome:
+        """A visit with the reward for each memory the search showed that is still held."""
+        reward = float(judgement.reward or 0.0)
+        estimator = self.estimator(retrieval.namespace)
+        visits = credit_memories_shown(self.bank, estimator, retrieval, vector, reward)
+        return Outcome(
+            retrieval_id=retrieval.id,
+            namespace=retrieval.namespace,
+            kind="memories",
+            case_id=None,
+            reward=judgement.reward,
+            method=judgement.method,
+            provenance=None,
+            visits=visits,
+        )
 
     def _learn(
         self,
@@ -241,7 +267,7 @@ class CaseMemory(CaseCare):
         if retrieval.shown:
             visits = record_visits(
                 self.bank,
-                self._estimator(namespace),
+                self.estimator(namespace),
                 [list(retrieval.shown)],
                 [vector],
                 [reward],

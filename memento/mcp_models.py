@@ -3,7 +3,7 @@ and its result comes as structured content beside the same JSON as text."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,11 +24,18 @@ class RetrievedCases(BaseModel):
 
 
 class Outcome(BaseModel):
-    """What `report_outcome` returns: the case written and the visits recorded."""
+    """What `report_outcome` returns: the case written (if any) and the visits recorded."""
 
     retrieval_id: str
     namespace: str = Field(description="Where the case was written: the retrieval's namespace.")
-    case_id: str | None = Field(description="The case written; none for an eval retrieval.")
+    kind: Literal["cases", "memories"] = Field(
+        default="cases",
+        description="What the retrieval read: cases (the task is written as a case) or "
+        "memories (search_memories: the memories shown are credited, no case is written).",
+    )
+    case_id: str | None = Field(
+        description="The case written; none for an eval or a memories retrieval."
+    )
     reward: float | None
     method: str = Field(description="How the reward was set: 'self' (given) or the scorer.")
     provenance: str | None = Field(

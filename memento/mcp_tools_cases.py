@@ -4,8 +4,9 @@ Each tool is a thin async wrapper over one `CaseMemory` call, run in a worker th
 and the embedder block), with typed, described arguments (its input schema) and a pydantic
 result (its output schema; FastMCP sends it as structured content and as JSON text). Every
 tool takes `namespace` and `user_id` and hands them to the service, which resolves them by
-the one rule of `memento.mcp_scope` before anything else. Another tool group (general
-memories) registers itself beside this one in `memento.mcp_server`.
+the one rule of `memento.mcp_scope` before anything else. The general memories' tool group
+(`memento.mcp_tools_memories`) registers itself beside this one in `memento.mcp_server`, and
+its searches are reported here.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def register_case_tools(server: FastMCP, memory: CaseMemory) -> None:
 
     @server.tool(annotations=WRITES)
     async def report_outcome(
-        retrieval_id: Annotated[str, Field(description="What retrieve_cases returned.")],
+        retrieval_id: Annotated[
+            str, Field(description="What retrieve_cases or search_memories returned.")
+        ],
         answer: Annotated[str, Field(description="The final answer the agent gave.")],
         reward: Annotated[
             float | None,
@@ -85,10 +88,12 @@ def register_case_tools(server: FastMCP, memory: CaseMemory) -> None:
         namespace: NamespaceArg = None,
         user_id: UserIdArg = None,
     ) -> Outcome:
-        """Report how the task of a retrieve_cases call went: the final answer and either its
-        reward (0 to 1, recorded as self-judged) or the ground truth to score it against
-        (recorded as ground_truth only if the server was started trusted). The task is stored
-        as a case and the retrieved cases are credited; reporting twice is a no-op."""
+        """Report how the task of a retrieve_cases or search_memories call went: the final
+        answer and either its reward (0 to 1, recorded as self-judged) or the ground truth to
+        score it against (recorded as ground_truth only if the server was started trusted).
+        For retrieve_cases the task is stored as a case and the cases read are credited; for
+        search_memories the memories shown are credited and no case is written. Report each
+        retrieval_id of a task; reporting one twice is a no-op."""
         return await in_thread(
             memory.report,
             retrieval_id,

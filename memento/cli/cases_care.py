@@ -140,7 +140,7 @@ def relabel_command(args: argparse.Namespace) -> int:
 def prune_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
     from memory.care import prune
-    from nodes.deps import estimator_for
+    from nodes.estimators import estimator_for
 
     ctx = settings_from_args(args).context
     rules = (args.older_than, args.q_below, args.max_cases)

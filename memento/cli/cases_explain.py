@@ -97,7 +97,7 @@ def _embedded(ctx: MementoContext, text: str) -> list[float]:
 
 def why_command(args: argparse.Namespace) -> int:
     from memory.care import explain
-    from nodes.deps import estimator_for
+    from nodes.estimators import estimator_for
 
     ctx = settings_from_args(args).context
     vector = _embedded(ctx, args.task)

@@ -54,7 +54,7 @@ def report_command(args: argparse.Namespace) -> int:
     from memento.cli.bars import progress_callback
     from memento.cli.cases_care import elsewhere, open_bank
     from memory.care.transfer import output_problem
-    from nodes.deps import estimator_for
+    from nodes.estimators import estimator_for
 
     if args.limit < 1:
         print("memento cases report: --limit must be at least 1", file=sys.stderr)

@@ -196,7 +196,7 @@ def write_eval_report(
     from evals.html_report import Report, write
     from evals.report_data import bank_view
     from memento.cli.bars import progress_callback
-    from nodes.deps import estimator_for
+    from nodes.estimators import estimator_for
 
     views = []
     for memory in plan.memories:

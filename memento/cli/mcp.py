@@ -1,5 +1,5 @@
-"""`memento mcp`: serve the case bank's learned retrieval and its cases as MCP tools
-(`memento.mcp_server`)."""
+"""`memento mcp`: serve the case bank's learned retrieval, its cases and general memories as
+MCP tools (`memento.mcp_server`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from memento.cli.options import add_context_option, add_settings_options, settin
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "mcp",
-        help="serve the case bank as MCP tools (retrieve_cases, report_outcome, search_cases, "
-        "list_cases, get_case, delete_case)",
+        help="serve the bank as MCP memory tools: cases (retrieve_cases, report_outcome, "
+        "search_cases, list_cases, get_case, delete_case) and general memories "
+        "(search_memories, add_memory, update_memory, delete_memory, get_memory, list_memories)",
     )
     add_settings_options(parser)
     add_context_option(parser, "namespace_template")

@@ -60,7 +60,12 @@ def save_shown(
     saved = []
     for namespace, ids in by_namespace.items():
         retrieval = Retrieval(
-            id=new_retrieval_id(), namespace=namespace, question=query, shown=ids, run_id=run_id
+            id=new_retrieval_id(),
+            namespace=namespace,
+            question=query,
+            shown=ids,
+            run_id=run_id,
+            kind="memories",
         )
         saved.append(bank.retrievals.save(retrieval, [float(x) for x in vector]).id)
     return saved
@@ -73,17 +78,20 @@ def similar_items(
     vector: Sequence[float],
     namespaces: Sequence[str],
     want: int | None,
+    *,
+    cases: bool = True,
 ) -> list[tuple[Any, str | None]]:
     """(SearchItem, memory version id or None for a case) of the cases and memories most
     similar to `vector` in each namespace, best first by the policy's score where there is an
-    estimator, else by cosine similarity (`want` each, or all of them when None)."""
+    estimator, else by cosine similarity (`want` each, or all of them when None); the
+    memories alone when not `cases` (`memento mcp`'s search_memories)."""
     from memory.adapters.store_cases import case_search_item
     from memory.adapters.store_memories import memory_item
 
     if estimator is not None and want is not None:
         want = max(want, CANDIDATES)
     found: list[tuple[Any, str | None, str]] = []
-    for namespace in namespaces:
+    for namespace in namespaces if cases else ():
         limit = bank.count(namespace=namespace) if want is None else want
         if limit > 0:
             hits = bank.search(vector, namespace=namespace, limit=limit)

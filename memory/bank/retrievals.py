@@ -37,6 +37,9 @@ class Retrieval(BaseModel):
     namespace: str
     question: str
     mode: str = "train"
+    kind: str = "cases"
+    """What was read: "cases" (a case is written for the task when it is reported) or
+    "memories" (general memories: reporting credits them and writes no case)."""
     shown: list[str] = Field(default_factory=list)
     """Ids of the items read (cases or memories), in the order shown."""
     unread: list[str] = Field(default_factory=list)

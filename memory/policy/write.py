@@ -15,6 +15,7 @@ import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.records import Visit
+from memory.bank.retrievals import Retrieval
 from memory.policy.scores import QEstimator
 
 _VISIT_ID_NAMESPACE = uuid.UUID("0b7d3c52-3f0e-4f55-a0f4-5b2f1f4f7c21")
@@ -117,13 +118,31 @@ def credit_retrievals(
     for retrieval, vector in bank.retrievals.of_run(namespace, run_id):
         if not retrieval.shown or bank.retrievals.report(retrieval.id, {"reward": reward}):
             continue  # nothing shown, or credited before
-        recorded += record_visits(
-            bank,
-            estimator,
-            [retrieval.shown],
-            [vector],
-            [reward],
-            namespace=retrieval.namespace,
-            run_id=retrieval.id,
-        )
+        recorded += credit_memories_shown(bank, estimator, retrieval, vector, reward)
     return recorded
+
+
+def credit_memories_shown(
+    bank: CaseBank,
+    estimator: QEstimator,
+    retrieval: Retrieval,
+    vector: Sequence[float],
+    reward: float,
+) -> int:
+    """A visit (target = `reward`, in the retrieval's state, its id as their run id) for each
+    memory version the retrieval showed that the bank still holds: a version updated or
+    deleted since went with its credit, and a visit to its id would wait for that content to
+    come back. Returns the number of visits stored (the caller reports the retrieval once)."""
+    held = {item.id for item in bank.memories.get_many(retrieval.shown)}
+    shown = [memory_id for memory_id in retrieval.shown if memory_id in held]
+    if not shown:
+        return 0
+    return record_visits(
+        bank,
+        estimator,
+        [shown],
+        [vector],
+        [reward],
+        namespace=retrieval.namespace,
+        run_id=retrieval.id,
+    )

@@ -232,3 +232,38 @@ async def test_a_server_per_call_takes_a_report_and_keeps_users_apart(tmp_path: 
         assert refused.status == "error" and error in message_text(refused)
     with CaseBank(str(store), dim=None) as bank:
         assert bank.count(namespace="memento:alice") == 1 and bank.count() == 1
+
+
+async def test_general_memories_over_stdio(tmp_path: Path) -> None:
+    """add_memory, search_memories and report_outcome over one stdio session: the memory
+    shown is credited once and no case is written."""
+    store = tmp_path / "bank"
+    connection = {
+        "transport": "stdio",
+        "command": sys.executable,
+        "args": _serve(store),
+        "env": _env(tmp_path),
+        "cwd": str(ROOT),
+    }
+    async with MultiServerMCPClient({"memory": connection}).session("memory") as session:
+        tools = {tool.name: tool for tool in await load_mcp_tools(session)}
+        tip = {"tip": "check each sum with the calculator tool"}
+        added = await ok(tools, "add_memory", value=tip, key="calculator-tip")
+        found = await ok(tools, "search_memories", query="check the sum 17 + 23")
+        assert found["namespace"] == "team-a" and found["retrieval_id"]
+        (shown,) = found["memories"]
+        assert shown["key"] == "calculator-tip" and shown["version"] == added["version"]
+        report = {"retrieval_id": found["retrieval_id"], "answer": "40"}
+        outcome = await ok(tools, "report_outcome", **report, ground_truth="40")
+        assert outcome["kind"] == "memories" and outcome["visits"] == 1
+        assert outcome["case_id"] is None and outcome["reward"] == 1.0
+        again = await ok(tools, "report_outcome", **report, reward=0.0)
+        assert again["already_reported"] and again["visits"] == 0
+        assert (await ok(tools, "get_memory", key="calculator-tip"))["visits"] == 1
+        case = {"question": "What is 17 + 23?", "answer": "40", "reward": 1.0}
+        refused = await call(tools, "add_memory", value=case)
+        assert refused.status == "error" and "is a case" in message_text(refused)
+    with CaseBank(str(store), dim=None) as bank:
+        assert bank.count() == 0 and bank.memories.count(namespace="team-a") == 1
+        (visit,) = bank.list_visits(case_id=added["version"])
+        assert visit.run_id == found["retrieval_id"] and visit.target == 1.0

@@ -17,6 +17,7 @@ from memory import CaseBank, KernelQ
 from memory.bank.limits import MAX_QUESTION_CHARS
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder
+from tests.unit.test_mcp_memories import MEMORY_TOOLS
 
 
 def memory_for(
@@ -184,6 +185,7 @@ async def test_every_tool_has_input_and_output_schemas_and_structured_results(
         "list_cases",
         "get_case",
         "delete_case",
+        *MEMORY_TOOLS,  # tests/unit/test_mcp_memories.py
     }
     for tool in tools.values():
         assert {"namespace", "user_id"} <= set(tool.inputSchema["properties"]), tool.name

@@ -9,6 +9,7 @@ import pytest
 from mcp.shared.memory import create_connected_server_and_client_session
 
 from graphs.settings import ConfigError
+from memento.mcp_memories import GeneralMemories
 from memento.mcp_memory import CaseMemory, MemoryToolError
 from memento.mcp_scope import check_serving_template, resolve_scope
 from memento.mcp_server import build_server
@@ -120,3 +121,36 @@ async def test_a_tool_call_without_its_user_is_refused_over_a_session(
         served = await client.call_tool("list_cases", {"user_id": "alice"})
     assert refused.isError and "give user_id" in refused.content[0].text
     assert not served.isError and served.structuredContent["namespace"] == "memento:alice"
+
+
+def test_two_users_memories_are_kept_apart(bank: CaseBank, embedder: HashingEmbedder) -> None:
+    """One user's memories are never searched, listed, shown, updated, deleted or credited for
+    another, even under the same key."""
+    memories = GeneralMemories(memory_for(bank, embedder, namespace_template=TEMPLATE))
+    alice = {"user_id": "alice"}
+    memories.add({"code": "Alice's locker code is 4321"}, key="locker", **alice)
+    memories.add({"code": "Bob's locker code is 1234"}, key="locker", user_id="bob")
+    found = memories.search("Alice's locker code", **alice)
+    assert found.namespace == "memento:alice" and len(found.memories) == 1
+    seen = memories.search("Alice's locker code", user_id="bob")
+    assert [m.value["code"] for m in seen.memories] == ["Bob's locker code is 1234"]
+    assert memories.get("locker", user_id="bob").value["code"].startswith("Bob's")
+    memories.add({"text": "dear diary"}, key="diary", **alice)
+    assert [m.key for m in memories.list(user_id="bob").memories] == ["locker"]
+    for call in (memories.delete, memories.get):
+        with pytest.raises(MemoryToolError, match="no memory under key 'diary'"):
+            call("diary", user_id="bob")
+    with pytest.raises(MemoryToolError, match="no memory under key 'diary'"):
+        memories.update("diary", {"text": "bob was here"}, user_id="bob")
+    assert memories.get("diary", **alice).value == {"text": "dear diary"}
+    with pytest.raises(MemoryToolError, match="is not this user's"):
+        memories.delete("locker", namespace="memento:alice", user_id="bob")
+    with pytest.raises(MemoryToolError, match="give user_id"):
+        memories.search("Alice's locker code")
+    with pytest.raises(MemoryToolError, match="another user or namespace"):
+        memories.cases.report(found.retrieval_id, "0000", reward=0.0, user_id="bob")
+    assert bank.count_visits() == 0
+    assert memories.cases.report(found.retrieval_id, "4321", reward=1.0, **alice).visits == 1
+    assert memories.get("locker", **alice).value["code"] == "Alice's locker code is 4321"
+    assert memories.get("locker", **alice).visits == 1
+    assert memories.get("locker", user_id="bob").visits == 0

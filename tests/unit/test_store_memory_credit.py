@@ -103,3 +103,8 @@ def test_a_search_outside_a_named_run_saves_nothing_and_updates_move_credit(
     store.put(TIPS, key, {"content": "a new wording of the tip"})  # a new version
     assert bank.list_visits(case_id=old) == []
     assert bank.list_visits(case_id=bank.memories.find("memories:agent", key).id) == []
+    run_id = str(uuid.uuid4())
+    out = graph.invoke({"task": _task(3)}, {"configurable": {"memento_run_id": run_id}})
+    store.put(TIPS, out["read"][0], {"content": "reworded before the run's report"})
+    assert store.report_run(TIPS, run_id, out["reward"]) == 0  # the version shown is gone
+    assert bank.list_visits(case_id=bank.memories.find("memories:agent", out["read"][0]).id) == []
