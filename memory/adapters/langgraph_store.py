@@ -27,10 +27,12 @@ be looked at and curated with the same tools. A value with a `reward` is a case
   by runs, and Q(s, c) depends on a state, so no single number belongs in a case's value
   (`memento cases why` explains one retrieval).
 - **Search.** With a `query`: the bank's vector search over the cases' questions and the
-  memories' indexed text, by the one embedder, merged best first. The score is the cosine
-  similarity of the query to each, so the two compare on one scale, though a case's text is a
-  task and a memory's whatever it indexes; quarantined cases and unindexed memories are never
-  found by a query. Without one: the cases and memories under the prefix, newest first.
+  memories' indexed text, by the one embedder, ranked by the retrieval policy, the same as the
+  graph's (`memory.adapters.store_policy`): the score starts at the cosine similarity of the
+  query to each (one scale for cases and memories) and moves as far as the item's credit near
+  the query reaches; `estimator=SimilarityQ()` ranks by similarity alone. Quarantined cases and
+  unindexed memories are never found by a query. Without one: the cases and memories under the
+  prefix, newest first.
   `filter` matches value fields like LangGraph's own stores (equality, nested dicts, `$eq`,
   `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$and`).
 - **Writes.** Cases are immutable once written (`memory.bank.identity`): credit in the visits
@@ -88,6 +90,7 @@ from memory.adapters.store_values import check_filter, matches_filter
 from memory.bank.casebank import CaseBank
 from memory.bank.memory_items import MemoryWriteError
 from memory.bank.records import Case
+from memory.policy.kernel import KernelQ
 from memory.policy.scores import QEstimator
 from memory.policy.write import credit_retrievals
 
@@ -100,8 +103,9 @@ class MementoStore(BaseStore):
 
     `index={"fields": [...]}` names what a memory's query matches (default `["$"]`, the whole
     value); `ttl` is LangGraph's `TTLConfig` (`default_ttl` in minutes, `refresh_on_read`);
-    `estimator` ranks a query's results by the policy and credits memories shown to a run
-    (`memory.adapters.store_policy`, `report_run`).
+    `estimator` ranks a query's results and credits the memories shown to a run
+    (`memory.adapters.store_policy`, `report_run`): by default the product's policy, kernel Q
+    with the defaults of `memory.policy.defaults`, as in the graph.
     """
 
     supports_ttl = True
@@ -121,7 +125,7 @@ class MementoStore(BaseStore):
         self.trusted = trusted
         self.index_config = index
         self.ttl_config = ttl
-        self.estimator = estimator
+        self.estimator: QEstimator = estimator if estimator is not None else KernelQ(bank)
         fields = (index or {}).get("fields") or DEFAULT_FIELDS
         self.memories = StoreMemories(bank, embedder, fields)
         self._namespaces: tuple[tuple[int, ...], list[tuple[str, ...]]] = ((-1,), [])
@@ -143,8 +147,6 @@ class MementoStore(BaseStore):
     def report_run(self, namespace: tuple[str, ...], run_id: str, reward: float) -> int:
         """Credit the memories this run's searches showed in `namespace` with the run's reward
         (0-1), once; returns the number of visits stored."""
-        if self.estimator is None:
-            raise ValueError("crediting memories needs MementoStore(..., estimator=...)")
         return credit_retrievals(
             self.bank, self.estimator, namespace=bank_namespace(namespace), run_id=run_id,
             reward=reward,
