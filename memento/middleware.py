@@ -21,18 +21,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NotRequired
+from typing import Any
 
 import numpy as np
-from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
-from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from memento.agent_runs import answer_of, case_of, task_of, tool_results
+from memento.agent_state import MementoAgentState, cases_of, context_truth, fresh_run, with_cases
 from memory import CaseBank, KernelQ, QEstimator
 from memory.adapters.store_namespaces import (
     NamespaceTemplate,
@@ -45,32 +45,12 @@ from memory.adapters.store_namespaces import (
 from memory.policy.read import read_cases
 from memory.policy.sampling import Mode
 from memory.policy.write import record_visits
-from nodes import prompts
 from nodes.context import Scorer
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
-from nodes.plan import format_cases
 from nodes.schemas import Judgement, RetrievedCase
 
 ModelCall = Callable[[ModelRequest], ModelResponse]
 AsyncModelCall = Callable[[ModelRequest], Awaitable[ModelResponse]]
-
-
-class MementoAgentState(AgentState):
-    """The agent's state plus what the middleware reads and keeps.
-
-    `ground_truth` is an optional input; the `memento_*` keys show what was retrieved and how
-    the run was judged (the task vector is private). The cases and the judgement are kept
-    JSON-native (`RetrievedCase` and `Judgement` dumped), so the agent's checkpointer stores
-    and reads them with no "unregistered type" warning; `RetrievedCase.model_validate` and
-    `Judgement.model_validate` type them again.
-    """
-
-    ground_truth: NotRequired[str | None]
-    memento_cases: NotRequired[Annotated[list[dict[str, Any]], OmitFromInput]]
-    memento_task_vector: NotRequired[Annotated[list[float], PrivateStateAttr]]
-    memento_unread: NotRequired[Annotated[list[str], PrivateStateAttr]]
-    memento_judgement: NotRequired[Annotated[dict[str, Any] | None, OmitFromInput]]
-    memento_case_id: NotRequired[Annotated[str | None, OmitFromInput]]
 
 
 class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
@@ -121,7 +101,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     def before_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         task = task_of(state["messages"])
         if not task:
-            return _fresh_run([], [])
+            return fresh_run([], [])
         namespace = self._namespace(runtime)
         return self._retrieve(task, self.embedder.embed_query(task), namespace)
 
@@ -130,7 +110,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     ) -> dict[str, Any]:
         task = task_of(state["messages"])
         if not task:
-            return _fresh_run([], [])
+            return fresh_run([], [])
         namespace = self._namespace(runtime)
         vector = await self.embedder.aembed_query(task)
         return await asyncio.to_thread(self._retrieve, task, vector, namespace)
@@ -159,7 +139,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
             min_similarity=self.min_similarity,
         )
         read = {r.case.id for r in chosen}
-        return _fresh_run(
+        return fresh_run(
             [RetrievedCase.from_ranked(r) for r in chosen],
             [float(x) for x in vector],
             unread=[r.case.id for r in ranked if r.case.id not in read],
@@ -167,12 +147,12 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
 
     # -- every model call: show the cases ---------------------------------------------------
     def wrap_model_call(self, request: ModelRequest, handler: ModelCall) -> ModelResponse:
-        return handler(_with_cases(request))
+        return handler(with_cases(request))
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: AsyncModelCall
     ) -> ModelResponse:
-        return await handler(_with_cases(request))
+        return await handler(with_cases(request))
 
     # -- after the agent: judge, write the case, update Q ------------------------------------
     def after_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
@@ -195,7 +175,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         """The judgement when no model is needed, else the judge's (prompt, method) if any."""
         messages = state["messages"]
         answer = answer_of(messages).strip()
-        truth = (state.get("ground_truth") or _context_truth(runtime.context) or "").strip()
+        truth = (state.get("ground_truth") or context_truth(runtime.context) or "").strip()
         measured = measured_judgement(answer, truth, self.scorer)
         if measured is not None:
             return measured, None
@@ -233,7 +213,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         run_id = uuid.uuid4().hex
         case = case_of(state["messages"], task, judgement, namespace, run_id)
         stored = self.bank.add(case, vector)
-        retrieved = [c.case_id for c in _cases_of(state)]
+        retrieved = [c.case_id for c in cases_of(state)]
         if retrieved:
             record_visits(
                 self.bank,
@@ -246,41 +226,3 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
                 unread_ids=state.get("memento_unread") or [],
             )
         return {**update, "memento_case_id": stored.id}
-
-
-def _fresh_run(
-    cases: list[RetrievedCase], vector: list[float], *, unread: list[str] | None = None
-) -> dict[str, Any]:
-    """The middleware's keys at the start of a run (a thread's earlier run is forgotten);
-    `unread` are the candidates scored but not shown, whose visits contrastive credit needs."""
-    return {
-        "memento_cases": [case.model_dump(mode="json") for case in cases],
-        "memento_task_vector": vector,
-        "memento_unread": unread or [],
-        "memento_judgement": None,
-        "memento_case_id": None,
-    }
-
-
-def _cases_of(state: MementoAgentState) -> list[RetrievedCase]:
-    """The run's retrieved cases, typed again from the state's JSON-native values."""
-    return [RetrievedCase.model_validate(case) for case in state.get("memento_cases") or []]
-
-
-def _with_cases(request: ModelRequest) -> ModelRequest:
-    """The request with the retrieved cases appended to its system message."""
-    cases = _cases_of(request.state)  # type: ignore[arg-type]
-    if not cases:
-        return request
-    text = prompts.AGENT_CASES.format(cases=format_cases(cases))
-    if request.system_message is None:
-        return request.override(system_message=SystemMessage(text))
-    blocks = [*request.system_message.content_blocks, {"type": "text", "text": f"\n\n{text}"}]
-    return request.override(system_message=SystemMessage(content=blocks))
-
-
-def _context_truth(context: Any) -> str | None:
-    """A `ground_truth` in the agent's context (an object or a mapping), if it has one."""
-    if isinstance(context, dict):
-        return context.get("ground_truth")
-    return getattr(context, "ground_truth", None)
