@@ -4,12 +4,19 @@
     agent.invoke({"messages": [("user", "What is 17 * 23 + 4?")], "ground_truth": "395"})
 
 Before the agent runs, the middleware retrieves cases for the user's task (the last human
-message) with the same policy as the graph's `retrieve` node, and every model call of the run
-sees them in its system message. After the agent, it judges the final answer (against
-`ground_truth` from the input or the agent's context, else with `judge` if one is given),
-writes the task as a case and records a visit (s, c_k, r) for each retrieved case: the
-paper's single-step soft-Q update. A task that cannot be judged writes nothing; nor does
-`mode="eval"`.
+message) with the same policy as the graph's `retrieve` node, and the namespace's general
+memories (`memories` of them, 0 = none; notes saved through `MementoStore`, e.g. LangMem's),
+and every model call of the run sees them in its system message, the memories under the graph
+planner's heading. After the agent, it judges the final answer (against `ground_truth` from the
+input or the agent's context, else with `judge` if one is given), writes the task as a case
+and records a visit (s, c_k, r) for each case and memory shown: the paper's single-step soft-Q
+update. A task that cannot be judged writes nothing; nor does `mode="eval"`.
+
+Each run has an id (`memento_run_id` in the state: its case and visits carry it). In train
+mode every tool call runs with `configurable["memento_run_id"]` naming it (unless the caller
+named a run in the invoke config), so a tool's store search (`create_agent(...,
+store=MementoStore(...))`, `get_store().search`, `runtime.store.search`) is saved for the run,
+and after the agent the run's reward credits it (`memory.policy.write.credit_retrievals`).
 
 One middleware serves many users: `namespace=("memento", "{user_id}")` is filled per run
 from the agent's context (or `config["configurable"]`), and a run without the value fails
@@ -27,12 +34,21 @@ import numpy as np
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.config import get_config
+from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 
 from memento.agent_runs import answer_of, case_of, task_of, tool_results
-from memento.agent_state import MementoAgentState, cases_of, context_truth, fresh_run, with_cases
+from memento.agent_state import (
+    MementoAgentState,
+    cases_of,
+    context_truth,
+    fresh_run,
+    memories_of,
+    naming_run,
+    with_shown,
+)
 from memory import CaseBank, KernelQ, QEstimator
 from memory.adapters.store_namespaces import (
     NamespaceTemplate,
@@ -42,15 +58,18 @@ from memory.adapters.store_namespaces import (
     is_template,
     run_values,
 )
-from memory.policy.read import read_cases
+from memory.adapters.store_policy import current_run
+from memory.policy.read import read_cases, read_memories
 from memory.policy.sampling import Mode
-from memory.policy.write import record_visits
+from memory.policy.write import credit_retrievals, record_visits
 from nodes.context import Scorer
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
-from nodes.schemas import Judgement, RetrievedCase
+from nodes.schemas import Judgement, RetrievedCase, ShownMemory
 
 ModelCall = Callable[[ModelRequest], ModelResponse]
 AsyncModelCall = Callable[[ModelRequest], Awaitable[ModelResponse]]
+ToolHandler = Callable[[ToolCallRequest], ToolMessage | Any]
+AsyncToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Any]]
 
 
 class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
@@ -64,6 +83,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         embedder: Embeddings,
         *,
         k: int = 4,
+        memories: int = 3,
         num_candidates: int = 32,
         alpha: float = 0.1,
         mode: Mode = "train",
@@ -75,7 +95,8 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         min_similarity: float = 0.3,
     ) -> None:
         """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
-        has no ground truth (or `scorer="llm"`).
+        has no ground truth (or `scorer="llm"`). `k` cases and `memories` general memories
+        (0: none) are shown, each chosen from the `num_candidates` nearest.
 
         `namespace` is a bank namespace ("default"), a store tuple (("memento", "alice")), or
         a template filled per run from the agent's context, then `config["configurable"]`
@@ -83,9 +104,11 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         """
         if not 1 <= k <= num_candidates:
             raise ValueError(f"k must be in [1, num_candidates={num_candidates}], got {k}")
+        if memories < 0:
+            raise ValueError(f"memories must be 0 (none) or more, got {memories}")
         self.bank = bank
         self.embedder = embedder
-        self.k, self.num_candidates, self.alpha = k, num_candidates, alpha
+        self.k, self.memories, self.num_candidates, self.alpha = k, memories, num_candidates, alpha
         if is_template(namespace):
             check_template(namespace)
         elif isinstance(namespace, tuple):
@@ -126,33 +149,38 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         return fill_template(self.namespace, run_values(runtime.context, configurable))
 
     def _retrieve(self, task: str, vector: list[float], namespace: str) -> dict[str, Any]:
-        ranked, chosen = read_cases(
-            self.bank,
-            self.estimator,
-            vector,
-            namespace=namespace,
-            limit=self.num_candidates,
-            k=self.k,
-            alpha=self.alpha,
-            mode=self.mode,
-            rng=self.rng,
-            min_similarity=self.min_similarity,
-        )
+        policy = {
+            "namespace": namespace,
+            "limit": self.num_candidates,
+            "alpha": self.alpha,
+            "mode": self.mode,
+            "rng": self.rng,
+            "min_similarity": self.min_similarity,
+        }
+        ranked, chosen = read_cases(self.bank, self.estimator, vector, k=self.k, **policy)
+        memories = read_memories(self.bank, self.estimator, vector, k=self.memories, **policy)
         read = {r.case.id for r in chosen}
         return fresh_run(
             [RetrievedCase.from_ranked(r) for r in chosen],
             [float(x) for x in vector],
             unread=[r.case.id for r in ranked if r.case.id not in read],
+            memories=[ShownMemory.from_ranked(r) for r in memories],
         )
 
-    # -- every model call: show the cases ---------------------------------------------------
+    # -- every model call: show the cases and memories; every tool call: name the run -------
     def wrap_model_call(self, request: ModelRequest, handler: ModelCall) -> ModelResponse:
-        return handler(with_cases(request))
+        return handler(with_shown(request))
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: AsyncModelCall
     ) -> ModelResponse:
-        return await handler(with_cases(request))
+        return await handler(with_shown(request))
+
+    def wrap_tool_call(self, request: ToolCallRequest, handler: ToolHandler) -> Any:
+        return handler(naming_run(request) if self.mode == "train" else request)
+
+    async def awrap_tool_call(self, request: ToolCallRequest, handler: AsyncToolHandler) -> Any:
+        return await handler(naming_run(request) if self.mode == "train" else request)
 
     # -- after the agent: judge, write the case, update Q ------------------------------------
     def after_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
@@ -203,22 +231,32 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     def _learn(
         self, state: MementoAgentState, judgement: Judgement | None, namespace: str
     ) -> dict[str, Any]:
-        """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
+        """Write the case and the visits of the cases and memories shown, and credit the run's
+        tools' store searches (train mode, judged runs)."""
         dumped = judgement.model_dump(mode="json") if judgement is not None else None
         update: dict[str, Any] = {"memento_judgement": dumped, "ground_truth": None}
         vector = state.get("memento_task_vector") or []
         task = task_of(state["messages"])
-        if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
+        if self.mode == "eval" or judgement is None or judgement.reward is None:
             return update
-        run_id = uuid.uuid4().hex
+        run_id = state.get("memento_run_id") or uuid.uuid4().hex
+        credit_retrievals(
+            self.bank,
+            self.estimator,
+            namespace=None,
+            run_id=current_run() or run_id,  # the caller's name for the run, if it gave one
+            reward=judgement.reward,
+        )
+        if not vector:
+            return update
         case = case_of(state["messages"], task, judgement, namespace, run_id)
         stored = self.bank.add(case, vector)
-        retrieved = [c.case_id for c in cases_of(state)]
-        if retrieved:
+        shown = [c.case_id for c in cases_of(state)] + [m.memory_id for m in memories_of(state)]
+        if shown:
             record_visits(
                 self.bank,
                 self.estimator,
-                [retrieved],
+                [shown],
                 [vector],
                 [judgement.reward],
                 namespace=namespace,
