@@ -4,12 +4,19 @@
     agent.invoke({"messages": [("user", "What is 17 * 23 + 4?")], "ground_truth": "395"})
 
 Before the agent runs, the middleware retrieves cases for the user's task (the last human
-message) with the same policy as the graph's `retrieve` node, and every model call of the run
-sees them in its system message. After the agent, it judges the final answer (against
-`ground_truth` from the input or the agent's context, else with `judge` if one is given),
-writes the task as a case and records a visit (s, c_k, r) for each retrieved case: the
-paper's single-step soft-Q update. A task that cannot be judged writes nothing; nor does
-`mode="eval"`.
+message) with the same policy as the graph's `retrieve` node, and the namespace's general
+memories (`memories` of them, 0 = none; notes saved through `MementoStore`, e.g. LangMem's),
+and every model call of the run sees them in its system message, the memories under the graph
+planner's heading. After the agent, it judges the final answer (against `ground_truth` from the
+input or the agent's context, else with `judge` if one is given), writes the task as a case
+and records a visit (s, c_k, r) for each case and memory shown: the paper's single-step soft-Q
+update. A task that cannot be judged writes nothing; nor does `mode="eval"`.
+
+Each run has an id (`memento_run_id` in the state: its case and visits carry it). In train
+mode every tool call runs with `configurable["memento_run_id"]` naming it (unless the caller
+named a run in the invoke config), so a tool's store search (`create_agent(...,
+store=MementoStore(...))`, `get_store().search`, `runtime.store.search`) is saved for the run,
+and after the agent the run's reward credits it (`memory.policy.write.credit_retrievals`).
 
 One middleware serves many users: `namespace=("memento", "{user_id}")` is filled per run
 from the agent's context (or `config["configurable"]`), and a run without the value fails
@@ -21,18 +28,27 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NotRequired
+from typing import Any
 
 import numpy as np
-from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
-from langchain.agents.middleware.types import OmitFromInput, PrivateStateAttr
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.config import get_config
+from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.runtime import Runtime
 
 from memento.agent_runs import answer_of, case_of, task_of, tool_results
+from memento.agent_state import (
+    MementoAgentState,
+    cases_of,
+    context_truth,
+    fresh_run,
+    memories_of,
+    naming_run,
+    with_shown,
+)
 from memory import CaseBank, KernelQ, QEstimator
 from memory.adapters.store_namespaces import (
     NamespaceTemplate,
@@ -42,35 +58,18 @@ from memory.adapters.store_namespaces import (
     is_template,
     run_values,
 )
-from memory.policy.read import read_cases
+from memory.adapters.store_policy import current_run
+from memory.policy.read import read_cases, read_memories
 from memory.policy.sampling import Mode
-from memory.policy.write import record_visits
-from nodes import prompts
+from memory.policy.write import credit_retrievals, record_visits
 from nodes.context import Scorer
 from nodes.judge import Verdict, judge_prompt, measured_judgement, verdict_judgement
-from nodes.plan import format_cases
-from nodes.schemas import Judgement, RetrievedCase
+from nodes.schemas import Judgement, RetrievedCase, ShownMemory
 
 ModelCall = Callable[[ModelRequest], ModelResponse]
 AsyncModelCall = Callable[[ModelRequest], Awaitable[ModelResponse]]
-
-
-class MementoAgentState(AgentState):
-    """The agent's state plus what the middleware reads and keeps.
-
-    `ground_truth` is an optional input; the `memento_*` keys show what was retrieved and how
-    the run was judged (the task vector is private). The cases and the judgement are kept
-    JSON-native (`RetrievedCase` and `Judgement` dumped), so the agent's checkpointer stores
-    and reads them with no "unregistered type" warning; `RetrievedCase.model_validate` and
-    `Judgement.model_validate` type them again.
-    """
-
-    ground_truth: NotRequired[str | None]
-    memento_cases: NotRequired[Annotated[list[dict[str, Any]], OmitFromInput]]
-    memento_task_vector: NotRequired[Annotated[list[float], PrivateStateAttr]]
-    memento_unread: NotRequired[Annotated[list[str], PrivateStateAttr]]
-    memento_judgement: NotRequired[Annotated[dict[str, Any] | None, OmitFromInput]]
-    memento_case_id: NotRequired[Annotated[str | None, OmitFromInput]]
+ToolHandler = Callable[[ToolCallRequest], ToolMessage | Any]
+AsyncToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Any]]
 
 
 class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
@@ -84,6 +83,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         embedder: Embeddings,
         *,
         k: int = 4,
+        memories: int = 3,
         num_candidates: int = 32,
         alpha: float = 0.1,
         mode: Mode = "train",
@@ -95,7 +95,8 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         min_similarity: float = 0.3,
     ) -> None:
         """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
-        has no ground truth (or `scorer="llm"`).
+        has no ground truth (or `scorer="llm"`). `k` cases and `memories` general memories
+        (0: none) are shown, each chosen from the `num_candidates` nearest.
 
         `namespace` is a bank namespace ("default"), a store tuple (("memento", "alice")), or
         a template filled per run from the agent's context, then `config["configurable"]`
@@ -103,9 +104,11 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         """
         if not 1 <= k <= num_candidates:
             raise ValueError(f"k must be in [1, num_candidates={num_candidates}], got {k}")
+        if memories < 0:
+            raise ValueError(f"memories must be 0 (none) or more, got {memories}")
         self.bank = bank
         self.embedder = embedder
-        self.k, self.num_candidates, self.alpha = k, num_candidates, alpha
+        self.k, self.memories, self.num_candidates, self.alpha = k, memories, num_candidates, alpha
         if is_template(namespace):
             check_template(namespace)
         elif isinstance(namespace, tuple):
@@ -121,7 +124,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     def before_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         task = task_of(state["messages"])
         if not task:
-            return _fresh_run([], [])
+            return fresh_run([], [])
         namespace = self._namespace(runtime)
         return self._retrieve(task, self.embedder.embed_query(task), namespace)
 
@@ -130,7 +133,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     ) -> dict[str, Any]:
         task = task_of(state["messages"])
         if not task:
-            return _fresh_run([], [])
+            return fresh_run([], [])
         namespace = self._namespace(runtime)
         vector = await self.embedder.aembed_query(task)
         return await asyncio.to_thread(self._retrieve, task, vector, namespace)
@@ -146,33 +149,38 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         return fill_template(self.namespace, run_values(runtime.context, configurable))
 
     def _retrieve(self, task: str, vector: list[float], namespace: str) -> dict[str, Any]:
-        ranked, chosen = read_cases(
-            self.bank,
-            self.estimator,
-            vector,
-            namespace=namespace,
-            limit=self.num_candidates,
-            k=self.k,
-            alpha=self.alpha,
-            mode=self.mode,
-            rng=self.rng,
-            min_similarity=self.min_similarity,
-        )
+        policy = {
+            "namespace": namespace,
+            "limit": self.num_candidates,
+            "alpha": self.alpha,
+            "mode": self.mode,
+            "rng": self.rng,
+            "min_similarity": self.min_similarity,
+        }
+        ranked, chosen = read_cases(self.bank, self.estimator, vector, k=self.k, **policy)
+        memories = read_memories(self.bank, self.estimator, vector, k=self.memories, **policy)
         read = {r.case.id for r in chosen}
-        return _fresh_run(
+        return fresh_run(
             [RetrievedCase.from_ranked(r) for r in chosen],
             [float(x) for x in vector],
             unread=[r.case.id for r in ranked if r.case.id not in read],
+            memories=[ShownMemory.from_ranked(r) for r in memories],
         )
 
-    # -- every model call: show the cases ---------------------------------------------------
+    # -- every model call: show the cases and memories; every tool call: name the run -------
     def wrap_model_call(self, request: ModelRequest, handler: ModelCall) -> ModelResponse:
-        return handler(_with_cases(request))
+        return handler(with_shown(request))
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: AsyncModelCall
     ) -> ModelResponse:
-        return await handler(_with_cases(request))
+        return await handler(with_shown(request))
+
+    def wrap_tool_call(self, request: ToolCallRequest, handler: ToolHandler) -> Any:
+        return handler(naming_run(request) if self.mode == "train" else request)
+
+    async def awrap_tool_call(self, request: ToolCallRequest, handler: AsyncToolHandler) -> Any:
+        return await handler(naming_run(request) if self.mode == "train" else request)
 
     # -- after the agent: judge, write the case, update Q ------------------------------------
     def after_agent(self, state: MementoAgentState, runtime: Runtime[Any]) -> dict[str, Any]:
@@ -195,7 +203,7 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         """The judgement when no model is needed, else the judge's (prompt, method) if any."""
         messages = state["messages"]
         answer = answer_of(messages).strip()
-        truth = (state.get("ground_truth") or _context_truth(runtime.context) or "").strip()
+        truth = (state.get("ground_truth") or context_truth(runtime.context) or "").strip()
         measured = measured_judgement(answer, truth, self.scorer)
         if measured is not None:
             return measured, None
@@ -223,22 +231,32 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
     def _learn(
         self, state: MementoAgentState, judgement: Judgement | None, namespace: str
     ) -> dict[str, Any]:
-        """Write the case and the visits of the retrieved cases (train mode, judged runs)."""
+        """Write the case and the visits of the cases and memories shown, and credit the run's
+        tools' store searches (train mode, judged runs)."""
         dumped = judgement.model_dump(mode="json") if judgement is not None else None
         update: dict[str, Any] = {"memento_judgement": dumped, "ground_truth": None}
         vector = state.get("memento_task_vector") or []
         task = task_of(state["messages"])
-        if self.mode == "eval" or judgement is None or judgement.reward is None or not vector:
+        if self.mode == "eval" or judgement is None or judgement.reward is None:
             return update
-        run_id = uuid.uuid4().hex
+        run_id = state.get("memento_run_id") or uuid.uuid4().hex
+        credit_retrievals(
+            self.bank,
+            self.estimator,
+            namespace=None,
+            run_id=current_run() or run_id,  # the caller's name for the run, if it gave one
+            reward=judgement.reward,
+        )
+        if not vector:
+            return update
         case = case_of(state["messages"], task, judgement, namespace, run_id)
         stored = self.bank.add(case, vector)
-        retrieved = [c.case_id for c in _cases_of(state)]
-        if retrieved:
+        shown = [c.case_id for c in cases_of(state)] + [m.memory_id for m in memories_of(state)]
+        if shown:
             record_visits(
                 self.bank,
                 self.estimator,
-                [retrieved],
+                [shown],
                 [vector],
                 [judgement.reward],
                 namespace=namespace,
@@ -246,41 +264,3 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
                 unread_ids=state.get("memento_unread") or [],
             )
         return {**update, "memento_case_id": stored.id}
-
-
-def _fresh_run(
-    cases: list[RetrievedCase], vector: list[float], *, unread: list[str] | None = None
-) -> dict[str, Any]:
-    """The middleware's keys at the start of a run (a thread's earlier run is forgotten);
-    `unread` are the candidates scored but not shown, whose visits contrastive credit needs."""
-    return {
-        "memento_cases": [case.model_dump(mode="json") for case in cases],
-        "memento_task_vector": vector,
-        "memento_unread": unread or [],
-        "memento_judgement": None,
-        "memento_case_id": None,
-    }
-
-
-def _cases_of(state: MementoAgentState) -> list[RetrievedCase]:
-    """The run's retrieved cases, typed again from the state's JSON-native values."""
-    return [RetrievedCase.model_validate(case) for case in state.get("memento_cases") or []]
-
-
-def _with_cases(request: ModelRequest) -> ModelRequest:
-    """The request with the retrieved cases appended to its system message."""
-    cases = _cases_of(request.state)  # type: ignore[arg-type]
-    if not cases:
-        return request
-    text = prompts.AGENT_CASES.format(cases=format_cases(cases))
-    if request.system_message is None:
-        return request.override(system_message=SystemMessage(text))
-    blocks = [*request.system_message.content_blocks, {"type": "text", "text": f"\n\n{text}"}]
-    return request.override(system_message=SystemMessage(content=blocks))
-
-
-def _context_truth(context: Any) -> str | None:
-    """A `ground_truth` in the agent's context (an object or a mapping), if it has one."""
-    if isinstance(context, dict):
-        return context.get("ground_truth")
-    return getattr(context, "ground_truth", None)
