@@ -12,6 +12,7 @@ making it twice leaves the bank as making it once. Only a scroll cut off midway 
 
 from __future__ import annotations
 
+import errno
 import importlib
 import pickle
 import threading
@@ -41,7 +42,12 @@ Opener = Callable[[], VectorStore]
 def open_shared(folder: Path, open_engine: Opener) -> VectorStore:
     """The bank in `folder`: held and served by this process if no other holds it, else
     reached through the one that does."""
-    found = claim_or_find(folder)
+    try:
+        found = claim_or_find(folder)
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        return open_engine()  # a folder this process cannot write: the engine says what is wrong
     if isinstance(found, HolderLock):
         return _hold(folder, found, open_engine)
     return RemoteStore(folder, *found, open_engine=open_engine)
