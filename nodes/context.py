@@ -149,10 +149,10 @@ class MementoContext(ModelSettings):
     change_after: int = field(
         default=defaults.CHANGE_AFTER,
         metadata=described(
-            "Kernel: while a case's newest reads, this many or more in a row, all went the "
-            "other way from the read before them, its older visits weigh half as much again "
-            "per such read: a case that stopped working sinks in a few reads, and its history "
-            "counts again once a read agrees with it (0: off)."
+            "Kernel: while a case's newest reads, this many or more in a row, all went "
+            "against most of its older ones, those weigh half as much again per such read: a "
+            "case that stopped working sinks in a few reads, and its history counts again "
+            "once a read agrees with it (0: off)."
         ),
     )
     mode: Mode = field(

@@ -23,10 +23,10 @@ ranked by what its reads earned. Evidence ages (`half_life`): each newer visit o
 halves an older one's weight after `half_life` of them, so a case whose reads stopped working
 loses its credit at the speed it is read, while a case whose new reads agree with the old keeps
 it. A change is detected on top (`change_after`): while a case's newest reads, `change_after`
-or more in a row, all went the other way from the read before them, its older visits weigh
+or more in a row, all went against the majority of its older ones, those older visits weigh
 half as much again per such read, so a case that stopped working (a drift) sinks within a few
-reads instead of a half-life. Only the newest run counts: one read the other way halves what
-came before it (a wrong judgement costs little, and a case that works again is back at once).
+reads instead of a half-life. Only the newest run counts: a wrong judgement costs little, and
+a case back in line with its history is weighed by all of it at once.
 """
 
 from __future__ import annotations
@@ -60,31 +60,46 @@ def age_weights(
 ) -> np.ndarray:
     """0.5 ** (newer / half_life) per visit, `newer` counting the visits of the same group made
     after it (ties in time count as none); all 1 when `half_life` is 0 (evidence never ages).
-    With `change_after` k and the targets: where a group's newest L >= k visits all went the
-    other way from the one before them, the visits older than that run weigh 0.5 ** (L - k + 1)
-    more (the case changed; only the newest run counts, so one read back the other way ends
-    it)."""
+    With `change_after` and the targets, times `change_discount`'s factor."""
     n = len(groups)
     if (half_life <= 0 and change_after <= 0) or not n:
         return np.ones(n)
     order = np.lexsort((-times, groups))
     sorted_groups = groups[order]
     starts = np.searchsorted(sorted_groups, sorted_groups, "left")
-    newer = np.arange(n) - starts
-    weights = np.power(0.5, newer / half_life) if half_life > 0 else np.ones(n)
+    weights = np.power(0.5, (np.arange(n) - starts) / half_life) if half_life > 0 else np.ones(n)
     if change_after > 0 and targets is not None:
-        won = targets[order] >= 0.5
-        new_run = np.ones(n, dtype=bool)
-        new_run[1:] = (won[1:] != won[:-1]) | (sorted_groups[1:] != sorted_groups[:-1])
-        run = np.cumsum(new_run) - 1
-        in_newest = run == run[starts]
-        length = np.bincount(sorted_groups, in_newest, minlength=int(sorted_groups.max()) + 1)
-        per_visit = length[sorted_groups]
-        stale = ~in_newest & (per_visit >= change_after)
-        weights = weights * np.where(stale, np.power(0.5, per_visit - change_after + 1.0), 1.0)
+        weights = weights * change_discount(sorted_groups, starts, targets[order], change_after)
     out = np.empty(n)
     out[order] = weights
     return out
+
+
+def change_discount(
+    groups: np.ndarray, starts: np.ndarray, targets: np.ndarray, change_after: int
+) -> np.ndarray:
+    """Per visit (sorted by group, newest first; `starts` the index of each one's group's
+    newest): where a group's newest L >= `change_after` visits all went one way (success:
+    target >= 0.5) and most of its older visits went the other, the older ones weigh
+    0.5 ** (L - change_after + 1); 1 elsewhere. The case changed: its old evidence is stale
+    while its newest reads keep saying so. Only the newest run counts, and a read back in line
+    with the older majority ends it at once (a reliable case that failed once is not halved
+    again when it works)."""
+    n_groups = int(groups.max()) + 1
+    won = targets >= 0.5
+    new_run = np.ones(len(groups), dtype=bool)
+    new_run[1:] = (won[1:] != won[:-1]) | (groups[1:] != groups[:-1])
+    run = np.cumsum(new_run) - 1
+    newest = run == run[starts]
+    length = np.bincount(groups, newest, minlength=n_groups)
+    older = np.bincount(groups, ~newest, minlength=n_groups)
+    older_won = np.bincount(groups, ~newest & won, minlength=n_groups)
+    newest_won = np.zeros(n_groups, dtype=bool)
+    newest_won[groups[starts]] = won[starts]
+    departs = newest_won != (older_won >= 0.5 * older)
+    changed = (length >= change_after) & departs & (older > 0)
+    factor = np.where(changed, np.power(0.5, length - change_after + 1.0), 1.0)
+    return np.where(newest, 1.0, factor[groups])
 
 
 def kernel_q_by_group(

@@ -19,6 +19,7 @@ import pytest
 
 from memory import Case, CaseBank, Visit
 from memory.policy import RankedCase, read_cases
+from memory.policy.kernel import age_weights
 from nodes.deps import estimator_for
 from tests.conftest import make_context
 
@@ -125,6 +126,18 @@ def test_a_change_is_detected_so_a_case_that_stopped_working_sinks_within_three_
         _case(bank, "untried", at_cosine(0.6, 2))
         _reads(bank, working, TASK, [1.0] * 20 + [0.0] * 3 + [1.0])
         assert [r.case.id for r in _read(bank, top_k=1)[1]] == [working]
+
+
+def test_a_reliable_case_back_in_line_keeps_all_its_evidence() -> None:
+    """A case that works nine times in ten fails now and then: its failure weighs its history
+    down only until the next success, which counts the whole history again (the detector reads
+    the newest run against the older majority, not each flip)."""
+    targets = np.array([1.0] * 10 + [0.0] + [1.0])
+    groups, times = np.zeros(len(targets), dtype=np.intp), np.arange(len(targets), dtype=float)
+    detected = age_weights(groups, times, 8.0, targets, change_after=1)
+    assert detected == pytest.approx(age_weights(groups, times, 8.0, targets, change_after=0))
+    failed_last = age_weights(groups[:-1], times[:-1], 8.0, targets[:-1], change_after=1)
+    assert failed_last[:10] == pytest.approx(0.5 * age_weights(groups[:-1], times[:-1], 8.0)[:10])
 
 
 def test_a_planted_success_is_shown_with_mu_below_five_percent_after_three_failed_reads() -> None:
