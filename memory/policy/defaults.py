@@ -2,7 +2,8 @@
 
 Chosen by the learning suite (benchmarks/README.md, "The learning suite"), never by one world:
 the score starts from similarity and moves by the evidence of each case's reads (shared
-credit), evidence ages with a half-life of 8 newer reads of the same case, and train mode reads
+credit), evidence ages with a half-life of 8 newer reads of the same case and is weighed down
+while a case's newest reads go against most of its older ones (a change), and train mode reads
 the top K by score plus an optimism bonus of 0.5 that fades with a case's evidence, so it tries
 cases that similarity ranks lower once the nearer ones keep failing (sampling from the soft
 policy instead learned less on the suite). Nothing here imports numpy, so the CLI's `--help`
