@@ -8,8 +8,6 @@ sees, and deletes, only its own.
 
 from __future__ import annotations
 
-import uuid
-
 from langchain_core.embeddings import Embeddings
 
 from memento.mcp_models import CaseDetail, CaseList, CaseSummary, DeletedCase, FoundCase, FoundCases
@@ -86,7 +84,7 @@ class CaseCare:
         return DeletedCase(case_id=case.id, namespace=case.namespace, visits=visits)
 
     def _own_case(self, case_id: str, scope: Scope) -> Case:
-        case = self.bank.get(case_id.strip()) if _is_uuid(case_id.strip()) else None
+        case = self.bank.get(case_id.strip())
         if case is None or case.namespace != scope.namespace:  # another's case is not found
             raise MemoryToolError(
                 f"no case with id {case_id!r} in namespace {scope.namespace!r} "
@@ -98,11 +96,3 @@ class CaseCare:
 def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_LISTED:
         raise MemoryToolError(f"limit must be in [1, {MAX_LISTED}], got {limit}")
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True

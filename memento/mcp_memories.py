@@ -41,7 +41,7 @@ from memento.mcp_memory_models import (
     WrittenMemory,
 )
 from memento.mcp_scope import MemoryToolError
-from memory.adapters.store_cases import CaseWriteError, is_case_value, is_uuid
+from memory.adapters.store_cases import CaseWriteError, is_case_value
 from memory.adapters.store_memories import DEFAULT_FIELDS, StoreMemories
 from memory.adapters.store_policy import similar_items
 from memory.adapters.store_values import FilterError, check_filter, matches_filter
@@ -206,7 +206,7 @@ class GeneralMemories:
                 "a value with a 'reward' field is a case, and cases are written only by "
                 "report_outcome: a memory is plain data, so rename the field"
             )
-        case = self.bank.get(key) if is_uuid(key) else None
+        case = self.bank.get(key)
         if case is not None and case.namespace == namespace:
             raise MemoryToolError(f"key {key!r} holds a case: put the memory under another key")
 

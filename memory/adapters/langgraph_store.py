@@ -80,7 +80,6 @@ from memory.adapters.store_cases import (
     case_search_item,
     case_to_put,
     is_case_value,
-    is_uuid,
     stored_form,
 )
 from memory.adapters.store_memories import DEFAULT_FIELDS, StoreMemories, memory_item
@@ -183,7 +182,7 @@ class MementoStore(BaseStore):
 
     def _case(self, namespace: str, key: str) -> Case | None:
         """The case under this key in this namespace (another namespace's is not there)."""
-        case = self.bank.get(key) if is_uuid(key) else None
+        case = self.bank.get(key)
         return case if case is not None and case.namespace == namespace else None
 
     def _search(self, op: SearchOp) -> list[SearchItem]:

@@ -10,7 +10,6 @@ a memory by accident, and a memory that needs a field named `reward` is put nest
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, get_args
@@ -130,12 +129,3 @@ def case_item_fields(case: Case) -> dict[str, Any]:
         "created_at": datetime.fromtimestamp(case.created_at, tz=UTC),
         "updated_at": datetime.fromtimestamp(case.updated_at, tz=UTC),
     }
-
-
-def is_uuid(key: str) -> bool:
-    """Case ids are UUIDs; any other key names no case (and must not reach the engine)."""
-    try:
-        uuid.UUID(key)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True

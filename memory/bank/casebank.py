@@ -102,9 +102,9 @@ class CaseBank(BankStorage):
         return found[0] if found else None
 
     def get_many(self, case_ids: Sequence[str]) -> list[Case]:
-        """The cases with these ids that exist, in the given order."""
+        """The cases with these ids that exist, in order (a non-UUID id names none)."""
         with self._lock:
-            points = self._cases.retrieve(list(case_ids))
+            points = self._cases.retrieve(storable_ids(case_ids))
         by_id = {p.id: case for p in points if (case := case_from_payload(p.id, p.payload))}
         return [by_id[i] for i in case_ids if i in by_id]
 

@@ -19,17 +19,19 @@ from memory.engines.protocol import StoredPoint, unpacked
 from memory.errors import CrossNamespaceError
 
 
+def is_point_id(value: object) -> bool:
+    """Whether `value` could name a stored record (a point id is a UUID; an engine refuses to
+    look up anything else)."""
+    try:
+        uuid.UUID(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
 def storable_ids(case_ids: Iterable[str]) -> list[str]:
-    """The distinct ids that could name a stored case (a point id is a UUID; an engine refuses
-    to look up anything else)."""
-    found = []
-    for case_id in dict.fromkeys(case_ids):
-        try:
-            uuid.UUID(case_id)
-        except (ValueError, TypeError, AttributeError):
-            continue
-        found.append(case_id)
-    return found
+    """The distinct ids that could name a stored case (`is_point_id`)."""
+    return [case_id for case_id in dict.fromkeys(case_ids) if is_point_id(case_id)]
 
 
 def case_namespaces(points: Iterable[StoredPoint]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from memory.bank.limits import MAX_QUESTION_CHARS, cut
+from memory.bank.ownership import is_point_id
 from memory.engines.protocol import Collection, StoredPoint, Where, match
 
 KEYWORDS = ("namespace", "run_id")
@@ -79,7 +80,7 @@ class RetrievalRecords:
 
     def get(self, retrieval_id: str) -> tuple[Retrieval, list[float]] | None:
         """The retrieval and its state vector; None when there is none by that id."""
-        if not _is_uuid(retrieval_id):
+        if not is_point_id(retrieval_id):
             return None
         with self._lock:
             points = self._collection.retrieve([retrieval_id], with_vectors=True)
@@ -143,13 +144,5 @@ def _read(payload: dict[str, Any] | None) -> Retrieval:
 
 
 def _check_id(retrieval_id: str) -> None:
-    if not _is_uuid(retrieval_id):
+    if not is_point_id(retrieval_id):
         raise ValueError(f"a retrieval id is a UUID (new_retrieval_id), got {retrieval_id!r}")
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
