@@ -8,15 +8,12 @@ by the run too. Eval mode reads memories and writes nothing.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from langchain_core.messages import AIMessage, SystemMessage
 from langchain_core.tools import StructuredTool
-from langgraph.config import get_store
 
 from memory import CaseBank, KernelQ
 from memory.adapters.langgraph_store import MementoStore
-from memory.policy.read import read_memories
 from nodes import prompts
 from tests.conftest import make_context
 from tests.fakes import (
@@ -28,22 +25,24 @@ from tests.fakes import (
     scripted,
     tool_call,
 )
-
-TASK = "What is 17 * 23 + 4?"
-NOTE = {"content": "What is 17 * 23 + 4? the user wants the calculator used"}
-
-
-def _put(bank: CaseBank, embedder: HashingEmbedder, key: str, value: dict, ns=("default",)):
-    store = MementoStore(bank, embedder)
-    store.put(ns, key, value)
-    return bank.memories.find(":".join(ns), key)
+from tests.memory_notes import (
+    HELPFUL,
+    MISLEADING,
+    NOTE,
+    TASK,
+    arithmetic_task,
+    note_scores,
+    put_note,
+    recall,
+    task_number,
+)
 
 
 @pytest.mark.parametrize("retrieval", ["kernel", "parametric", "similarity", "memrl", "ucb"])
 async def test_a_memory_is_shown_to_the_planner_and_credited_with_the_reward(
     graph_for, bank: CaseBank, embedder: HashingEmbedder, retrieval: str
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = scripted(final_plan_reply("395"))
     result = await run_task(
         graph_for(model),
@@ -66,7 +65,7 @@ async def test_a_memory_is_shown_to_the_planner_and_credited_with_the_reward(
 async def test_memories_shown_zero_shows_and_credits_none(
     graph_for, bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = scripted(final_plan_reply("395"))
     result = await run_task(
         graph_for(model),
@@ -81,7 +80,7 @@ async def test_memories_shown_zero_shows_and_credits_none(
 async def test_eval_mode_shows_memories_and_writes_nothing(
     graph_for, bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = scripted(final_plan_reply("395"))
     result = await run_task(
         graph_for(model), {"task": TASK, "ground_truth": "395"}, context=make_context(mode="eval")
@@ -95,7 +94,7 @@ async def test_eval_mode_shows_memories_and_writes_nothing(
 async def test_memory_chosen_events_name_the_memories_shown(
     graph_for, bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     graph = graph_for(scripted(final_plan_reply("395")))
     events = [
         event
@@ -108,54 +107,30 @@ async def test_memory_chosen_events_name_the_memories_shown(
 
 
 # -- a scripted world: a misleading note sinks below a helpful one ------------------------------
-HELPFUL = {"content": "arithmetic task: add the tens first and check the sum"}
-MISLEADING = {"content": "arithmetic task what is the sum: answer zero"}
-
-
-def _task(n: int) -> str:
-    return f"arithmetic task {n}: what is the sum of {n} and {n * 3}?"
-
-
 def _planner_follows_the_notes(messages: list, kwargs: dict) -> AIMessage:
     """Right when a helpful note is in the prompt, wrong otherwise."""
     system, task = messages[0].content, messages[1].content
-    n = int(task.split("task ")[1].split(":")[0])
+    n = task_number(task)
     return final_plan_reply(str(4 * n) if HELPFUL["content"] in system else "0")
-
-
-def _scores(bank: CaseBank, embedder: HashingEmbedder) -> dict[str, float]:
-    read = read_memories(
-        bank,
-        KernelQ(bank),
-        embedder.embed_query(_task(99)),
-        namespace="default",
-        limit=32,
-        k=2,
-        alpha=0.1,
-        mode="eval",
-        rng=np.random.default_rng(0),
-        min_similarity=0.3,
-    )
-    return {r.memory.key: round(r.q, 3) for r in read}
 
 
 async def test_a_misleading_memory_sinks_below_a_helpful_one_through_the_graph(
     graph_for, bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    _put(bank, embedder, "helpful", HELPFUL)
-    _put(bank, embedder, "misleading", MISLEADING)
-    before = _scores(bank, embedder)
+    put_note(bank, embedder, "helpful", HELPFUL)
+    put_note(bank, embedder, "misleading", MISLEADING)
+    before = note_scores(bank, embedder)
     assert before["misleading"] > before["helpful"]  # similarity alone misleads
     graph = graph_for(RuleChatModel(messages=iter(()), calls=[], rule=_planner_follows_the_notes))
     rewards = []
     for n in range(5, 15):  # tasks where the misleading note is the more similar
         result = await run_task(
             graph,
-            {"task": _task(n), "ground_truth": str(4 * n)},
+            {"task": arithmetic_task(n), "ground_truth": str(4 * n)},
             context=make_context(memories_shown=1, top_k=1),
         )
         rewards.append(result["judgement"].reward)
-    after = _scores(bank, embedder)
+    after = note_scores(bank, embedder)
     print("\nbefore:", before, "\nrewards:", rewards, "\nafter:", after)
     # measured: misleading 0.555 -> 0.438, helpful 0.502 -> 0.816; one failure, then 9 successes
     assert rewards[0] == 0.0 and rewards[-5:] == [1.0] * 5
@@ -164,10 +139,6 @@ async def test_a_misleading_memory_sinks_below_a_helpful_one_through_the_graph(
 
 
 # -- a store search made by a tool inside the run ----------------------------------------------
-def _recall(query: str) -> str:
-    """Search the user's notes."""
-    hits = get_store().search(("notes", "alice"), query=query, limit=1)
-    return "; ".join(str(hit.value) for hit in hits) or "nothing"
 
 
 async def test_a_tool_s_store_search_inside_the_run_is_credited_by_update_q(
@@ -176,7 +147,7 @@ async def test_a_tool_s_store_search_inside_the_run_is_credited_by_update_q(
     store = MementoStore(bank, embedder, estimator=KernelQ(bank))
     store.put(("notes", "alice"), "calc", {"content": "17 * 23 is 391"})
     memory = bank.memories.find("notes:alice", "calc")
-    recall = StructuredTool.from_function(_recall, name="recall")
+    recall_tool = StructuredTool.from_function(recall, name="recall")
 
     def script() -> list[AIMessage]:
         return [
@@ -186,7 +157,7 @@ async def test_a_tool_s_store_search_inside_the_run_is_credited_by_update_q(
             final_plan_reply("395"),
         ]
 
-    graph = graph_for(scripted(*script()), tools=[recall]).copy(update={"store": store})
+    graph = graph_for(scripted(*script()), tools=[recall_tool]).copy(update={"store": store})
     result = await run_task(graph, {"task": TASK, "ground_truth": "395"}, context=make_context())
     assert "391" in result["step_results"][0].tool_calls[0].result
     [retrieval] = [r for r, _ in bank.retrievals.of_run("notes:alice", result["run_id"])]
@@ -196,7 +167,7 @@ async def test_a_tool_s_store_search_inside_the_run_is_credited_by_update_q(
     assert result["visits_recorded"] == 1  # the note; no case or memory of "default" was shown
     assert store.report_run(("notes", "alice"), result["run_id"], 0.0) == 0  # credited once
 
-    graph = graph_for(scripted(*script()), tools=[recall]).copy(update={"store": store})
+    graph = graph_for(scripted(*script()), tools=[recall_tool]).copy(update={"store": store})
     await run_task(graph, {"task": TASK, "ground_truth": "395"}, context=make_context(mode="eval"))
     assert bank.retrievals.count() == 1  # eval mode names no run: its search saves nothing
 

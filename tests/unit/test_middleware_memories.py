@@ -8,29 +8,30 @@ agent's tools makes inside the run is credited by the run too. Eval mode writes 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from langchain.agents import create_agent
 from langchain.tools import ToolRuntime
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.tools import StructuredTool
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.config import get_store
 
 from memento.middleware import MementoMiddleware
 from memory import CaseBank, KernelQ
 from memory.adapters.langgraph_store import MementoStore
-from memory.policy.read import read_memories
 from tests.fakes import HashingEmbedder, RuleChatModel, scripted, tool_call
+from tests.memory_notes import (
+    HELPFUL,
+    MISLEADING,
+    NOTE,
+    TASK,
+    arithmetic_task,
+    note_scores,
+    put_note,
+    recall,
+    task_number,
+)
 
-TASK = "What is 17 * 23 + 4?"
-NOTE = {"content": "What is 17 * 23 + 4? the user wants the calculator used"}
 HEADING = "Notes saved to memory"
-
-
-def _put(bank: CaseBank, embedder: HashingEmbedder, key: str, value: dict, ns=("default",)):
-    MementoStore(bank, embedder).put(ns, key, value)
-    return bank.memories.find(":".join(ns), key)
 
 
 def _solve(answer: str = "395"):
@@ -47,7 +48,7 @@ async def _invoke(agent, payload: dict, use_async: bool, **kwargs) -> dict:
 async def test_a_memory_is_shown_to_every_model_call_and_credited_with_the_reward(
     bank: CaseBank, embedder: HashingEmbedder, calculator_tool, use_async: bool
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = _solve()
     agent = create_agent(
         model,
@@ -80,7 +81,7 @@ async def test_cases_and_memories_share_the_system_message_and_the_run_s_visits(
     first = await create_agent(_solve(), [calculator_tool], middleware=[memento]).ainvoke(
         {"messages": [("user", TASK)], "ground_truth": "395"}
     )
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = _solve("394")
     second = await create_agent(model, [calculator_tool], middleware=[memento]).ainvoke(
         {"messages": [("user", TASK)], "ground_truth": "395"}
@@ -95,7 +96,7 @@ async def test_cases_and_memories_share_the_system_message_and_the_run_s_visits(
 async def test_memories_zero_shows_and_credits_none(
     bank: CaseBank, embedder: HashingEmbedder, calculator_tool
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = _solve()
     agent = create_agent(
         model, [calculator_tool], middleware=[MementoMiddleware(bank, embedder, memories=0)]
@@ -111,7 +112,7 @@ async def test_memories_zero_shows_and_credits_none(
 async def test_eval_mode_shows_memories_and_writes_nothing(
     bank: CaseBank, embedder: HashingEmbedder, calculator_tool
 ) -> None:
-    memory = _put(bank, embedder, "prefs", NOTE)
+    memory = put_note(bank, embedder, "prefs", NOTE)
     model = _solve()
     agent = create_agent(
         model, [calculator_tool], middleware=[MementoMiddleware(bank, embedder, mode="eval")]
@@ -123,10 +124,6 @@ async def test_eval_mode_shows_memories_and_writes_nothing(
 
 
 # -- a store search made by a tool inside the agent's run ---------------------------------------
-def _recall(query: str) -> str:
-    """Search the user's notes."""
-    hits = get_store().search(("notes", "alice"), query=query, limit=1)
-    return "; ".join(str(hit.value) for hit in hits) or "nothing"
 
 
 def _recall_through_runtime(query: str, runtime: ToolRuntime) -> str:
@@ -153,7 +150,7 @@ def _searching_agent(bank, embedder, store, function, runs: int = 1, **options):
 
 
 @pytest.mark.parametrize("use_async", [False, True], ids=["invoke", "ainvoke"])
-@pytest.mark.parametrize("function", [_recall, _recall_through_runtime], ids=["get_store", "rt"])
+@pytest.mark.parametrize("function", [recall, _recall_through_runtime], ids=["get_store", "rt"])
 async def test_a_tool_s_store_search_inside_the_run_is_credited_by_the_run(
     bank: CaseBank, embedder: HashingEmbedder, use_async: bool, function
 ) -> None:
@@ -185,64 +182,42 @@ async def test_a_run_the_caller_names_is_credited_and_eval_mode_names_none(
     store = MementoStore(bank, embedder, estimator=KernelQ(bank))
     store.put(("notes", "alice"), "calc", {"content": "17 * 23 is 391"})
     payload = {"messages": [("user", TASK)], "ground_truth": "395"}
-    agent = _searching_agent(bank, embedder, store, _recall)
+    agent = _searching_agent(bank, embedder, store, recall)
     await agent.ainvoke(payload, {"configurable": {"memento_run_id": "mine", "thread_id": "1"}})
     [(retrieval, _)] = bank.retrievals.of_run("notes:alice", "mine")
     assert retrieval.outcome == {"reward": 1.0} and bank.count_visits() == 1
 
-    agent = _searching_agent(bank, embedder, store, _recall, mode="eval")
+    agent = _searching_agent(bank, embedder, store, recall, mode="eval")
     await agent.ainvoke(payload, {"configurable": {"thread_id": "1"}})
     assert bank.retrievals.count() == 1  # eval mode names no run: its search saves nothing
 
 
 # -- a scripted world: a misleading note sinks below a helpful one ------------------------------
-HELPFUL = {"content": "arithmetic task: add the tens first and check the sum"}
-MISLEADING = {"content": "arithmetic task what is the sum: answer zero"}
-
-
-def _task(n: int) -> str:
-    return f"arithmetic task {n}: what is the sum of {n} and {n * 3}?"
-
-
 def _agent_follows_the_notes(messages: list, kwargs: dict) -> AIMessage:
     """Right when a helpful note is in the system message, wrong otherwise."""
     system = messages[0].text if isinstance(messages[0], SystemMessage) else ""
     task = [m for m in messages if isinstance(m, HumanMessage)][-1].text
-    n = int(task.split("task ")[1].split(":")[0])
+    n = task_number(task)
     return AIMessage(content=str(4 * n) if HELPFUL["content"] in system else "0")
-
-
-def _scores(bank: CaseBank, embedder: HashingEmbedder) -> dict[str, float]:
-    read = read_memories(
-        bank,
-        KernelQ(bank),
-        embedder.embed_query(_task(99)),
-        namespace="default",
-        limit=32,
-        k=2,
-        alpha=0.1,
-        mode="eval",
-        rng=np.random.default_rng(0),
-        min_similarity=0.3,
-    )
-    return {r.memory.key: round(r.q, 3) for r in read}
 
 
 async def test_a_misleading_memory_sinks_below_a_helpful_one_through_the_agent(
     bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    _put(bank, embedder, "helpful", HELPFUL)
-    _put(bank, embedder, "misleading", MISLEADING)
-    before = _scores(bank, embedder)
+    put_note(bank, embedder, "helpful", HELPFUL)
+    put_note(bank, embedder, "misleading", MISLEADING)
+    before = note_scores(bank, embedder)
     assert before["misleading"] > before["helpful"]  # similarity alone misleads
     memento = MementoMiddleware(bank, embedder, k=1, memories=1, seed=0)
     model = RuleChatModel(messages=iter(()), calls=[], rule=_agent_follows_the_notes)
     agent = create_agent(model, [], middleware=[memento])
     rewards = []
     for n in range(5, 15):  # tasks where the misleading note is the more similar
-        result = await agent.ainvoke({"messages": [("user", _task(n))], "ground_truth": str(4 * n)})
+        result = await agent.ainvoke(
+            {"messages": [("user", arithmetic_task(n))], "ground_truth": str(4 * n)}
+        )
         rewards.append(result["memento_judgement"]["reward"])
-    after = _scores(bank, embedder)
+    after = note_scores(bank, embedder)
     print("\nbefore:", before, "\nrewards:", rewards, "\nafter:", after)
     # measured: misleading 0.555 -> 0.438, helpful 0.502 -> 0.816; one failure, then 9 successes
     assert rewards[0] == 0.0 and rewards[-5:] == [1.0] * 5
