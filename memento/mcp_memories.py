@@ -43,10 +43,9 @@ from memento.mcp_memory_models import (
 from memento.mcp_scope import MemoryToolError
 from memory.adapters.store_cases import CaseWriteError, is_case_value
 from memory.adapters.store_memories import DEFAULT_FIELDS, StoreMemories
-from memory.adapters.store_policy import similar_items
+from memory.adapters.store_policy import save_shown, similar_items
 from memory.adapters.store_values import FilterError, check_filter, matches_filter
 from memory.bank.memory_items import MemoryItem, MemoryWriteError, check_key
-from memory.bank.retrievals import Retrieval, new_retrieval_id
 from memory.policy.sampling import Mode
 
 
@@ -96,16 +95,9 @@ class GeneralMemories:
         shown = [(held[mid], float(item.score or 0.0)) for item, mid in page if mid in held]
         self.items.refreshed([m for m, _ in shown if m.ttl is not None])  # read: expiry restarts
         retrieval_id = None
-        if mode == "train" and shown:
-            retrieval = Retrieval(
-                id=new_retrieval_id(),
-                namespace=scope.namespace,
-                question=query,
-                mode=mode,
-                kind="memories",
-                shown=[m.id for m, _ in shown],
-            )
-            retrieval_id = self.bank.retrievals.save(retrieval, vector).id
+        if mode == "train" and shown:  # kept for report_outcome, as a store search in a run is
+            ids = [(scope.namespace, m.id) for m, _ in shown]
+            [retrieval_id] = save_shown(self.bank, "", query, vector, ids)
         memories = [
             FoundMemory(**MemorySummary.of(m).model_dump(), score=score) for m, score in shown
         ]
