@@ -1,9 +1,9 @@
 """A store search ranked by the retrieval policy, and the retrievals it saves for credit.
 
-With an estimator (`MementoStore(..., estimator=...)`), a search with a query scores every
-candidate, cases and memories alike, by the policy's Q(s, c) for the query's state: the
-estimator's score, which starts at the cosine similarity and moves as far as the candidate's
-visits near that state reach (`memory.policy.kernel`); the item's `score` is that value. The
+A search with a query scores every candidate, cases and memories alike, by the policy's Q(s, c)
+for the query's state (`MementoStore`'s estimator: the product's kernel Q unless given): a score
+that starts at the cosine similarity and moves as far as the candidate's visits near that state
+reach (`memory.policy.kernel`); the item's `score` is that value. The
 policy scores the `CANDIDATES` nearest of each namespace (or the page, if larger) and the page
 is its best, as the graph's retrieve reads K of N.
 Memories are credited by their version's id exactly as cases by theirs.
@@ -74,7 +74,7 @@ def save_shown(
 def similar_items(
     bank: CaseBank,
     memories: Any,
-    estimator: QEstimator | None,
+    estimator: QEstimator,
     vector: Sequence[float],
     namespaces: Sequence[str],
     want: int | None,
@@ -82,13 +82,13 @@ def similar_items(
     cases: bool = True,
 ) -> list[tuple[Any, str | None]]:
     """(SearchItem, memory version id or None for a case) of the cases and memories most
-    similar to `vector` in each namespace, best first by the policy's score where there is an
-    estimator, else by cosine similarity (`want` each, or all of them when None); the
+    similar to `vector` in each namespace, best first by the estimator's score (`want` each,
+    at least `CANDIDATES`, or all of them when None); the
     memories alone when not `cases` (`memento mcp`'s search_memories)."""
     from memory.adapters.store_cases import case_search_item
     from memory.adapters.store_memories import memory_item
 
-    if estimator is not None and want is not None:
+    if want is not None:
         want = max(want, CANDIDATES)
     found: list[tuple[Any, str | None, str]] = []
     for namespace in namespaces if cases else ():
@@ -98,9 +98,8 @@ def similar_items(
             found += [(case_search_item(h.case, h.similarity), None, h.case.id) for h in hits]
     for memory, similarity in memories.similar(vector, namespaces, want):
         found.append((memory_item(memory, similarity, found=True), memory.id, memory.id))
-    if estimator is not None:
-        parts = score_items(estimator, vector, [(pid, i.score) for i, _, pid in found])
-        for (item, _, _), score in zip(found, parts.score, strict=True):
-            item.score = float(score)
+    parts = score_items(estimator, vector, [(pid, i.score) for i, _, pid in found])
+    for (item, _, _), score in zip(found, parts.score, strict=True):
+        item.score = float(score)
     found.sort(key=lambda hit: hit[0].score or 0.0, reverse=True)
     return [(item, memory_id) for item, memory_id, _ in found]
