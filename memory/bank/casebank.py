@@ -20,6 +20,7 @@ from memory.bank.namespaces import check_namespace
 from memory.bank.ownership import case_namespaces, refuse_foreign_visits, storable_ids
 from memory.bank.records import Case, ScoredCase, Visit, VisitMatch
 from memory.bank.redaction import redact, secrets_in
+from memory.bank.steps import steps_of, visits_of
 from memory.bank.storage import BankStorage, namespace_where
 from memory.bank.stored_records import (
     VisitColumns,
@@ -27,12 +28,9 @@ from memory.bank.stored_records import (
     case_point,
     stored_time,
     visit_columns,
-    visit_from_payload,
-    visit_match,
-    visit_numbers,
-    visit_point,
+    visit_matches,
 )
-from memory.engines.protocol import GroupHit, GroupValues, StoredPoint, Where, match
+from memory.engines.protocol import GroupValues, StoredPoint, Where, match
 
 
 class CaseBank(BankStorage):
@@ -184,29 +182,29 @@ class CaseBank(BankStorage):
             for start in range(0, len(doomed), 256):
                 self.delete(doomed[start : start + 256])
 
-    # -- visits --------------------------------------------------------------------------------
+    # -- visits: views of the bank's steps (`memory.bank.steps`) ------------------------------
     def add_visits(self, visits: Sequence[tuple[Visit, Sequence[float]]]) -> None:
-        """Record visits (each with its state vector s_j) in one write; CrossNamespaceError
-        refuses them all if one credits a case (or memory) of another namespace
-        (`memory.bank.ownership`)."""
+        """Record visits (each with its state vector s_j) in one write, as the steps they form
+        (one record per run and cycle, merged with the one held). CrossNamespaceError refuses
+        them all if one credits a case (or memory) of another namespace
+        (`memory.bank.ownership`); ValueError if visits of one step disagree on its target."""
         if not visits:
             return
         for visit, vector in visits:
             self._check_vector(vector)
             check_namespace(visit.namespace)
-        points = [(visit_point(visit), vector) for visit, vector in visits]
+        grouped = steps_of(visits)
         case_ids = storable_ids(visit.case_id for visit, _ in visits)
         with self._lock:
             owners = case_namespaces(self._cases.retrieve(case_ids, payload_keys=["namespace"]))
             owners |= case_namespaces(self._memories.retrieve(case_ids, payload_keys=["namespace"]))
             refuse_foreign_visits([visit for visit, _ in visits], owners)
-            self._visits.upsert(points)
+            self.steps.write(grouped)
 
-    def delete_visits(self, visit_ids: Sequence[str]) -> None:
+    def delete_visits(self, visits: Sequence[Visit]) -> None:
         """Delete these visits (bank care: a merge that found a run's read and unread visit)."""
-        if visit_ids:
-            with self._lock:
-                self._visits.delete(list(visit_ids))
+        if visits:
+            self.steps.forget(visits)
 
     def nearest_visits(
         self,
@@ -220,16 +218,29 @@ class CaseBank(BankStorage):
 
         At most len(case_ids) * per_case visits come back however long the bank has lived, and
         the visits left out are the farthest, whose kernel weight is the smallest. `retrieved`
-        keeps only visits where the case was read (True; visits stored before the field existed
-        count as read) or only those where it was a candidate left unread (False). The engines
-        read only the given cases' visits (through the keyword index on `case_id`), never the
-        whole collection, except Qdrant's local mode, which filters point by point in Python.
+        keeps only visits where the case was read (True) or only those where it was a
+        candidate left unread (False). The engines read only the given cases' steps (through
+        the keyword index on `read` or `unread`), never the whole collection, except Qdrant's
+        local mode, which filters point by point in Python.
         """
-        hits = self._nearest_visit_hits(vector, case_ids, per_case, retrieved)
-        matches = (
-            visit_match(str(payload.get("case_id")), payload, score) for payload, score in hits
-        )
-        return [m for m in matches if m is not None]
+        if not case_ids:
+            return []
+        self._check_vector(vector)
+        found: list[VisitMatch] = []
+        for read in (True, False) if retrieved is None else (retrieved,):
+            hits = self.steps.nearest(vector, case_ids, per_case=per_case, read=read)
+            found += visit_matches(hits, retrieved=read)  # type: ignore[arg-type]
+        if retrieved is None:  # both: each case's nearest of either kind
+            rank = {case_id: n for n, case_id in enumerate(dict.fromkeys(case_ids))}
+            found.sort(key=lambda m: (rank[m.case_id], -m.cosine))
+            taken: dict[str, int] = {}
+            kept: list[VisitMatch] = []
+            for visit in found:
+                taken[visit.case_id] = taken.get(visit.case_id, 0) + 1
+                if taken[visit.case_id] <= per_case:
+                    kept.append(visit)
+            found = kept
+        return found
 
     def nearest_visit_columns(
         self,
@@ -237,51 +248,28 @@ class CaseBank(BankStorage):
         case_ids: Sequence[str],
         *,
         per_case: int,
-        retrieved: bool | None = None,
+        retrieved: bool = True,
     ) -> VisitColumns:
         """`nearest_visits` as columns, what kernel Q sums, with no record made per visit (and
-        no payload read where a small bank's exact copy holds each visit's target)."""
-        found = self._nearest_visit_hits(vector, case_ids, per_case, retrieved, columns=True)
+        no payload read where a small bank's exact copy holds each step's target)."""
+        if not case_ids:
+            return visit_columns([])
+        self._check_vector(vector)
+        found = self.steps.nearest(
+            vector, case_ids, per_case=per_case, read=retrieved, columns=True
+        )
         if not isinstance(found, GroupValues):
             return visit_columns(found)
         groups = list(dict.fromkeys(case_ids))
         ids = [groups[i] for i in found.groups.tolist()]
         return VisitColumns(ids, found.scores, found.values[:, 0], found.values[:, 1], found.groups)
 
-    def _nearest_visit_hits(
-        self,
-        vector: Sequence[float],
-        case_ids: Sequence[str],
-        per_case: int,
-        retrieved: bool | None,
-        *,
-        columns: bool = False,
-    ) -> list[GroupHit] | GroupValues:
-        if not case_ids:
-            return []
-        self._check_vector(vector)
-        unread = match("retrieved", False)
-        where = Where()
-        if retrieved is not None:
-            where = Where(must_not=(unread,)) if retrieved else Where(must=(unread,))
-        groups = list(dict.fromkeys(case_ids))
-        with self._searching:
-            found = columns and self._visits.nearest_values_per_group(
-                vector, key="case_id", groups=groups, per_group=per_case, where=where,
-                value_of=visit_numbers,
-            )  # fmt: skip
-            return found or self._visits.nearest_per_group(
-                vector, key="case_id", groups=groups, per_group=per_case,
-                payload_keys=("case_id", "target", "retrieved", "created_at"), where=where,
-            )  # fmt: skip
-
     def list_visits(
         self, *, case_id: str | None = None, namespace: str | None = None
     ) -> list[Visit]:
         """Stored visits, optionally of one case or namespace, oldest first."""
-        extra = (match("case_id", case_id),) if case_id else ()
-        points = self._scroll(self._visits, namespace, extra)
-        visits = [visit for p in points if (visit := visit_from_payload(p.id, p.payload))]
+        steps = self.steps.crediting(namespace_where(namespace), case_id=case_id)
+        visits = [visit for step, _ in steps for visit in visits_of(step, case_id)]
         visits.sort(key=lambda v: v.created_at)
         return visits
 
@@ -289,12 +277,18 @@ class CaseBank(BankStorage):
         self, namespace: str, *, case_id: str | None = None, run_id: str | None = None
     ) -> Iterator[tuple[Visit, list[float]]]:
         """Every visit of a namespace (of one case, of one run) with its state vector s_j."""
-        extra = tuple(match(k, v) for k, v in (("case_id", case_id), ("run_id", run_id)) if v)
-        for point in self._scroll(self._visits, namespace, extra, with_vectors=True):
-            if visit := visit_from_payload(point.id, point.payload):
-                yield visit, list(point.vector or [])
+        where = namespace_where(namespace)
+        if run_id:
+            where = Where(must=(*where.must, match("run_id", run_id)))
+        for step, vector in self.steps.crediting(where, case_id=case_id, with_vectors=True):
+            for visit in visits_of(step, case_id):
+                yield visit, vector
 
     def count_visits(self, *, namespace: str | None = None) -> int:
-        """Number of visits (optionally of one namespace)."""
-        with self._lock:
-            return self._visits.count(namespace_where(namespace))
+        """Number of visits (optionally of one namespace): the cases its steps credit."""
+        steps = self.steps.crediting(namespace_where(namespace))
+        return sum(len(step.read) + len(step.unread) for step, _ in steps)
+
+    def count_steps(self, *, namespace: str | None = None) -> int:
+        """Number of steps (records of credit; optionally of one namespace)."""
+        return self.steps.count(namespace_where(namespace))

@@ -1,8 +1,10 @@
-"""Where a case bank's records live: the store it opens, its collections (cases, visits, Q
+"""Where a case bank's records live: the store it opens, its collections (cases, steps, Q
 parameters, general memories, retrievals), one lock, and its records as stored (ids, payloads,
 vectors).
 
-`CaseBank` (`memory.bank.casebank`) builds cases and visits on this base. Export, import and
+`CaseBank` (`memory.bank.casebank`) builds cases and visits on this base; a bank written
+before steps (one point per visit) is migrated once when it is opened
+(`memory.bank.step_migration`). Export, import and
 moving a bank between engines copy records as stored (`stored_points`, `put_points`,
 `copy_to`), so nothing is re-embedded and no id, attempt or time changes. The engine is chosen
 by the store location (`memory.engines.locations`): Qdrant Edge in a folder (the default),
@@ -18,8 +20,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from memory.bank import memory_items, q_params, retrievals
+from memory.bank import memory_items, q_params, retrievals, steps
 from memory.bank.namespaces import check_namespace
+from memory.bank.step_migration import migrate_visits, steps_from_visit_points
+from memory.bank.step_records import StepRecords
 from memory.engines.locations import folder_of, open_store, store_for_client
 from memory.engines.protocol import (
     EVERYWHERE,
@@ -41,10 +45,10 @@ if TYPE_CHECKING:
 # Qdrant Edge bank (`memory.engines.locations.open_store`) does not, nor `memento cases list`.
 
 _CASE_KEYWORDS = ("namespace", "question_key", "provenance")
-_VISIT_KEYWORDS = ("namespace", "case_id")
-KINDS = ("cases", "memories", "visits")
+KINDS = ("cases", "memories", "steps")
 """The kinds of records a bank stores as they are (exports, imports, moves)."""
-_VISIT_READS = (*_VISIT_KEYWORDS, "target", "retrieved", "created_at")  # what visit searches touch
+LEGACY_KINDS = ("visits",)
+"""Kinds written before steps: `put_points` still takes them (an old export), as steps."""
 
 
 class BankStorage:
@@ -71,7 +75,8 @@ class BankStorage:
         self.location = location
         self.max_cases = max_cases
         self.cases_collection = f"{prefix}_cases"
-        self.visits_collection = f"{prefix}_visits"
+        self.steps_collection = f"{prefix}_steps"
+        self.visits_collection = f"{prefix}_visits"  # before steps: migrated when opened
         self.q_params_collection = f"{prefix}_q_params"
         self.memories_collection = f"{prefix}_memories"
         self.retrievals_collection = f"{prefix}_retrievals"
@@ -90,9 +95,10 @@ class BankStorage:
         try:
             self.dim = dim if dim is not None else self._stored_dim()
             self._cases = self._open_collection(self.cases_collection, _CASE_KEYWORDS, True)
-            self._visits = self._open_collection(
-                self.visits_collection, _VISIT_KEYWORDS, False, _VISIT_READS
+            self._steps = self._open_collection(
+                self.steps_collection, steps.KEYWORDS, False, steps.READS
             )
+            self.steps = StepRecords(self._steps, self._lock, self._searching)
             params = self._open_collection(self.q_params_collection, q_params.KEYWORDS, False)
             self.q_params = q_params.QParamRecords(params, self._lock, self.dim)
             memories = self._open_collection(self.memories_collection, memory_items.KEYWORDS, True)
@@ -102,6 +108,8 @@ class BankStorage:
             )
             reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
             self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
+            if self._store.stored_dim(self.visits_collection) is not None:
+                migrate_visits(self)
             self._store.warm_up()
         except BaseException:
             self._store.close()
@@ -203,14 +211,18 @@ class BankStorage:
     def put_points(
         self, points: Iterable[tuple[str, StoredPoint]], *, batch: int = 1_000
     ) -> tuple[int, int]:
-        """Store records exactly as given (ids, payloads, vectors); returns (cases, visits)
-        (memories are stored too, and counted as cases)."""
-        counts = dict.fromkeys(KINDS, 0)
-        pending: dict[str, list[StoredPoint]] = {kind: [] for kind in KINDS}
+        """Store records exactly as given (ids, payloads, vectors); returns (cases, steps)
+        (memories are stored too, and counted as cases). Visits of an export written before
+        steps are stored as the steps they form, merged with those held."""
+        counts = dict.fromkeys((*KINDS, *LEGACY_KINDS), 0)
+        pending: dict[str, list[StoredPoint]] = {kind: [] for kind in counts}
 
         def flush(kind: str) -> None:
-            with self._lock:
-                self._kind(kind).upsert([(p, p.vector or []) for p in pending[kind]])
+            if kind in LEGACY_KINDS:
+                steps_from_visit_points(self.steps, pending[kind])
+            else:
+                with self._lock:
+                    self._kind(kind).upsert([(p, p.vector or []) for p in pending[kind]])
             counts[kind] += len(pending[kind])
             pending[kind] = []
 
@@ -218,13 +230,15 @@ class BankStorage:
             if point.vector is None or len(point.vector) != self.dim:
                 size = 0 if point.vector is None else len(point.vector)
                 raise EmbeddingSizeMismatchError(self.cases_collection, self.dim, size)
+            if kind not in pending:
+                raise CaseBankError(f"unknown kind of record {kind!r} (one of {KINDS})")
             pending[kind].append(point)
             if len(pending[kind]) >= batch:
                 flush(kind)
-        for kind in KINDS:
+        for kind in pending:
             if pending[kind]:
                 flush(kind)
-        return counts["cases"] + counts["memories"], counts["visits"]
+        return counts["cases"] + counts["memories"], counts["steps"] + counts["visits"]
 
     def stored_records(
         self, kind: str, ids: Sequence[str], *, with_vectors: bool = False
@@ -242,12 +256,12 @@ class BankStorage:
 
     # -- helpers -----------------------------------------------------------------------------
     def _kind(self, kind: str) -> Collection:
-        return {"cases": self._cases, "memories": self._memories, "visits": self._visits}[kind]
+        return {"cases": self._cases, "memories": self._memories, "steps": self._steps}[kind]
 
     def _forget_credit(self, ids: list[str]) -> None:
         """Remove the visits and own Q biases of these cases or memories (under the lock)."""
         with self._lock:
-            self._visits.delete_where(Where(must=(match("case_id", *ids),)))
+            self.steps.drop_cases(ids)
             self.q_params.forget_cases(ids)
 
     def _check_vector(self, vector: Sequence[float]) -> None:

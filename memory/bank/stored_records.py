@@ -18,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from memory.bank.identity import normalize_question
 from memory.bank.records import Case, Visit, VisitMatch
-from memory.engines.protocol import PackedPayload, StoredPoint, unpacked
+from memory.bank.steps import Step, step_numbers
+from memory.engines.protocol import GroupHit, PackedPayload, StoredPoint, unpacked
 
 _log = logging.getLogger(__name__)
 _warned: set[str] = set()
@@ -67,25 +68,24 @@ def visit_from_payload(point_id: str, payload: dict[str, Any] | None) -> Visit |
     return _read(Visit, point_id, payload)
 
 
-def visit_match(point_id: str, payload: dict[str, Any], cosine: float) -> VisitMatch | None:
-    """What kernel Q needs of a stored visit near a state, or None if it does not parse.
-
-    Called for every visit a retrieve reads, so it validates its five fields directly.
-    """
-    fields = {
-        "case_id": payload.get("case_id"),
-        "target": payload.get("target"),
-        "cosine": cosine,
-        "retrieved": payload.get("retrieved", True),
-        "created_at": payload.get("created_at", 0.0),
-    }
-    try:
-        return _VISIT_MATCH.validate_python(fields)
-    except ValidationError:
-        return _read(VisitMatch, point_id, fields)
+def step_from_payload(point_id: str, payload: dict[str, Any] | None) -> Step | None:
+    """The step a stored payload holds, or None (warned once) if it does not parse."""
+    return _read(Step, point_id, payload)
 
 
-_VISIT_MATCH = VisitMatch.__pydantic_validator__
+def visit_matches(hits: Iterable[GroupHit], *, retrieved: bool) -> list[VisitMatch]:
+    """The visits a search of steps found near a state (one per case a step credits)."""
+    columns = visit_columns(hits)
+    return [
+        VisitMatch(case_id=c, target=t, cosine=k, retrieved=retrieved, created_at=when)
+        for c, k, t, when in zip(
+            columns.case_ids,
+            columns.cosines.tolist(),
+            columns.targets.tolist(),
+            columns.times.tolist(),
+            strict=True,
+        )
+    ]
 
 
 class VisitColumns(NamedTuple):
@@ -100,32 +100,24 @@ class VisitColumns(NamedTuple):
     groups: np.ndarray | None = None
 
 
-def visit_numbers(payload: dict[str, Any]) -> tuple[float, float] | None:
-    """(target, time) of a well-typed visit payload, the one `visit_columns` takes as it is;
-    None for any other (read through `visit_match` instead)."""
-    case_id, target, time = payload.get("case_id"), payload.get("target"), payload.get("created_at")
-    typed = type(target) in (float, int) and type(time) in (float, int)
-    if type(case_id) is str and typed and type(payload.get("retrieved", True)) is bool:
-        return float(target), float(time)  # type: ignore[arg-type]
-    return None
-
-
-def visit_columns(hits: Iterable[tuple[dict[str, Any], float]]) -> VisitColumns:
-    """The columns of the visits that `visit_match` accepts, read without a record each: a
-    well-typed payload is taken as it is, any other goes through `visit_match` (and is
-    skipped, warned once, if it does not parse)."""
+def visit_columns(hits: Iterable[GroupHit]) -> VisitColumns:
+    """The columns of the visits steps found near a state give their cases (`hit.group`): a
+    step whose payload does not hold a number target and time is skipped, warned once."""
     case_ids: list[str] = []
     cosines: list[float] = []
     numbers: list[tuple[float, float]] = []
-    for payload, cosine in hits:
-        case_id, read = payload.get("case_id"), visit_numbers(payload)
+    for hit in hits:
+        read = step_numbers(hit.payload)
         if read is None:
-            found = visit_match(str(case_id), payload, cosine)
-            if found is None:
-                continue
-            case_id, read = found.case_id, (found.target, found.created_at)
-        case_ids.append(case_id)
-        cosines.append(cosine)
+            step_id = str(hit.payload.get("id"))
+            if step_id not in _warned:
+                _warned.add(step_id)
+                _log.warning(
+                    "skipping stored step %s, which has no number target and time", step_id
+                )
+            continue
+        case_ids.append(hit.group)
+        cosines.append(hit.score)
         numbers.append(read)
     columns = np.array(numbers, dtype=np.float64).reshape(-1, 2)
     return VisitColumns(case_ids, np.array(cosines, dtype=np.float64), columns[:, 0], columns[:, 1])

@@ -29,6 +29,7 @@ exactly those cases' visits, never the whole collection, and their vectors stay 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -86,6 +87,7 @@ class EdgeStore:
         collection = EdgeCollection(
             shard,
             self.folder,
+            path=path,
             optimize_after=self.optimize_after,
             exact=ExactCopy(
                 dim,
@@ -97,6 +99,14 @@ class EdgeStore:
         )
         self._collections.append(collection)
         return collection
+
+    def drop(self, name: str) -> None:
+        path = self._path(name)
+        for collection in [c for c in self._collections if c.path == path]:
+            collection.close()
+            self._collections.remove(collection)
+        self._existing = [p for p in self._existing if p != path]
+        shutil.rmtree(path, ignore_errors=True)
 
     def warm_up(self) -> int:
         """Read the existing collections' files into the page cache in the background."""

@@ -48,9 +48,16 @@ class EdgeCollection:
     """One Edge shard behind the `Collection` interface, with its background index builder."""
 
     def __init__(
-        self, shard: Any, folder: Path, *, optimize_after: int | None, exact: ExactCopy
+        self,
+        shard: Any,
+        folder: Path,
+        *,
+        optimize_after: int | None,
+        exact: ExactCopy,
+        path: Path | None = None,
     ) -> None:
         self.shard = shard
+        self.path = path  # the shard's own folder
         self.exact = exact
         self.folder = folder
         self.optimize_after = optimize_after
@@ -220,16 +227,18 @@ class EdgeCollection:
         limit = per_group * len(by_group)
         hits = self.shard.query(search(list(by_group), limit))
         for hit in hits:
-            found = by_group[hit.payload[key]]
-            if len(found) < per_group:
-                found.append(GroupHit(hit.payload, hit.score))
+            value = hit.payload[key]
+            for group in value if isinstance(value, list) else [value]:
+                found = by_group.get(group)
+                if found is not None and len(found) < per_group:
+                    found.append(GroupHit(hit.payload, hit.score, group))
         short = [g for g, found in by_group.items() if len(found) < per_group]
         if len(hits) == limit and short:
             batch = self.shard.query_batch(
                 qe.QueryBatchRequest([search([g], per_group) for g in short])
             )
             for group, group_hits in zip(short, batch, strict=True):
-                by_group[group] = [GroupHit(h.payload, h.score) for h in group_hits]
+                by_group[group] = [GroupHit(h.payload, h.score, group) for h in group_hits]
         return [hit for found in by_group.values() for hit in found]
 
     def nearest_values_per_group(

@@ -1,7 +1,9 @@
 """The filter columns of an exact copy: each payload field a filter names, as integer codes.
 
 A filter on a field is then one lookup per row (`FilterColumn.wanted`), and a field grouped by
-(a visit's `case_id`) also keeps the rows of each value, so a group is found without a scan.
+(a step's `read` case ids) also keeps the rows of each value, so a group is found without a
+scan. A row whose field holds a list is in the group of each of its values; a filter on such a
+field is left to the engine.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ MISSING = -1
 """The code of a missing (or unmatchable) value: no filter value has it."""
 UNFILTERABLE = -2
 """The code of a list or object value: a filter on its field is left to the engine."""
+
+Code = int | tuple[int, ...]
+"""A row's value as codes: one, or one per item of a list."""
 
 
 def filter_key(value: Any) -> tuple[str, Any] | None:
@@ -39,35 +44,54 @@ class FilterColumn:
         self.vocabulary: dict[tuple[str, Any], int] = {}
         self.unfilterable = 0
         self.rows: dict[int, set[int]] | None = None
+        self.members: dict[int, tuple[int, ...]] = {}  # the codes of rows holding a list
 
     def index_rows(self, size: int) -> dict[int, set[int]]:
         if self.rows is None:
             self.rows = {}
             for row, code in enumerate(self.codes[:size].tolist()):
-                if code >= 0:
-                    self.rows.setdefault(code, set()).add(row)
+                for each in self.members.get(row, ()) if code == UNFILTERABLE else (code,):
+                    if each >= 0:
+                        self.rows.setdefault(each, set()).add(row)
         return self.rows
 
-    def code(self, payload: dict[str, Any], key: str) -> int:
+    def code(self, payload: dict[str, Any], key: str) -> Code:
         if key not in payload:
             return MISSING
         value = payload[key]
-        if isinstance(value, list | dict):
+        if isinstance(value, list):
+            return tuple(self._code_of(item) for item in value)
+        if isinstance(value, dict):
             return UNFILTERABLE
+        return self._code_of(value)
+
+    def _code_of(self, value: Any) -> int:
         key_of_value = filter_key(value)
         if key_of_value is None:
             return MISSING
         return self.vocabulary.setdefault(key_of_value, len(self.vocabulary))
 
-    def set(self, row: int, code: int) -> None:
-        held = int(self.codes[row])
-        self.unfilterable += int(code == UNFILTERABLE) - int(held == UNFILTERABLE)
-        self.codes[row] = code
+    def value_at(self, row: int) -> Code:
+        """The row's codes as `set` takes them (to move a row)."""
+        return self.members.get(row, int(self.codes[row]))
+
+    def set(self, row: int, code: Code) -> None:
+        held = self.value_at(row)
+        listed = isinstance(code, tuple)
+        flat = UNFILTERABLE if listed else code
+        self.unfilterable += int(flat == UNFILTERABLE) - int(self.codes[row] == UNFILTERABLE)
+        self.codes[row] = flat
+        if listed:
+            self.members[row] = code  # type: ignore[assignment]
+        else:
+            self.members.pop(row, None)
         if self.rows is not None and held != code:
-            if held >= 0:
-                self.rows[held].discard(row)
-            if code >= 0:
-                self.rows.setdefault(code, set()).add(row)
+            for each in held if isinstance(held, tuple) else (held,):
+                if each >= 0:
+                    self.rows[each].discard(row)
+            for each in code if isinstance(code, tuple) else (code,):
+                if each >= 0:
+                    self.rows.setdefault(each, set()).add(row)
 
     def wanted(self, values: Sequence[Any]) -> np.ndarray:
         """A lookup table: which codes (shifted by 2 past the two special ones) match."""

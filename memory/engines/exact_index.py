@@ -121,7 +121,7 @@ class ExactIndex:
                 self._values[row] = self._values[last]
                 self._row_of[moved] = row
                 for column in self._columns.values():
-                    column.set(row, int(column.codes[last]))
+                    column.set(row, column.value_at(last))
             for column in self._columns.values():
                 column.set(last, MISSING)
             self._ids.pop()
@@ -189,10 +189,10 @@ class ExactIndex:
         found = self._nearest_rows_per_group(vector, key, groups, per_group, where)
         if found is None:
             return None
-        rows, _, scores = found
+        rows, ranks, scores = found
         return [
-            GroupHit(unpacked(self._payloads[row]) or {}, score)
-            for row, score in zip(rows.tolist(), scores.tolist(), strict=True)
+            GroupHit(unpacked(self._payloads[row]) or {}, score, groups[rank])
+            for row, rank, score in zip(rows.tolist(), ranks.tolist(), scores.tolist(), strict=True)
         ]
 
     def nearest_values_per_group(
@@ -236,24 +236,18 @@ class ExactIndex:
         whose second number (a visit's time) is latest come first, so the evidence kept is
         the recent evidence."""
         column = self._column(key)
-        if column is None or column.unfilterable:
+        if column is None:
             return None
-        codes = [column.vocabulary.get(("str", group)) for group in groups]
         rows_of = column.index_rows(len(self._ids))
-        rows = np.fromiter(
-            itertools.chain.from_iterable(rows_of.get(c, ()) for c in codes if c is not None),
-            dtype=np.intp,
-        )
+        codes = [column.vocabulary.get(("str", group)) for group in groups]
+        members = [rows_of.get(c, ()) if c is not None else () for c in codes]
+        rows = np.fromiter(itertools.chain.from_iterable(members), dtype=np.intp)
+        ranks = np.repeat(np.arange(len(codes), dtype=np.int64), [len(m) for m in members])
         matching = self._matching(where, rows)
         if matching is None:
             return None
-        candidates = rows[matching]
+        candidates, group_rank = rows[matching], ranks[matching]  # a row in each of its groups
         scores = self._cosines(vector, candidates)
-        rank_of_code = np.zeros(len(column.vocabulary), dtype=np.int64)
-        for rank, code in enumerate(codes):
-            if code is not None:
-                rank_of_code[code] = rank
-        group_rank = rank_of_code[column.codes[candidates]]
         later = -self._values[candidates, 1] if newest else np.zeros(len(candidates))
         order = np.lexsort((later, -scores, group_rank))
         group_rank, candidates, scores = group_rank[order], candidates[order], scores[order]

@@ -107,10 +107,12 @@ class GroupValues(NamedTuple):
 
 
 class GroupHit(NamedTuple):
-    """A point found within one group: just its payload and its cosine to the query."""
+    """A point found within one group: its payload, its cosine to the query and the group
+    (a point whose `key` holds a list is in the group of each value asked for)."""
 
     payload: dict[str, Any]
     score: float
+    group: str
 
 
 class Collection(Protocol):
@@ -147,7 +149,8 @@ class Collection(Protocol):
         where: Where = EVERYWHERE,
     ) -> list[GroupHit]:
         """For each value of `key` in `groups`, its `per_group` points nearest to `vector`
-        among those matching `where`.
+        among those matching `where` (a point whose `key` holds a list is in each group it
+        names).
 
         Group by group, nearest first; the payloads hold `key` and `payload_keys`.
         """
@@ -207,6 +210,11 @@ class VectorStore(Protocol):
         are the only payload keys its searches filter on or read (an engine keeping a copy in
         memory may keep just those).
         """
+        ...
+
+    def drop(self, name: str) -> None:
+        """Remove a collection and everything in it (one nothing reads any more, e.g. a
+        bank's visits once they were moved to steps); nothing happens where there is none."""
         ...
 
     def optimize(self) -> None:

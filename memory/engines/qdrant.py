@@ -76,6 +76,10 @@ class QdrantStore:
                     self.client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
         return QdrantCollection(self.client, name)
 
+    def drop(self, name: str) -> None:
+        if self.client.collection_exists(name):
+            self.client.delete_collection(name)
+
     def optimize(self) -> None:
         return None  # a server indexes in the background; local mode has no index to build
 
@@ -146,20 +150,27 @@ class QdrantCollection:
         payload_keys: Sequence[str],
         where: Where = EVERYWHERE,
     ) -> list[GroupHit]:
-        in_groups = Where(
-            must=(FieldMatch(key, tuple(groups)), *where.must), must_not=where.must_not
-        )
-        result = self.client.query_points_groups(
-            self.name,
-            query=as_floats(vector),
-            group_by=key,
-            query_filter=_filter(in_groups),
-            limit=len(groups),
-            group_size=per_group,
-            with_payload=list(dict.fromkeys([key, *payload_keys])),
-        )
+        """One search per group, in one batch: a point whose `key` holds a list is in several
+        groups, which Qdrant's own grouping would count against the groups asked for."""
+        if not groups:
+            return []
+        query, keys = as_floats(vector), list(dict.fromkeys([key, *payload_keys]))
+        requests = [
+            models.QueryRequest(
+                query=query,
+                filter=_filter(
+                    Where(must=(FieldMatch(key, (group,)), *where.must), must_not=where.must_not)
+                ),
+                limit=per_group,
+                with_payload=keys,
+            )
+            for group in groups
+        ]
+        found = self.client.query_batch_points(self.name, requests=requests)
         return [
-            GroupHit(h.payload or {}, float(h.score)) for group in result.groups for h in group.hits
+            GroupHit(h.payload or {}, float(h.score), group)
+            for group, result in zip(groups, found, strict=True)
+            for h in result.points
         ]
 
     def nearest_values_per_group(self, *args: Any, **kwargs: Any) -> None:

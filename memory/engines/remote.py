@@ -104,6 +104,10 @@ class RemoteStore:
         self._specs[name] = spec
         return RemoteCollection(self, name)
 
+    def drop(self, name: str) -> None:
+        self.call("drop", None, name)
+        self._specs.pop(name, None)
+
     def optimize(self) -> None:
         self.call("optimize")
 

@@ -81,6 +81,11 @@ class ServedStore:
                 self._server = _Server(self)
             return self._collections[name]
 
+    def drop(self, name: str) -> None:
+        with self.lock:
+            self._collections.pop(name, None)
+            self.inner.drop(name)
+
     def optimize(self) -> None:
         with self.lock:
             self.inner.optimize()
@@ -117,7 +122,7 @@ class ServedStore:
         if op == "hello":
             return {"engine": self.engine, "pid": os.getpid()}
         if name is None:
-            if op not in ("stored_dim", "optimize", "wait_until_warm", "defer_indexing"):
+            if op not in ("stored_dim", "drop", "optimize", "wait_until_warm", "defer_indexing"):
                 raise CaseBankError(f"not a served operation: {op!r}")
             return getattr(self, op)(*args, **kwargs)
         if op == "collection":

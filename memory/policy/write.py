@@ -16,20 +16,8 @@ import numpy as np
 from memory.bank.casebank import CaseBank
 from memory.bank.records import Visit
 from memory.bank.retrievals import Retrieval
+from memory.bank.steps import visit_id
 from memory.policy.scores import QEstimator
-
-_VISIT_ID_NAMESPACE = uuid.UUID("0b7d3c52-3f0e-4f55-a0f4-5b2f1f4f7c21")
-
-
-def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
-    """The id of the visit a run's cycle gives a case: the same inputs always give the same id.
-
-    Storing visits is an upsert by id, so an `update_q` that is retried after its visits were
-    stored (a crash before training, a resumed checkpoint) rewrites them instead of counting
-    them twice.
-    """
-    key = f"{run_id}\x00{case_id}\x00{cycle}\x00{'read' if retrieved else 'unread'}"
-    return str(uuid.uuid5(_VISIT_ID_NAMESPACE, key))
 
 
 def record_visits(

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from memory import Case, CaseBank, KernelQ, Visit
+from memory.bank.step_migration import LEGACY_KEYWORDS, migrate_visits
 from memory.engines.protocol import StoredPoint
 from tests.backends import ENGINES, scratch_folder, store_location
 
@@ -105,8 +106,12 @@ def test_nearest_visits_filters_by_retrieved_and_reads_legacy_visits_as_read(
 def _filters_by_retrieved(location: str) -> None:
     bank, useful, _ = _bank_with_two_cases(location)
     legacy = {"id": str(uuid.uuid4()), "case_id": useful, "namespace": "n", "target": 0.5}
-    # a visit stored before the `retrieved` field existed
-    bank._visits.upsert([(StoredPoint(id=legacy["id"], payload=legacy), STATE)])
+    # a visit stored before the `retrieved` field existed (and before steps): migrated as read
+    old = bank._store.collection(
+        bank.visits_collection, dim=3, keyword_fields=LEGACY_KEYWORDS, vector_index=False
+    )
+    old.upsert([(StoredPoint(id=legacy["id"], payload=legacy), STATE)])
+    assert migrate_visits(bank) == 1
     read = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=True)
     unread = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=False)
     everything = bank.nearest_visits(STATE, [useful], per_case=32)

@@ -110,7 +110,7 @@ def test_a_small_bank_retrieves_what_the_engine_retrieves(
     with CaseBank(location, dim=DIM) as bank:
         _fill(bank, rng, cases=600, visits=900)
         exact = _retrieve(bank, queries, credit=credit)
-        assert bank._cases.exact.serving and bank._visits.exact.serving
+        assert bank._cases.exact.serving and bank._steps.exact.serving
         assert any(r.q != 0.5 for ranked in exact for r in ranked)  # visits were read
     _assert_same(exact, _engine_only(monkeypatch, location, queries, credit=credit))
 
@@ -190,11 +190,11 @@ def test_a_bank_past_the_limit_is_searched_by_the_engine(
         assert len(_retrieve(bank, _unit(rng, 1))[0]) == 16
 
 
-def test_visits_sharing_their_tasks_state_count_once_against_the_limit(
+def test_a_tasks_visits_are_one_step_against_the_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Contrastive credit stores a visit per candidate, all holding the task's state: 40 tasks
-    of 16 visits are 40 vectors for the copy, well within a limit of 200."""
+    """Contrastive credit gives a visit per candidate, all in the task's state: 40 tasks of
+    16 visits are 40 steps for the copy, well within a limit of 200."""
     rng = np.random.default_rng(6)
     location = str(tmp_path / "bank")
     queries = _unit(rng, 10)
@@ -203,16 +203,18 @@ def test_visits_sharing_their_tasks_state_count_once_against_the_limit(
         ids = _fill(bank, rng, cases=150, visits=0)
         ns_ids = [case_id for i, case_id in enumerate(ids) if i % 5]  # the candidates of "ns"
         now = time.time()
-        for state in _unit(rng, 40):
-            shown = rng.choice(40, 16, replace=False)
+        for task, state in enumerate(_unit(rng, 40)):
+            shown, target = rng.choice(40, 16, replace=False), float(rng.random())
             bank.add_visits([
                 (Visit(id=str(uuid.uuid4()), case_id=ns_ids[int(c)], namespace="ns",
-                       target=float(rng.random()), retrieved=bool(k < 4), created_at=now), state)
+                       target=target, retrieved=bool(k < 4), run_id=f"run-{task}",
+                       created_at=now), state)
                 for k, c in enumerate(shown)
             ])  # fmt: skip
         exact = _retrieve(bank, queries, credit="contrastive")
-        assert bank._visits.exact.serving
-        assert bank.count_visits() == 640 and bank._visits.exact._index.distinct_vectors == 40
+        assert bank._steps.exact.serving
+        assert bank.count_visits() == 640 and bank.count_steps() == 40
+        assert len(bank._steps.exact._index) == 40
     _assert_same(exact, _engine_only(monkeypatch, location, queries, credit="contrastive"))
 
 

@@ -85,7 +85,7 @@ def _visits(n: int) -> list[tuple[Visit, list[float]]]:
             case_id=f"c{i}",
             namespace="ns",
             target=1.0,
-            run_id="run",
+            run_id=f"run-{i}",  # a step each
             created_at=now,
         )
         for i in range(n)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from memory.bank.stored_records import visit_columns, visit_numbers
+from memory.bank.steps import step_numbers
+from memory.bank.stored_records import visit_columns
 from memory.engines.exact_index import ExactIndex
-from memory.engines.protocol import Where, match
+from memory.engines.protocol import EVERYWHERE
 from memory.engines.unit_vectors import UnitVectors
 
 
@@ -48,27 +49,31 @@ def test_an_index_shares_vectors_among_points_and_releases_them() -> None:
 
 
 def test_values_per_group_are_the_payload_reads_columns() -> None:
-    """Each visit's target read when written gives what reading the payloads gives, and a
-    payload that needs the lax reading sends the caller back to the payloads (None)."""
+    """Each step's target read when written gives what reading the payloads gives, a step in
+    each group of the cases it read, and a payload that does not hold numbers sends the
+    caller back to the payloads (None)."""
     rng = np.random.default_rng(5)
     index = ExactIndex(8)
     points = [
-        (f"p{i}", {"case_id": f"c{i % 4}", "target": float(i % 3), "retrieved": i % 5 != 0,
-                   "created_at": float(i)},
+        (f"p{i}", {"id": f"p{i}", "read": [f"c{i % 4}", f"c{(i + 1) % 4}"],
+                   "target": float(i % 3), "created_at": float(i)},
          rng.standard_normal(8).tolist())
         for i in range(60)
     ]  # fmt: skip
     index.upsert(points)
     query = rng.standard_normal(8).tolist()
-    where = Where(must_not=(match("retrieved", False),))
-    args = {"key": "case_id", "groups": ["c2", "c0", "c9"], "per_group": 5, "where": where}
+    args = {"key": "read", "groups": ["c2", "c0", "c9"], "per_group": 5, "where": EVERYWHERE}
     hits = index.nearest_per_group(query, **args)  # type: ignore[arg-type]
-    found = index.nearest_values_per_group(query, value_of=visit_numbers, **args)  # type: ignore[arg-type]
+    found = index.nearest_values_per_group(query, value_of=step_numbers, **args)  # type: ignore[arg-type]
     assert hits is not None and found is not None
     columns = visit_columns(hits)
     assert [["c2", "c0", "c9"][g] for g in found.groups.tolist()] == columns.case_ids
+    assert columns.case_ids == ["c2"] * 5 + ["c0"] * 5  # each step counted in both its groups
+    in_c2 = [p for p in points if "c2" in p[1]["read"]]
+    nearest = sorted(in_c2, key=lambda p: -float(np.dot(query, p[2]) / np.linalg.norm(p[2])))
+    assert [h.payload["id"] for h in hits[:5]] == [p[0] for p in nearest[:5]]
     assert found.scores.tolist() == columns.cosines.tolist()
     assert found.values[:, 0].tolist() == columns.targets.tolist()
     assert found.values[:, 1].tolist() == columns.times.tolist()
-    index.upsert([("p2", {"case_id": "c2", "target": "1.0"}, query)])  # the nearest; lax
-    assert index.nearest_values_per_group(query, value_of=visit_numbers, **args) is None  # type: ignore[arg-type]
+    index.upsert([("p2", {"read": ["c2"], "target": "1.0", "created_at": 2.0}, query)])  # lax
+    assert index.nearest_values_per_group(query, value_of=step_numbers, **args) is None  # type: ignore[arg-type]

@@ -1,23 +1,26 @@
-"""Kernel Q reads visits as columns; they hold exactly the visits `visit_match` accepts."""
+"""Kernel Q reads the visits steps give their cases as columns: a step whose payload does not
+hold a number target and time is skipped (warned once), never read as some other number."""
 
 from __future__ import annotations
 
-from typing import Any
+from memory.bank.stored_records import visit_columns, visit_matches
+from memory.engines.protocol import GroupHit
 
-from memory.bank.stored_records import visit_columns, visit_match
 
-
-def test_columns_hold_what_visit_match_accepts_in_order() -> None:
-    hits: list[tuple[dict[str, Any], float]] = [
-        ({"case_id": "a", "target": 1.0, "retrieved": True}, 0.9),
-        ({"case_id": "b", "target": 0}, 0.8),  # an int target; no field: read
-        ({"case_id": "c", "target": "0.5", "retrieved": False}, 0.7),  # lax: a numeric string
-        ({"case_id": "d", "target": "high"}, 0.6),  # does not parse: skipped
-        ({"case_id": 7, "target": 1.0}, 0.5),  # not a string id: skipped
-        ({"case_id": "e", "target": 1.0, "retrieved": "maybe"}, 0.4),  # skipped
+def test_columns_hold_each_well_typed_step_once_per_case_in_order() -> None:
+    hits = [
+        GroupHit({"id": "s1", "target": 1.0, "created_at": 5.0}, 0.9, "a"),
+        GroupHit({"id": "s2", "target": 0, "created_at": 6}, 0.8, "b"),  # ints: numbers
+        GroupHit({"id": "s3", "target": "0.5", "created_at": 7.0}, 0.7, "c"),  # a string
+        GroupHit({"id": "s4", "target": 1.0}, 0.6, "d"),  # no time
+        GroupHit({"id": "s1", "target": 1.0, "created_at": 5.0}, 0.9, "e"),  # s1 read e too
     ]
     columns = visit_columns(hits)
-    matches = [m for p, s in hits if (m := visit_match(str(p.get("case_id")), p, s))]
-    assert columns.case_ids == [m.case_id for m in matches] == ["a", "b", "c"]
-    assert columns.cosines.tolist() == [m.cosine for m in matches]
-    assert columns.targets.tolist() == [m.target for m in matches] == [1.0, 0.0, 0.5]
+    assert columns.case_ids == ["a", "b", "e"]
+    assert columns.cosines.tolist() == [0.9, 0.8, 0.9]
+    assert columns.targets.tolist() == [1.0, 0.0, 1.0]
+    assert columns.times.tolist() == [5.0, 6.0, 5.0]
+    matches = visit_matches(hits, retrieved=False)
+    assert [(m.case_id, m.target, m.retrieved) for m in matches] == [
+        ("a", 1.0, False), ("b", 0.0, False), ("e", 1.0, False),
+    ]  # fmt: skip

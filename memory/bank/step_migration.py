@@ -1,0 +1,86 @@
+"""Banks written before steps: their visits (one point per case read, each with its own copy
+of the state) become steps, once, the first time a version with steps opens the bank.
+
+The steps are written (merged by id, so writing them again changes nothing) before the old
+collection goes, so a migration cut off midway (a crash, a kill) is simply done again at the
+next open, with nothing lost or counted twice. A visit that does not parse is skipped, named
+in a warning (`memento cases check` on the old version names it too). Old exports (`visits`
+lines) are read through the same conversion (`steps_from_visit_points`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from tqdm import tqdm
+
+from memory.bank.steps import steps_of
+from memory.bank.stored_records import visit_from_payload
+from memory.engines.protocol import EVERYWHERE, StoredPoint
+
+if TYPE_CHECKING:
+    from memory.bank.step_records import StepRecords
+    from memory.bank.storage import BankStorage
+
+_log = logging.getLogger(__name__)
+
+LEGACY_KEYWORDS = ("namespace", "case_id")
+BATCH = 4_096
+"""Visits converted per write: a run's visits are written together, so most steps are whole
+in one batch, and a step split across two is merged by id."""
+_EARLIEST = {"created_at": 0.0}
+"""What kernel Q read for a visit stored before visits had a time (the oldest evidence)."""
+SHOW_PROGRESS_FROM = 20_000
+"""Visits from which a migration shows a progress bar on standard error (~2 s of work)."""
+
+
+def migrate_visits(bank: BankStorage) -> int:
+    """Move the bank's old visits into steps and remove the old collection; returns the
+    number of visits moved. Runs under the bank's lock, while the bank is being opened."""
+    store, name = bank._store, bank.visits_collection
+    with bank._lock:
+        legacy = store.collection(
+            name, dim=bank.dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False
+        )
+        total = legacy.count(EVERYWHERE)
+        if total:
+            _log.warning(
+                "bank %s: moving %d visits to step records (once; a crash midway is resumed "
+                "at the next open)",
+                bank.location,
+                total,
+            )
+        with tqdm(
+            total=total,
+            desc="memento: visits -> steps",
+            unit="visit",
+            file=sys.stderr,
+            disable=total < SHOW_PROGRESS_FROM,
+        ) as bar:
+            batch: list[StoredPoint] = []
+            for point in legacy.scroll(EVERYWHERE, with_vectors=True):
+                batch.append(point)
+                if len(batch) >= BATCH:
+                    steps_from_visit_points(bank.steps, batch)
+                    bar.update(len(batch))
+                    batch = []
+            steps_from_visit_points(bank.steps, batch)
+            bar.update(len(batch))
+        store.drop(name)
+    return total
+
+
+def steps_from_visit_points(steps: StepRecords, points: Sequence[StoredPoint]) -> int:
+    """Store visits as stored before steps (points with a vector each) as the steps they
+    form, merged with those held; a visit's own target is kept where its step's differs.
+    Returns the number of visits that parsed."""
+    visits = [
+        (visit, point.vector or [])
+        for point in points
+        if (visit := visit_from_payload(point.id, {**_EARLIEST, **point.payload}))
+    ]
+    steps.write(steps_of(visits, split_disagreeing=True), split_disagreeing=True)
+    return len(visits)
