@@ -210,9 +210,10 @@ async def _run(
         "garbage_collection_during_growth": collections.figures(),
         "cases_after": bank.count(),
         "visits_after": bank.count_visits(),
+        "steps_after": bank.count_steps(),
         "exact_copy_serves": {
             "cases": bank._cases.exact.serving,
-            "visits": bank._visits.exact.serving,
+            "steps": bank._steps.exact.serving,
         },
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "every core"),

@@ -22,8 +22,10 @@ from memory.bank.stored_records import visit_from_payload
 from memory.engines.protocol import EVERYWHERE, StoredPoint
 
 if TYPE_CHECKING:
+    import threading
+
     from memory.bank.step_records import StepRecords
-    from memory.bank.storage import BankStorage
+    from memory.engines.protocol import VectorStore
 
 _log = logging.getLogger(__name__)
 
@@ -37,20 +39,25 @@ SHOW_PROGRESS_FROM = 20_000
 """Visits from which a migration shows a progress bar on standard error (~2 s of work)."""
 
 
-def migrate_visits(bank: BankStorage) -> int:
-    """Move the bank's old visits into steps and remove the old collection; returns the
-    number of visits moved. Runs under the bank's lock, while the bank is being opened."""
-    store, name = bank._store, bank.visits_collection
-    with bank._lock:
-        legacy = store.collection(
-            name, dim=bank.dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False
-        )
+def migrate_visits(
+    store: VectorStore,
+    name: str,
+    steps: StepRecords,
+    *,
+    dim: int,
+    lock: threading.RLock,
+    where: str = "",
+) -> int:
+    """Move the old visits of collection `name` into `steps` and remove that collection;
+    returns the number of visits moved. Runs under the bank's lock, as the bank opens."""
+    with lock:
+        legacy = store.collection(name, dim=dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False)
         total = legacy.count(EVERYWHERE)
         if total:
             _log.warning(
                 "bank %s: moving %d visits to step records (once; a crash midway is resumed "
                 "at the next open)",
-                bank.location,
+                where,
                 total,
             )
         with tqdm(
@@ -64,10 +71,10 @@ def migrate_visits(bank: BankStorage) -> int:
             for point in legacy.scroll(EVERYWHERE, with_vectors=True):
                 batch.append(point)
                 if len(batch) >= BATCH:
-                    steps_from_visit_points(bank.steps, batch)
+                    steps_from_visit_points(steps, batch)
                     bar.update(len(batch))
                     batch = []
-            steps_from_visit_points(bank.steps, batch)
+            steps_from_visit_points(steps, batch)
             bar.update(len(batch))
         store.drop(name)
     return total

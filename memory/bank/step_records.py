@@ -16,10 +16,9 @@ from memory.bank.steps import (
     Step,
     merged,
     run_of,
+    split_run,
     step_id,
     step_numbers,
-    steps_of,
-    visits_of,
     without,
 )
 from memory.bank.stored_records import step_from_payload, stored_time
@@ -53,24 +52,25 @@ class StepRecords:
     def write(self, new: Sequence[StepWithState], *, split_disagreeing: bool = False) -> None:
         """Store steps, each merged with the one held under its id (`steps.merged`).
 
-        A step held with another target than the one written replaces it (credit written
-        again for a run, e.g. a person's relabel); with `split_disagreeing` (visits of a bank
-        or export written before steps) the visits written keep their own target, each as a
-        step of its own, instead.
+        A step held with another target than the one written takes it (credit written again
+        for a run, e.g. a person's relabel). With `split_disagreeing` (visits of a bank or an
+        export written before steps) the held target stays and the visits written with
+        another go to a step of their own (`steps.split_run`): which target a step keeps
+        depends only on what is held, so writing the same visits again changes nothing.
         """
         if not new:
             return
         with self._lock:
-            held = {s.id: s for s, _ in self._read([step.id for step, _ in new])}
+            ids = [step.id for step, _ in new]
+            if split_disagreeing:
+                ids += [split_run(step).id for step, _ in new]
+            held = {s.id: s for s, _ in self._read(ids)}
             points: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for step, vector in new:
-                old = held.get(step.id)
-                if split_disagreeing and old is not None and old.target != step.target:
-                    loners = [v.model_copy(update={"run_id": ""}) for v in visits_of(step)]
-                    alone = steps_of((v, vector) for v in loners)
-                    points |= {s.id: (_point(s), v) for s, v in alone}
-                    continue
-                step = held[step.id] = merged(old, step)
+                kept = held.get(step.id)
+                if split_disagreeing and kept is not None and kept.target != step.target:
+                    step = split_run(step)
+                step = held[step.id] = merged(held.get(step.id), step)
                 points[step.id] = (_point(step), vector)
             if points:
                 self._collection.upsert(list(points.values()))

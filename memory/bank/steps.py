@@ -92,22 +92,20 @@ def steps_of(
     Visits of one step must agree on the target (every case of a step earns the step's
     target); ValueError names the step otherwise. `split_disagreeing` (reading a bank or an
     export written before steps, where bank care could give one visit of a step a new target)
-    gives each disagreeing visit a step of its own instead, so nothing is lost.
+    makes a step per target instead, all under the step's id: `StepRecords.write` keeps one
+    target there and moves each other to a step of its own (`split_run`), so nothing is lost.
     """
-    steps: dict[str, tuple[Step, Sequence[float]]] = {}
+    steps: dict[tuple[str, float | None], tuple[Step, Sequence[float]]] = {}
     for visit, vector in visits:
         run = run_of(visit)
         key = step_id(visit.namespace, run, visit.cycle)
-        held = steps.get(key)
+        held = steps.get((key, visit.target if split_disagreeing else None))
         if held is not None and held[0].target != visit.target:
-            if not split_disagreeing:
-                raise ValueError(
-                    f"visits of one step (run {visit.run_id!r}, cycle {visit.cycle}) disagree "
-                    f"on its target ({held[0].target:g} and {visit.target:g}): every case a "
-                    "step read earns that step's target"
-                )
-            run = f"visit-{visit.id}"
-            key, held = step_id(visit.namespace, run, visit.cycle), None
+            raise ValueError(
+                f"visits of one step (run {visit.run_id!r}, cycle {visit.cycle}) disagree "
+                f"on its target ({held[0].target:g} and {visit.target:g}): every case a "
+                "step read earns that step's target"
+            )
         if held is None:
             step = Step(
                 id=key,
@@ -117,11 +115,18 @@ def steps_of(
                 target=visit.target,
                 created_at=visit.created_at,
             )
-            held = steps[key] = (step, vector)
+            held = steps[(key, visit.target if split_disagreeing else None)] = (step, vector)
         cases = held[0].read if visit.retrieved else held[0].unread
         if visit.case_id not in cases:
             cases.append(visit.case_id)
     return list(steps.values())
+
+
+def split_run(step: Step) -> Step:
+    """The step of its own that visits of `step`'s run and cycle with another target than the
+    one held take (`steps_of`'s `split_disagreeing`): its run named with the target."""
+    run = f"{step.run_id}@{step.target:g}"
+    return step.model_copy(update={"id": step_id(step.namespace, run, step.cycle), "run_id": run})
 
 
 def merged(held: Step | None, new: Step) -> Step:

@@ -109,7 +109,10 @@ class BankStorage:
             reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
             self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
             if self._store.stored_dim(self.visits_collection) is not None:
-                migrate_visits(self)
+                migrate_visits(
+                    self._store, self.visits_collection, self.steps,
+                    dim=self.dim, lock=self._lock, where=location,
+                )  # fmt: skip
             self._store.warm_up()
         except BaseException:
             self._store.close()

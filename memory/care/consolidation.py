@@ -145,7 +145,7 @@ def merge_duplicates(
             for visit, vector in bank.visit_states(keeper.namespace, case_id=case_id)
         ]
         read = {(v.run_id, v.cycle) for v, _ in [*held, *incoming] if v.retrieved}
-        unread_now = [v.id for v, _ in held if not v.retrieved and (v.run_id, v.cycle) in read]
+        unread_now = [v for v, _ in held if not v.retrieved and (v.run_id, v.cycle) in read]
         incoming = [(v, s) for v, s in incoming if v.retrieved or (v.run_id, v.cycle) not in read]
         bank.add_visits(incoming)
         bank.delete_visits(unread_now)

@@ -55,6 +55,7 @@ class EdgeStore:
         self.optimize_after = OPTIMIZE_AFTER if optimize_after is None else optimize_after
         self._collections: list[EdgeCollection] = []
         self._existing: list[Path] = []
+        self._paths: dict[int, Path] = {}  # each open collection's shard folder
         self._prefetcher = Prefetcher()
 
     def _path(self, name: str) -> Path:
@@ -87,7 +88,6 @@ class EdgeStore:
         collection = EdgeCollection(
             shard,
             self.folder,
-            path=path,
             optimize_after=self.optimize_after,
             exact=ExactCopy(
                 dim,
@@ -98,11 +98,12 @@ class EdgeStore:
             ),
         )
         self._collections.append(collection)
+        self._paths[id(collection)] = path
         return collection
 
     def drop(self, name: str) -> None:
         path = self._path(name)
-        for collection in [c for c in self._collections if c.path == path]:
+        for collection in [c for c in self._collections if self._paths.get(id(c)) == path]:
             collection.close()
             self._collections.remove(collection)
         self._existing = [p for p in self._existing if p != path]

@@ -38,7 +38,6 @@ SEARCH_EF = 128
 exact top 32 at 100k cases either at 64 (1.2 ms) or 128 (1.5 ms), but at 1M 64 found only 94.5%."""
 
 SCROLL_PAGE = 256
-
 POINTS_PER_STEP = 8
 """Points converted for the engine between two moments a write lets a retrieve run
 (`EdgeCollection._let_searches_in`)."""
@@ -48,16 +47,9 @@ class EdgeCollection:
     """One Edge shard behind the `Collection` interface, with its background index builder."""
 
     def __init__(
-        self,
-        shard: Any,
-        folder: Path,
-        *,
-        optimize_after: int | None,
-        exact: ExactCopy,
-        path: Path | None = None,
+        self, shard: Any, folder: Path, *, optimize_after: int | None, exact: ExactCopy
     ) -> None:
         self.shard = shard
-        self.path = path  # the shard's own folder
         self.exact = exact
         self.folder = folder
         self.optimize_after = optimize_after
@@ -200,11 +192,10 @@ class EdgeCollection:
         The first search takes the len(groups) * per_group points nearest to `vector` among
         the groups' points. A group with per_group of them is settled: any nearer point of its
         own would have been found too. So is every group when fewer points came back than asked
-        for (there are no more). Only when the search came back full can a group short of
-        per_group have been crowded out by the others; those few get a search of their own.
-        Every search reads its groups' points through the keyword index on `key`, so the cost
-        is those groups' own points, never the collection's size. A small collection is read
-        from its exact copy in memory instead (`memory.engines.exact_copy`), with the same result.
+        for (there are no more). Only a full search can have crowded out a group short of
+        per_group; those few get a search each. Searches read the groups' points through the
+        keyword index on `key` (a point holding a list is in each group it names), so the cost
+        is those groups' own points. A small collection is read from its exact copy instead.
         """
         found = self.exact.nearest_per_group(
             self._points, vector, key=key, groups=groups, per_group=per_group, where=where,

@@ -84,8 +84,8 @@ def test_prune_dry_run_changes_nothing_then_prunes(store: str, capsys) -> None:
         for case in (h.b, h.d):  # two cases last used 40 days ago
             old = bank.get(case.id).model_copy(update={"updated_at": time.time() - 40 * 86_400})
             bank.put_case(old, bank.case_vectors([case.id])[case.id])
-        bank.delete_visits([v.id for v in bank.list_visits(namespace=NS) if v.case_id == h.b.id])
-        bank.delete_visits([v.id for v in bank.list_visits(namespace=NS) if v.case_id == h.d.id])
+        bank.delete_visits([v for v in bank.list_visits(namespace=NS) if v.case_id == h.b.id])
+        bank.delete_visits([v for v in bank.list_visits(namespace=NS) if v.case_id == h.d.id])
     common = ("--store", store, "--namespace", NS)
     code, out, _ = _run(capsys, "cases", "prune", "--older-than", "30d", "--dry-run", *common)
     assert (

@@ -111,7 +111,9 @@ def _filters_by_retrieved(location: str) -> None:
         bank.visits_collection, dim=3, keyword_fields=LEGACY_KEYWORDS, vector_index=False
     )
     old.upsert([(StoredPoint(id=legacy["id"], payload=legacy), STATE)])
-    assert migrate_visits(bank) == 1
+    assert (
+        migrate_visits(bank._store, bank.visits_collection, bank.steps, dim=3, lock=bank._lock) == 1
+    )
     read = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=True)
     unread = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=False)
     everything = bank.nearest_visits(STATE, [useful], per_case=32)
