@@ -104,7 +104,7 @@ def check_command(args: argparse.Namespace) -> int:
     with open_bank(args) as bank:
         report = check_bank(bank, namespace=namespace)
     scope = "all namespaces" if namespace is None else f"namespace {namespace!r}"
-    print(f"{report.cases} cases, {report.visits} visits in {scope}")
+    print(f"{report.cases} cases, {report.visits} visits ({report.steps} steps) in {scope}")
     for problem in report.problems:
         print(f"problem: {problem}")
     print("ok" if report.ok else f"{len(report.problems)} problems")
