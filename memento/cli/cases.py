@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export = actions.add_parser("export", help="write the whole bank to a JSONL file")
     add_settings_options(export, ["config", "store"])  # every namespace goes
     export.add_argument(
-        "file", type=Path, help="the JSONL file to write: every namespace's cases and visits"
+        "file",
+        type=Path,
+        help="the JSONL file to write: every namespace's cases, memories and steps of credit",
     )
     export.set_defaults(func=export_command)
     load = actions.add_parser(
@@ -104,7 +106,7 @@ def check_command(args: argparse.Namespace) -> int:
     with open_bank(args) as bank:
         report = check_bank(bank, namespace=namespace)
     scope = "all namespaces" if namespace is None else f"namespace {namespace!r}"
-    print(f"{report.cases} cases, {report.visits} visits in {scope}")
+    print(f"{report.cases} cases, {report.visits} visits ({report.steps} steps) in {scope}")
     for problem in report.problems:
         print(f"problem: {problem}")
     print("ok" if report.ok else f"{len(report.problems)} problems")
@@ -119,10 +121,10 @@ def export_command(args: argparse.Namespace) -> int:
         print(f"memento cases export: {problem}", file=sys.stderr)
         return 2
     with open_bank(args) as bank, progress_callback("export", unit="record") as on_progress:
-        cases, visits = export_jsonl(bank, args.file, on_progress=on_progress)
-        memories = bank.memories.count()
+        cases, steps = export_jsonl(bank, args.file, on_progress=on_progress)
+        memories, visits = bank.memories.count(), bank.count_visits()
     also = f", {memories} memories" if memories else ""
-    print(f"exported {cases} cases{also} and {visits} visits to {args.file}")
+    print(f"exported {cases} cases{also} and {visits} visits{_in_steps(steps)} to {args.file}")
     return 0
 
 
@@ -139,7 +141,8 @@ def import_command(args: argparse.Namespace) -> int:
             bank, args.file, trusted=args.trusted, skip_bad=args.skip_bad, on_progress=progress
         )
     also = f", {report.memories} memories" if report.memories else ""
-    print(f"imported {report.cases} cases{also} and {report.visits} visits from {args.file}")
+    credit = f"{report.visits} visits{_in_steps(report.steps)}"
+    print(f"imported {report.cases} cases{also} and {credit} from {args.file}")
     if report.marked_imported:  # untrusted: say what that overruled, and how to keep it
         was = ", ".join(f"{n} {p.replace('_', '-')}" for p, n in report.marked_imported.items())
         print(
@@ -149,6 +152,12 @@ def import_command(args: argparse.Namespace) -> int:
     for line in report.skipped:
         print(f"skipped {line}")
     return 0
+
+
+def _in_steps(steps: int) -> str:
+    """How many step records the visits exported or imported are (none: an export written
+    before steps, whose visits are stored as steps)."""
+    return f" in {steps} steps" if steps else ""
 
 
 def show_command(args: argparse.Namespace) -> int:

@@ -1,7 +1,17 @@
 """The export file, line by line: its header, its lines, and what one record must be to be stored.
 
 An export is JSONL: a header ``{"format": "memento-bank/1", "dim": N}``, then one record a line,
-``{"kind": "cases" | "memories" | "visits", "id": ..., "payload": {...}, "vector": [...]}``.
+``{"kind": "cases" | "memories" | "steps", "id": ..., "payload": {...}, "vector": [...]}``: a
+step's payload is its `memory.bank.steps.Step` fields, its vector the state, once. Exports
+written before steps hold ``"visits"`` lines (one per case a step read, each with its own copy
+of the state) instead; they are still read, and stored as the steps they form.
+
+The header stays `memento-bank/1`: the line format is unchanged, "steps" is a new kind of
+record in it. A version before steps reading a new export refuses each "steps" line by itself,
+naming its field 'kind' (with `--skip-bad` it imports the cases and memories, without their
+credit); a new header would instead refuse the whole file as "not a file `memento cases
+export` wrote", which says less.
+
 An import reads files a user names, which may be anything (another file, a hand edit, a
 hostile file), so every way a line can be wrong is refused here with one line naming the line
 and the field, never a traceback, and a record is taken only as the bank itself would have
@@ -9,8 +19,10 @@ written it: typed fields (no coercion), finite numbers, a UUID id equal to its p
 vector of the bank's size, a namespace that follows the rule, a case within the bank's size cap
 whose id is the one its namespace, question and outcome give
 (`memory.bank.identity.content_ids`), a general memory within its cap whose id is the one its
-namespace, key and value give (`memory.bank.memory_items`). What needs the whole file or the
-bank (namespaces across records, orphan visits) is `import_check`'s.
+namespace, key and value give (`memory.bank.memory_items`), a step within its cap whose id is
+the one its namespace, run and cycle give (`memory.bank.steps.step_id`) and whose cases are
+UUIDs, each named once. What needs the whole file or the bank (namespaces across records,
+orphan credit) is `import_check`'s.
 """
 
 from __future__ import annotations
@@ -36,23 +48,31 @@ from memory.bank.memory_items import (
 )
 from memory.bank.namespaces import NAMESPACE_RULE, is_valid_namespace
 from memory.bank.records import Case, Visit
+from memory.bank.steps import Step, step_id
+from memory.bank.stored_records import stored_time
 from memory.engines.protocol import StoredPoint
 from memory.errors import CaseBankError
 
 FORMAT = "memento-bank/1"
-MODELS: dict[str, type[Case] | type[MemoryItem] | type[Visit]] = {
+Record = Case | MemoryItem | Step | Visit
+MODELS: dict[str, type[Record]] = {
     "cases": Case,
     "memories": MemoryItem,
-    "visits": Visit,
+    "steps": Step,
+    "visits": Visit,  # exports written before steps
 }
 MAX_LINE_BYTES = 4 << 20
 """A record's line at most: a case within its cap and a vector of MAX_DIM numbers fit."""
 MAX_DIM = 65_536
 """The largest embedding size an export may declare (Qdrant's own limit)."""
 MAX_VISIT_BYTES = 8_192
+MAX_STEP_BYTES = 262_144
+"""A step's JSON at most: its fields and ~6,500 case ids, far more than a retrieval reads and
+scores in one step."""
 _FINITE = {
     "cases": ("reward", "created_at", "updated_at"),
     "memories": ("created_at", "updated_at"),
+    "steps": ("target", "created_at"),
     "visits": ("target", "created_at"),
 }
 
@@ -145,12 +165,12 @@ def parse_record(text: str, dim: int) -> tuple[str, StoredPoint]:
     stored = model.model_dump()
     if isinstance(model, Case):
         stored["question_key"] = normalize_question(model.question)
+    if isinstance(model, Step):
+        stored["created_at"] = stored_time(model.created_at)  # as `StepRecords` stores it
     return kind, StoredPoint(record_id, stored, [float(x) for x in vector])
 
 
-def _validated(
-    model: type[Case] | type[MemoryItem] | type[Visit], payload: dict[str, Any]
-) -> Case | MemoryItem | Visit:
+def _validated(model: type[Record], payload: dict[str, Any]) -> Record:
     derived = ("question_key", "expiring", "unindexed")  # what the bank adds to a payload
     fields = {k: v for k, v in payload.items() if k not in derived}
     try:
@@ -181,6 +201,9 @@ def _check_fields(kind: str, record: BaseModel) -> None:
     if isinstance(record, MemoryItem):
         _check_memory(record, size)
         return
+    if isinstance(record, Step):
+        _check_step(record, size)
+        return
     assert isinstance(record, Case)
     if not 0.0 <= record.reward <= 1.0:
         raise BadRecord(f"field 'reward': must be from 0 to 1, got {record.reward}")
@@ -202,6 +225,24 @@ def _check_memory(record: MemoryItem, size: int) -> None:
     if record.id != (own := memory_id_for(record.namespace, record.key, record.value)):
         raise BadRecord(
             f"field 'id': {record.id} is not the id of this memory's namespace, key and value "
+            f"({own}): the record was edited, or belongs to another namespace"
+        )
+
+
+def _check_step(record: Step, size: int) -> None:
+    for name in ("read", "unread"):
+        cases: list[str] = getattr(record, name)
+        if bad := next((c for c in cases if not _is_uuid(c)), None):
+            raise BadRecord(f"field {name!r}: must hold cases' UUIDs, got {bad!r:.60}")
+        if len(set(cases)) != len(cases):
+            raise BadRecord(f"field {name!r}: names a case twice")
+    if not record.read and not record.unread:
+        raise BadRecord("fields 'read' and 'unread': a step credits at least one case")
+    if size > MAX_STEP_BYTES:
+        raise BadRecord(f"the step is {size} bytes, over the {MAX_STEP_BYTES} a step takes")
+    if record.id != (own := step_id(record.namespace, record.run_id, record.cycle)):
+        raise BadRecord(
+            f"field 'id': {record.id} is not the id of this step's namespace, run and cycle "
             f"({own}): the record was edited, or belongs to another namespace"
         )
 

@@ -7,12 +7,14 @@ never with their content):
 - an id is never accepted in a namespace other than its own: a record whose id a record of
   another namespace holds, in the bank or earlier in the file, is refused (an import that
   reused bob's case id replaced his case and moved it into alice's namespace);
-- a visit's case (or general memory, which visits credit alike) must be in the file or the
-  bank, and in the visit's own namespace: an orphan visit carries learning nobody can use, and
-  `cases check` then fails.
+- every case a step credits (read or left unread; or a general memory, credited alike) must
+  be in the file or the bank, and in the step's own namespace: credit of a case that is not
+  there carries learning nobody can use, and `cases check` then fails. A visit line (an export
+  written before steps) is checked alike, as a step crediting one case.
 
-A refused case refuses the visits that point at it too, so what an import stores with
-`skip_bad` is as sound as what it stores from a clean file.
+A refused case refuses the steps and visits that credit it too, so what an import stores with
+`skip_bad` is as sound as what it stores from a clean file. A step refused for several cases
+is one bad line.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from memory.care.export_format import BadRecord, parse_record, record_lines
 from memory.engines.protocol import StoredPoint
 
 CREDITED = ("cases", "memories")
-"""The kinds of records a visit may credit."""
+"""The kinds of records a step (or visit) may credit."""
+CREDIT = {"steps": ("read", "unread"), "visits": ("case_id",)}
+"""The kinds of records that credit cases, and the payload fields naming them."""
 LOOKUP_BATCH = 512
 """Records whose ids are looked up in the bank at once."""
 
@@ -53,12 +57,14 @@ class _Pass:
         self.ids: dict[str, dict[int, tuple[str, int]]] = {
             "cases": {},
             "memories": {},
+            "steps": {},
             "visits": {},
         }
         self.refused_cases: dict[int, int] = {}  # case id -> the line that refused it
         self.names: dict[str, str] = {}  # one string per namespace, however many records
         self.waiting: list[tuple[int, str, StoredPoint]] = []  # for the bank, in batches
-        self.later: list[tuple[int, str, int]] = []  # visits whose case the file has not shown
+        # (line, namespace, case, field) of the credit whose case the file has not shown yet
+        self.later: list[tuple[int, str, int, str]] = []
 
     def run(self, path: Path, dim: int) -> ImportCheck:
         with path.open("rb") as handle:
@@ -76,7 +82,7 @@ class _Pass:
                 if len(self.waiting) >= LOOKUP_BATCH:
                     self._in_bank()
         self._in_bank()
-        self._later_visits()
+        self._later_credit()
         self.result.bad = dict(sorted(self.result.bad.items()))
         return self.result
 
@@ -106,13 +112,10 @@ class _Pass:
 
     def _in_bank(self) -> None:
         """Refuse the waiting records whose id the bank holds in another namespace, cases
-        first, then check each waiting visit's case as far as the file has shown it."""
-        for kind in (*CREDITED, "visits"):
+        first, then check the cases each waiting step credits as far as the file has shown them."""
+        for kind in (*CREDITED, *CREDIT):
             batch = [(n, p) for n, k, p in self.waiting if k == kind]
-            held = {
-                p.id: p.payload.get("namespace")
-                for p in self.bank.stored_records(kind, [p.id for _, p in batch])
-            }
+            held = self._held(kind, [p.id for _, p in batch])
             for number, point in batch:
                 namespace = point.payload["namespace"]
                 if point.id in held and held[point.id] != namespace:
@@ -123,54 +126,67 @@ class _Pass:
                     )
                     if kind in CREDITED:
                         self.refused_cases[uuid.UUID(point.id).int] = number
-                elif kind in CREDITED or self._visit_case(number, namespace, point):
+                elif kind in CREDITED or self._credit(number, namespace, kind, point):
                     self.result.good += 1
         self.waiting.clear()
 
-    def _visit_case(self, number: int, namespace: str, point: StoredPoint) -> bool:
-        """Whether a visit's case is good so far; one the file has not shown waits till the end."""
-        case_key = uuid.UUID(point.payload["case_id"]).int
-        if case_key in self.refused_cases:
-            self._refuse(number, _refused_case(self.refused_cases[case_key]))
-            return False
-        found = self._credited(case_key)
-        if found is None:
-            self.later.append((number, namespace, case_key))
-            return True
-        if found[0] != namespace:
-            self._refuse(number, _elsewhere(case_key, found[0], namespace))
-            return False
+    def _held(self, kind: str, ids: list[str]) -> dict[str, object]:
+        """The namespace of each of these ids the bank holds as a record of `kind`; none for
+        visits, which the bank holds as steps (a step's id derives from its namespace)."""
+        if kind == "visits":
+            return {}
+        return {p.id: p.payload.get("namespace") for p in self.bank.stored_records(kind, ids)}
+
+    def _credit(self, number: int, namespace: str, kind: str, point: StoredPoint) -> bool:
+        """Whether the cases a step (or visit) credits are good so far; one the file has not
+        shown waits till the end."""
+        waiting = []
+        for name in CREDIT[kind]:
+            for case_id in _listed(point.payload[name]):
+                case_key = uuid.UUID(case_id).int
+                if case_key in self.refused_cases:
+                    self._refuse(number, _refused_case(name, self.refused_cases[case_key]))
+                    return False
+                found = self._credited(case_key)
+                if found is None:
+                    waiting.append((number, namespace, case_key, name))
+                elif found[0] != namespace:
+                    self._refuse(number, _elsewhere(name, case_key, found[0], namespace))
+                    return False
+        self.later += waiting
         return True
 
-    def _later_visits(self) -> None:
-        """The visits whose case came later in the file, or is in the bank, or nowhere."""
+    def _later_credit(self) -> None:
+        """The credit whose case came later in the file, or is in the bank, or nowhere."""
         in_bank = []
-        for number, namespace, case_key in self.later:
+        for number, namespace, case_key, name in self.later:
             if case_key in self.refused_cases:
-                self._refused_later(number, _refused_case(self.refused_cases[case_key]))
+                self._refused_later(number, _refused_case(name, self.refused_cases[case_key]))
             elif (found := self._credited(case_key)) is not None:
                 if found[0] != namespace:
-                    self._refused_later(number, _elsewhere(case_key, found[0], namespace))
+                    self._refused_later(number, _elsewhere(name, case_key, found[0], namespace))
             else:
-                in_bank.append((number, namespace, case_key))
+                in_bank.append((number, namespace, case_key, name))
         for start in range(0, len(in_bank), LOOKUP_BATCH):
             batch = in_bank[start : start + LOOKUP_BATCH]
-            ids = list({str(uuid.UUID(int=key)) for _, _, key in batch})
+            ids = list({str(uuid.UUID(int=key)) for _, _, key, _ in batch})
             held = {
                 p.id: p.payload.get("namespace")
                 for kind in CREDITED
                 for p in self.bank.stored_records(kind, ids)
             }
-            for number, namespace, case_key in batch:
+            for number, namespace, case_key, name in batch:
                 case_id = str(uuid.UUID(int=case_key))
                 if case_id not in held:
                     self._refused_later(
                         number,
-                        f"field 'case_id': case {case_id} is neither in this file nor in the "
-                        "bank (an orphan visit)",
+                        f"field {name!r}: case {case_id} is neither in this file nor in the "
+                        "bank (credit of a missing case)",
                     )
                 elif held[case_id] != namespace:
-                    self._refused_later(number, _elsewhere(case_key, str(held[case_id]), namespace))
+                    self._refused_later(
+                        number, _elsewhere(name, case_key, str(held[case_id]), namespace)
+                    )
         self.later.clear()
 
     def _credited(self, key: int) -> tuple[str, int] | None:
@@ -178,16 +194,26 @@ class _Pass:
         return self.ids["cases"].get(key) or self.ids["memories"].get(key)
 
     def _refused_later(self, number: int, why: str) -> None:
+        """Refuse a record counted good when the file had not shown its case; a step refused
+        for one of its cases already is left so (one line, counted once)."""
+        if number in self.result.bad:
+            return
         self._refuse(number, why)
-        self.result.good -= 1  # it was counted good when the file had not shown its case
+        self.result.good -= 1
 
 
-def _refused_case(line: int) -> str:
-    return f"field 'case_id': its case (line {line}) is refused"
+def _listed(value: str | list[str]) -> list[str]:
+    """The case ids of a credit field: a step's list, or a visit's one id."""
+    return [value] if isinstance(value, str) else value
 
 
-def _elsewhere(case_key: int, held: str, namespace: str) -> str:
+def _refused_case(name: str, line: int) -> str:
+    return f"field {name!r}: its case (line {line}) is refused"
+
+
+def _elsewhere(name: str, case_key: int, held: str, namespace: str) -> str:
+    owner = "visit" if name == "case_id" else "step"
     return (
-        f"field 'case_id': case {uuid.UUID(int=case_key)} is in namespace {held!r}, not the "
-        f"visit's {namespace!r}"
+        f"field {name!r}: case {uuid.UUID(int=case_key)} is in namespace {held!r}, not the "
+        f"{owner}'s {namespace!r}"
     )

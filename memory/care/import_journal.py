@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from typing import IO
 
 from memory.bank.casebank import CaseBank
-from memory.bank.storage import KINDS
+from memory.bank.step_migration import steps_touched
+from memory.bank.storage import KINDS, LEGACY_KINDS
 from memory.engines.protocol import StoredPoint
 from memory.errors import CaseBankError
 
@@ -39,18 +40,22 @@ class ImportJournal:
         self._replaced: IO[bytes] = tempfile.TemporaryFile(prefix="memento-import-")  # noqa: SIM115
 
     def write(self, kind: str, points: Sequence[StoredPoint]) -> None:
-        """Note what `points` add and overwrite, then store them."""
-        fresh = [p for p in points if uuid.UUID(p.id).int not in self._noted]
-        held = self.bank.stored_records(kind, [p.id for p in fresh], with_vectors=True)
+        """Note what `points` add and overwrite, then store them. Visits (an export written
+        before steps) are stored as steps: what they may add and overwrite is steps."""
+        stored, ids = kind, [p.id for p in points]
+        if kind in LEGACY_KINDS:
+            stored, ids = "steps", steps_touched(points)
+        fresh = list(dict.fromkeys(i for i in ids if uuid.UUID(i).int not in self._noted))
+        held = self.bank.stored_records(stored, fresh, with_vectors=True)
         for point in held:
-            line = json.dumps([kind, point.id, point.payload, point.vector], ensure_ascii=False)
+            line = json.dumps([stored, point.id, point.payload, point.vector], ensure_ascii=False)
             self._replaced.write(line.encode() + b"\n")
         held_ids = {p.id for p in held}
-        for point in fresh:
-            key = uuid.UUID(point.id).int
+        for point_id in fresh:
+            key = uuid.UUID(point_id).int
             self._noted.add(key)
-            if point.id not in held_ids:
-                self.added[kind].append(key)
+            if point_id not in held_ids:
+                self.added[stored].append(key)
         self._replaced.flush()
         self.bank.put_points([(kind, p) for p in points], batch=max(1, len(points)))
 

@@ -2,15 +2,18 @@
 namespaces) and vectors, so a user can back a bank up or move it to another machine or engine.
 
 The first line is a header naming the format and the embedding size; then one line per record:
-``{"kind": "cases" | "memories" | "visits", "id": ..., "payload": {...}, "vector": [...]}``
-(`memory.care.export_format`): the bank's general memories travel with its cases.
+``{"kind": "cases" | "memories" | "steps", "id": ..., "payload": {...}, "vector": [...]}``
+(`memory.care.export_format`): the bank's general memories travel with its cases, and its
+credit as steps, a step's state once. An export written before steps (``"visits"`` lines) is
+imported as the steps its visits form, merged with those the bank holds.
 
 An import stores all or nothing. It reads the file twice: first a streaming check of every line
 (`memory.care.import_check`: each record as the bank would write it, ids against their content
-and their namespace, visits against their cases), which names each bad line and its field and
-writes nothing; then the writes, journaled (`memory.care.import_journal`), so that a write that
-fails by itself (a disk filled meanwhile, an interrupt) is taken back. Checking first gives the
-user every bad line at once and `skip_bad`; the journal covers what no check can foresee.
+and their namespace, steps and visits against their cases), which names each bad line and its
+field and writes nothing; then the writes, journaled (`memory.care.import_journal`), so that a
+write that fails by itself (a disk filled meanwhile, an interrupt) is taken back. Checking first
+gives the user every bad line at once and `skip_bad`; the journal covers what no check can
+foresee.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from memory.bank.casebank import CaseBank
 from memory.bank.provenance import untrusted_provenance
-from memory.bank.storage import KINDS
+from memory.bank.storage import KINDS, LEGACY_KINDS
 from memory.care.export_format import (
     FORMAT,
     BadRecord,
@@ -60,7 +63,7 @@ def output_problem(path: Path) -> str | None:
 def export_jsonl(
     bank: CaseBank, path: Path, *, on_progress: ProgressCallback | None = None
 ) -> tuple[int, int]:
-    """Write every case, memory and visit to `path` (atomically); returns (cases, visits).
+    """Write every case, memory and step to `path` (atomically); returns (cases, steps).
 
     A missing folder is refused, not made; a failed write leaves no file behind and is one
     CaseBankError naming `path`."""
@@ -68,7 +71,7 @@ def export_jsonl(
         raise CaseBankError(problem)
     counts = dict.fromkeys(KINDS, 0)
     tmp = path.with_name(path.name + ".tmp")
-    total = bank.count() + bank.memories.count() + bank.count_visits()
+    total = bank.count() + bank.memories.count() + bank.count_steps()
     try:
         with tmp.open("w", encoding="utf-8") as handle:
             handle.write(header_line(bank.dim))
@@ -88,7 +91,7 @@ def export_jsonl(
         raise CaseBankError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)  # a failed export leaves no partial file behind
-    return counts["cases"], counts["visits"]
+    return counts["cases"], counts["steps"]
 
 
 @dataclass
@@ -97,8 +100,12 @@ class ImportReport:
 
     cases: int
     visits: int
+    """The visits its credit stands for: the cases its steps credit, and its visit lines (an
+    export written before steps)."""
     skipped: list[str] = field(default_factory=list)
     memories: int = 0
+    steps: int = 0
+    """Step records stored as they are (visit lines become steps too, merged, not counted)."""
     marked_imported: dict[str, int] = field(default_factory=dict)
     """Cases stored as "imported" (not `trusted`), by the provenance they arrived with: a
     caller says so, since a person's relabel is among what an untrusted import overrules."""
@@ -116,10 +123,11 @@ def import_jsonl(
     them, or none (see the module docstring).
 
     A bad line (its field and why) refuses the whole file, or with `skip_bad` only itself and
-    the visits that point at a refused case; the report lists the skipped lines. Cases arrive
-    with provenance "imported" (unverified, `memory.bank.provenance`) unless the file is
-    `trusted` (a backup of your own), when they keep theirs; a quarantined case stays so.
-    Records with the same id (in the same namespace) replace the bank's own.
+    the steps (or visits) that credit a refused case; the report lists the skipped lines.
+    Cases arrive with provenance "imported" (unverified, `memory.bank.provenance`) unless the
+    file is `trusted` (a backup of your own), when they keep theirs; a quarantined case stays
+    so. Records with the same id (in the same namespace) replace the bank's own: a step
+    replaces the bank's step of that run and cycle whole, while a visit line adds its case.
     """
     dim = read_header(path)
     if dim != bank.dim:
@@ -137,16 +145,18 @@ def import_jsonl(
     counts = _write(bank, _counted(records, checked.good, on_progress))
     return ImportReport(
         counts["cases"],
-        counts["visits"],
+        counts["credited"] + counts["visits"],
         bad,
         memories=counts["memories"],
+        steps=counts["steps"],
         marked_imported=dict(marked),
     )
 
 
 def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> dict[str, int]:
-    """Store the records in batches through a journal; on any failure, take them back."""
-    counts = dict.fromkeys(KINDS, 0)
+    """Store the records in batches through a journal; on any failure, take them back.
+    Returns the records stored of each kind, and the visits their steps give ("credited")."""
+    counts = dict.fromkeys((*KINDS, *LEGACY_KINDS, "credited"), 0)
     journal = ImportJournal(bank)
     try:
         with bank.bulk_import():
@@ -169,11 +179,13 @@ def _write(bank: CaseBank, records: Iterable[tuple[str, StoredPoint]]) -> dict[s
 def _write_batch(
     journal: ImportJournal, batch: list[tuple[str, StoredPoint]], counts: dict[str, int]
 ) -> None:
-    for kind in KINDS:
+    for kind in (*KINDS, *LEGACY_KINDS):
         points = [point for k, point in batch if k == kind]
         if points:
             journal.write(kind, points)
             counts[kind] += len(points)
+        if kind == "steps":
+            counts["credited"] += sum(len(p.payload["read"] + p.payload["unread"]) for p in points)
     batch.clear()
 
 

@@ -56,11 +56,11 @@ def test_export_then_import_into_another_engine_is_exact(tmp_path: Path) -> None
     path = tmp_path / "bank.jsonl"
     with CaseBank(f"edge://{tmp_path / 'a'}", dim=4) as source:
         _fill(source)
-        assert export_jsonl(source, path) == (source.count(), source.count_visits())
+        assert export_jsonl(source, path) == (source.count(), source.count_steps())
         before = _snapshot(source)
     with CaseBank(f"local://{tmp_path / 'b'}", dim=4) as target:
         report = import_jsonl(target, path, trusted=True)
-        assert (report.cases, report.visits, report.skipped) == (4, 6, [])
+        assert (report.cases, report.steps, report.visits, report.skipped) == (4, 6, 6, [])
         assert _snapshot(target) == before
         attempts = sorted(c.attempts for c in target.list_cases())
         assert attempts == [1, 1, 2, 2]

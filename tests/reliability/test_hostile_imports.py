@@ -1,6 +1,9 @@
 """Hostile export files: every one is refused in one line naming the line and field, and an
 import stores all of a file or none of it, ids never leaving their namespace.
 
+Most files here are written as before steps (visit lines), which an import still reads;
+tests/unit/test_step_transfer.py has the hostile step lines.
+
 The attacks (issue 26): a bad line after 1,500 good ones (NaN reward, int id, NaN visit target)
 committed 1,000-1,500 records before a traceback; 9 of 28 hostile files ended in a traceback
 (binary, a `[1,2]` header, `dim: -5`, non-UUID ids); orphan visits and a payload id that differs
@@ -21,6 +24,7 @@ import pytest
 
 from memory import Case, CaseBank, CaseBankError, Visit
 from memory.bank.identity import case_id_for, content_ids, outcome_key
+from memory.bank.steps import Step, step_id
 from memory.care.integrity import check_bank
 from memory.care.transfer import export_jsonl, import_jsonl
 from memory.engines.protocol import StoredPoint
@@ -48,6 +52,20 @@ def _record(record: Case | Visit, vector: list[float] | None = None) -> dict:
     kind = "cases" if isinstance(record, Case) else "visits"
     payload = record.model_dump()
     return {"kind": kind, "id": record.id, "payload": payload, "vector": vector or [1.0, 0, 0, 0]}
+
+
+def _step_record(visit: Visit, **fields: object) -> dict:
+    """A visit's line as the step line an export writes now, `fields` changed."""
+    step = Step(
+        id=step_id(visit.namespace, visit.run_id, visit.cycle), namespace=visit.namespace,
+        run_id=visit.run_id, target=visit.target, created_at=visit.created_at,
+        read=[visit.case_id],
+    ).model_copy(update=fields)  # fmt: skip
+    return {"kind": "steps", "id": step.id, "payload": step.model_dump()}
+
+
+def _bobs_step() -> str:
+    return step_id(BOB.namespace, _visit(BOB).run_id, 0)
 
 
 def _write(path: Path, lines: Lines, header: object = None) -> Path:
@@ -141,9 +159,9 @@ HOSTILE_RECORDS: dict[str, tuple[Callable[[], Lines], str]] = {
         _edited(3, _payload(case_id=BOB.id)),
         "line 5: field 'case_id': case .* is in namespace 'bob', not the visit's 'alice'",
     ),
-    "bob's visit id": (
-        _edited(3, lambda r: (r.update(id=_visit(BOB).id), r["payload"].update(id=_visit(BOB).id))),
-        "line 5: field 'id': .* is a visit of namespace 'bob' in the bank",
+    "bob's step id": (
+        _edited(3, lambda r: r.update(_step_record(_visit(ALICE[0]), id=_bobs_step()))),
+        "line 5: field 'id': .* is not the id of this step's namespace, run and cycle",
     ),
     "visit case id not a UUID": (_edited(3, _payload(case_id="c1")), "field 'case_id'"),
     "over the size cap": (_over_the_cap, "line 7: the case is .* bytes, over the bank's cap"),

@@ -117,7 +117,7 @@ def test_two_processes_write_to_one_bank_and_lose_nothing(tmp_path: Path) -> Non
     assert [w.returncode for w in writers] == [0, 0], outputs
     checked = _memento("cases", "check", "--store", str(store), "--all-namespaces")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.splitlines() == ["80 cases, 80 visits in all namespaces", "ok"]
+    assert checked.stdout.splitlines() == ["80 cases, 80 visits (80 steps) in all namespaces", "ok"]
     with CaseBank(str(store), dim=None) as bank:
         questions = {c.question for c in bank.list_cases(namespace="ns", limit=100)}
     assert questions == {f"{tag} {i}" for tag in ("left", "right") for i in range(40)}

@@ -19,8 +19,9 @@ from graphs import build_graph
 from graphs.checkpoints import memory_checkpointer
 from memento.cli import main
 from memory import Case, CaseBank, KernelQ, Visit, record_visits
-from memory.bank.stored_records import visit_point
+from memory.bank.steps import Step, step_id
 from memory.care.integrity import check_bank
+from memory.engines.protocol import StoredPoint
 from memory.errors import CrossNamespaceError
 from nodes import MementoDeps
 from nodes.run_namespace import ThreadNamespaceError
@@ -102,14 +103,19 @@ def test_the_bank_refuses_a_visit_that_credits_another_namespaces_case(
 def test_cases_check_names_a_visit_stored_across_namespaces(
     bank: CaseBank, embedder: HashingEmbedder
 ) -> None:
-    """A visit written before the rule (here, around it) is named, whole store or not."""
+    """A step written before the rule (here, around it) is named, whole store or not."""
     bobs = _bobs_case(bank, embedder)
-    crossing = _visit(bobs, "memento:alice")
-    bank._visits.upsert([(visit_point(crossing), embedder.embed_query("x"))])
+    crossing = Step(
+        id=step_id("memento:alice", "r1", 0), namespace="memento:alice", run_id="r1",
+        target=1.0, created_at=0.0, read=[bobs],
+    )  # fmt: skip
+    bank._steps.upsert(
+        [(StoredPoint(crossing.id, crossing.model_dump()), embedder.embed_query("x"))]
+    )
     for namespace in (None, "memento:alice"):
         report = check_bank(bank, namespace=namespace)
         assert not report.ok and any(
-            f"visit {crossing.id} in 'memento:alice' credits case {bobs} of 'memento:bob'" in line
+            f"step {crossing.id} in 'memento:alice' credits case {bobs} of 'memento:bob'" in line
             for line in report.problems
         ), report.problems
     assert check_bank(bank, namespace="memento:bob").ok

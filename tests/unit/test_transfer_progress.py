@@ -25,7 +25,7 @@ def test_export_reports_every_record_up_to_the_total(tmp_path: Path, every_two: 
     reports: list[tuple[int, int]] = []
     with CaseBank(":memory:", dim=4) as bank:
         _fill(bank)
-        records = bank.count() + bank.count_visits()
+        records = bank.count() + bank.count_steps()
         export_jsonl(bank, tmp_path / "bank.jsonl", on_progress=lambda *r: reports.append(r))
     assert records > 4
     assert reports[-1] == (records, records)
@@ -45,7 +45,7 @@ def test_import_counts_the_records_it_stores_and_not_the_bad_ones(
     reports: list[tuple[int, int]] = []
     with CaseBank(":memory:", dim=4) as bank:
         report = import_jsonl(bank, path, skip_bad=True, on_progress=lambda *r: reports.append(r))
-    stored = report.cases + report.visits
+    stored = report.cases + report.steps
     assert stored == len(lines) - 1 and len(report.skipped) == 1
     assert reports[-1] == (stored, stored)
 
@@ -55,7 +55,7 @@ def test_the_cli_shows_export_and_import_progress_on_stderr(
 ) -> None:
     with CaseBank(str(tmp_path / "a"), dim=4) as bank:
         _fill(bank)
-        records = bank.count() + bank.count_visits()
+        records = bank.count() + bank.count_steps()
     path = tmp_path / "bank.jsonl"
     assert main(["cases", "export", "--store", str(tmp_path / "a"), str(path)]) == 0
     exported = capsys.readouterr()
