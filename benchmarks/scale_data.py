@@ -5,7 +5,8 @@ tasks of one family have cosine ~0.6 and tasks of different families ~0, much li
 embeddings of related and unrelated questions. The number of families grows with the square
 root of the bank (a long-lived agent meets new kinds of task ever more slowly). Every task left
 K=4 visits on cases of its own family, the older (lower-ranked) cases more often, p(rank r) ~
-1/(r+1), so popular cases gather more visits as the bank grows, as they would under retrieval.
+1/(r+1), so popular cases gather more visits as the bank grows, as they would under retrieval;
+a task's K visits share the one target (reward) the task earned, as the product credits a step.
 Everything is generated in chunks from fixed seeds, so no chunk needs the whole bank in memory.
 """
 
@@ -109,18 +110,20 @@ class SyntheticBank:
 
     def visit_chunks(self, first: int = 0) -> Iterator[list[tuple[Visit, np.ndarray]]]:
         """K visits per task i (from `first`), on cases of i's family, state = task i's
-        embedding."""
+        embedding, all with the one target task i earned (as the product credits a step: every
+        case read in it earns the step's reward) and run id `run-{i}`."""
         ids = _CaseIds(self)
+        k = self.visits_per_task
         for start in range(first, self.n_cases, self.chunk):
             stop = min(self.n_cases, start + self.chunk)
             states = self.vectors(start, stop)
             rng = np.random.default_rng([self.seed, 2, start])
-            tasks = np.repeat(np.arange(start, stop), self.visits_per_task)
+            tasks = np.repeat(np.arange(start, stop), k)
             families = self.family_of(tasks)
             sizes = (self.n_cases - 1 - families) // self.n_families + 1
             ranks = np.floor(np.exp(rng.random(len(tasks)) * np.log(sizes + 1))).astype(int) - 1
             visited = families + np.clip(ranks, 0, sizes - 1) * self.n_families
-            targets = (rng.random(len(tasks)) < 0.5).astype(float)
+            targets = np.repeat((rng.random(stop - start) < 0.5).astype(float), k)
             now = time.time()
             yield [
                 (
@@ -130,6 +133,7 @@ class SyntheticBank:
                         namespace=NAMESPACE,
                         target=float(target),
                         run_id=f"run-{task}",
+                        cycle=0,
                         created_at=now,
                     ),
                     states[task - start],
