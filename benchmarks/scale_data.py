@@ -27,6 +27,9 @@ CHUNK = 2_000
 NOISE = 0.8
 """Per-dimension noise around a family centre: within-family cosine ~ 1 / (1 + 0.8^2) = 0.61."""
 
+Batch = tuple[list[tuple[Case, np.ndarray]], list[tuple[Visit, np.ndarray]]]
+"""Cases with their vectors, and their tasks' visits with the tasks' states."""
+
 _ANSWER = "The result is 42, computed with the calculator from the quantities in the question."
 
 
@@ -140,6 +143,15 @@ class SyntheticBank:
                 )
                 for task, case, target in zip(tasks, visited, targets, strict=True)
             ]
+
+    def task_batches(self, size: int, first: int = 0) -> Iterator[Batch]:
+        """(cases, visits) of `size` tasks at a time from task `first` (a multiple of `chunk`),
+        each case with its K visits; a batch ends at a chunk's end (`size` dividing `chunk`
+        keeps them equal)."""
+        k = self.visits_per_task
+        for cases, visits in zip(self.case_chunks(first), self.visit_chunks(first), strict=True):
+            for start in range(0, len(cases), size):
+                yield cases[start : start + size], visits[start * k : (start + size) * k]
 
     def queries(self, n: int, *, seed: int = 7) -> np.ndarray:
         """Embeddings of `n` new tasks of known families (not in the bank)."""
