@@ -43,6 +43,8 @@ class SyntheticBank:
     seed: int = 0
     chunk: int = CHUNK
     """Tasks generated at a time (the random draws depend on it, so keep it for one bank)."""
+    past_only: bool = False
+    """Visits only on cases written before the task (see `visit_chunks`)."""
     n_families: int = field(init=False)
     centres: np.ndarray = field(init=False, repr=False)
 
@@ -114,7 +116,11 @@ class SyntheticBank:
     def visit_chunks(self, first: int = 0) -> Iterator[list[tuple[Visit, np.ndarray]]]:
         """K visits per task i (from `first`), on cases of i's family, state = task i's
         embedding, all with the one target task i earned (as the product credits a step: every
-        case read in it earns the step's reward) and run id `run-{i}`."""
+        case read in it earns the step's reward) and run id `run-{i}`.
+
+        With `past_only` a task visits only cases of its family written before it, as a task of
+        a growing bank reads what is there; otherwise any case of its family in the finished
+        bank."""
         ids = _CaseIds(self)
         k = self.visits_per_task
         for start in range(first, self.n_cases, self.chunk):
@@ -123,7 +129,10 @@ class SyntheticBank:
             rng = np.random.default_rng([self.seed, 2, start])
             tasks = np.repeat(np.arange(start, stop), k)
             families = self.family_of(tasks)
-            sizes = (self.n_cases - 1 - families) // self.n_families + 1
+            if self.past_only:  # the family's cases before i (its first task: its own case)
+                sizes = np.maximum((tasks - families) // self.n_families, 1)
+            else:
+                sizes = (self.n_cases - 1 - families) // self.n_families + 1
             ranks = np.floor(np.exp(rng.random(len(tasks)) * np.log(sizes + 1))).astype(int) - 1
             visited = families + np.clip(ranks, 0, sizes - 1) * self.n_families
             targets = np.repeat((rng.random(stop - start) < 0.5).astype(float), k)

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from benchmarks.scale_data import SyntheticBank
+from benchmarks.scale_data import NAMESPACE, SyntheticBank
+from memory import case_id_for, outcome_key
 
 
 def _tasks(data: SyntheticBank) -> dict[str, list]:
@@ -41,3 +42,15 @@ def test_the_draws_are_the_same_every_time() -> None:
         return [(v.run_id, v.case_id, v.target) for c in data.visit_chunks() for v, _ in c]
 
     assert drawn(SyntheticBank(200, dim=8)) == drawn(SyntheticBank(200, dim=8))
+
+
+def test_past_only_visits_no_case_written_after_the_task() -> None:
+    data = SyntheticBank(400, dim=8, chunk=100, past_only=True)
+    cases = (data.case(i) for i in range(400))
+    index = {case_id_for(NAMESPACE, c.question, outcome_key(c)): i for i, c in enumerate(cases)}
+    for run, visits in _tasks(data).items():
+        task = int(run.removeprefix("run-"))
+        read = {index[v.case_id] for v, _ in visits}
+        assert {case % data.n_families for case in read} == {task % data.n_families}
+        first_of_its_family = task < data.n_families
+        assert read == {task} if first_of_its_family else max(read) < task, run
