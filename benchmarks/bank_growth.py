@@ -18,6 +18,9 @@ After each tenth, with the index built and the bank warm (a first search, then
   and apparent (Edge preallocates sparse files: 32 MB write-ahead logs and pages), per task;
 - memory: this process's resident memory now (private / page cache) and its peak (VmHWM); the
   process also makes the synthetic tasks (and keeps their case ids), so that is counted too.
+numpy's BLAS runs on one thread, as in `memento`'s own processes (`memento/console.py`), unless
+OPENBLAS_NUM_THREADS says otherwise: on every core its idle thread spins, and on 2 shared cores
+that took retrieve p50 from ~2 ms to 5-15 ms in some tenths.
 
     python -m benchmarks.bank_growth --tasks 10000                 # ~1 min
     python -m benchmarks.bank_growth                               # 100k tasks
@@ -40,6 +43,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from memento.console import ONE_BLAS_THREAD
+
+# Before numpy loads, as the product's own processes run (see the docstring).
+os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.environ})
 
 from tqdm import tqdm
 
@@ -214,6 +222,7 @@ def main() -> None:
         rows = grow(args, Path(scratch))
     judged = verdicts(checks(rows, baseline))
     figures = {"tasks": args.tasks, "batch": args.batch, "queries": args.queries, "rows": rows}
+    figures["blas_threads"] = os.environ.get("OPENBLAS_NUM_THREADS", "every core")
     figures |= {"targets": TARGETS, "verdicts": judged}
     emit("bank_growth", figures, summary(rows, judged), args.out)
 
