@@ -45,9 +45,9 @@ os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.envir
 import numpy as np
 
 from benchmarks.report import emit
-from benchmarks.scale_data import CHUNK, NAMESPACE, SyntheticBank
+from benchmarks.scale_data import CHUNK, NAMESPACE, Batch, SyntheticBank
 from memory import CaseBank, KernelQ
-from memory.bank.records import Case, Visit
+from memory.bank.records import Visit
 from memory.engines import exact_copy
 from memory.policy import defaults
 from memory.policy.read import rank_cases
@@ -60,9 +60,6 @@ as the bank grows, so the whole run's p50 and p99 come from banks of different s
 p99 against its own p50 shows pauses apart from that growth."""
 
 
-Batch = tuple[list[tuple[Case, Any]], list[tuple[Visit, Any]]]
-
-
 READ = 4
 """Cases read per task (K); with contrastive credit the other visits of a task are unread."""
 
@@ -71,14 +68,12 @@ def _batches(data: SyntheticBank, size: int, first: int = 0) -> Iterator[Batch]:
     """(cases, visits) in batches of `size` cases from case `first`, each case with its
     visits (past the first K of a task: candidates left unread)."""
     k = data.visits_per_task
-    for cases, visits in zip(data.case_chunks(first), data.visit_chunks(first), strict=True):
+    for cases, visits in data.task_batches(size, first):
         visits = [
             (v.model_copy(update={"retrieved": False}), s) if i % k >= READ else (v, s)
             for i, (v, s) in enumerate(visits)
         ]
-        for start in range(0, len(cases), size):
-            stop = start + size
-            yield cases[start:stop], visits[start * k : stop * k]
+        yield cases, visits
 
 
 def _build(folder: Path, data: SyntheticBank, start: int) -> None:

@@ -40,11 +40,12 @@ def resident_mb(field: str = "VmRSS") -> float:
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50 and p95 in milliseconds, and how many samples they summarise."""
+    """p50, p95 and p99 in milliseconds, and how many samples they summarise."""
     ms = np.asarray(seconds) * 1e3
     return {
         "p50_ms": round(float(np.percentile(ms, 50)), 3),
         "p95_ms": round(float(np.percentile(ms, 95)), 3),
+        "p99_ms": round(float(np.percentile(ms, 99)), 3),
         "n": len(ms),
     }
 

@@ -5,7 +5,8 @@ tasks of one family have cosine ~0.6 and tasks of different families ~0, much li
 embeddings of related and unrelated questions. The number of families grows with the square
 root of the bank (a long-lived agent meets new kinds of task ever more slowly). Every task left
 K=4 visits on cases of its own family, the older (lower-ranked) cases more often, p(rank r) ~
-1/(r+1), so popular cases gather more visits as the bank grows, as they would under retrieval.
+1/(r+1), so popular cases gather more visits as the bank grows, as they would under retrieval;
+a task's K visits share the one target (reward) the task earned, as the product credits a step.
 Everything is generated in chunks from fixed seeds, so no chunk needs the whole bank in memory.
 """
 
@@ -26,6 +27,9 @@ CHUNK = 2_000
 NOISE = 0.8
 """Per-dimension noise around a family centre: within-family cosine ~ 1 / (1 + 0.8^2) = 0.61."""
 
+Batch = tuple[list[tuple[Case, np.ndarray]], list[tuple[Visit, np.ndarray]]]
+"""Cases with their vectors, and their tasks' visits with the tasks' states."""
+
 _ANSWER = "The result is 42, computed with the calculator from the quantities in the question."
 
 
@@ -39,6 +43,8 @@ class SyntheticBank:
     seed: int = 0
     chunk: int = CHUNK
     """Tasks generated at a time (the random draws depend on it, so keep it for one bank)."""
+    past_only: bool = False
+    """Visits only on cases written before the task (see `visit_chunks`)."""
     n_families: int = field(init=False)
     centres: np.ndarray = field(init=False, repr=False)
 
@@ -109,18 +115,27 @@ class SyntheticBank:
 
     def visit_chunks(self, first: int = 0) -> Iterator[list[tuple[Visit, np.ndarray]]]:
         """K visits per task i (from `first`), on cases of i's family, state = task i's
-        embedding."""
+        embedding, all with the one target task i earned (as the product credits a step: every
+        case read in it earns the step's reward) and run id `run-{i}`.
+
+        With `past_only` a task visits only cases of its family written before it, as a task of
+        a growing bank reads what is there; otherwise any case of its family in the finished
+        bank."""
         ids = _CaseIds(self)
+        k = self.visits_per_task
         for start in range(first, self.n_cases, self.chunk):
             stop = min(self.n_cases, start + self.chunk)
             states = self.vectors(start, stop)
             rng = np.random.default_rng([self.seed, 2, start])
-            tasks = np.repeat(np.arange(start, stop), self.visits_per_task)
+            tasks = np.repeat(np.arange(start, stop), k)
             families = self.family_of(tasks)
-            sizes = (self.n_cases - 1 - families) // self.n_families + 1
+            if self.past_only:  # the family's cases before i (its first task: its own case)
+                sizes = np.maximum((tasks - families) // self.n_families, 1)
+            else:
+                sizes = (self.n_cases - 1 - families) // self.n_families + 1
             ranks = np.floor(np.exp(rng.random(len(tasks)) * np.log(sizes + 1))).astype(int) - 1
             visited = families + np.clip(ranks, 0, sizes - 1) * self.n_families
-            targets = (rng.random(len(tasks)) < 0.5).astype(float)
+            targets = np.repeat((rng.random(stop - start) < 0.5).astype(float), k)
             now = time.time()
             yield [
                 (
@@ -130,12 +145,22 @@ class SyntheticBank:
                         namespace=NAMESPACE,
                         target=float(target),
                         run_id=f"run-{task}",
+                        cycle=0,
                         created_at=now,
                     ),
                     states[task - start],
                 )
                 for task, case, target in zip(tasks, visited, targets, strict=True)
             ]
+
+    def task_batches(self, size: int, first: int = 0) -> Iterator[Batch]:
+        """(cases, visits) of `size` tasks at a time from task `first` (a multiple of `chunk`),
+        each case with its K visits; a batch ends at a chunk's end (`size` dividing `chunk`
+        keeps them equal)."""
+        k = self.visits_per_task
+        for cases, visits in zip(self.case_chunks(first), self.visit_chunks(first), strict=True):
+            for start in range(0, len(cases), size):
+                yield cases[start : start + size], visits[start * k : (start + size) * k]
 
     def queries(self, n: int, *, seed: int = 7) -> np.ndarray:
         """Embeddings of `n` new tasks of known families (not in the bank)."""
