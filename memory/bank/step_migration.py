@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from memory.bank.steps import run_of, step_id, steps_of, visit_id
+from memory.bank.steps import run_of, split_run_name, step_id, steps_of
 from memory.bank.stored_records import visit_from_payload
 from memory.engines.protocol import EVERYWHERE, StoredPoint
 
@@ -95,17 +95,14 @@ def steps_from_visit_points(steps: StepRecords, points: Sequence[StoredPoint]) -
 
 def steps_touched(points: Sequence[StoredPoint]) -> list[str]:
     """The ids of every step that storing these visit points (`steps_from_visit_points`) may
-    write, so that an import can note them first and undo its writes: each visit's step, or
-    the step of its own it gets where its step's visits disagree on the target
-    (`steps_of`), and for either the step of its own it gets where the step held has another
-    target (`StepRecords.write`)."""
+    write, so that an import can note them first and undo its writes: each visit's step, and
+    the step of its own its target gets where the step held has another (`steps.split_run`)."""
     ids: dict[str, None] = {}
     for point in points:
         visit = visit_from_payload(point.id, {**_EARLIEST, **point.payload})
         if visit is None:
             continue
-        for run in (run_of(visit), f"visit-{visit.id}"):
-            alone = visit_id(run, visit.case_id, visit.cycle, retrieved=visit.retrieved)
-            for key in (run, f"visit-{alone}"):
-                ids[step_id(visit.namespace, key, visit.cycle)] = None
+        run = run_of(visit)
+        for key in (run, split_run_name(run, visit.target)):
+            ids[step_id(visit.namespace, key, visit.cycle)] = None
     return list(ids)

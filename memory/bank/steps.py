@@ -122,10 +122,15 @@ def steps_of(
     return list(steps.values())
 
 
+def split_run_name(run_id: str, target: float) -> str:
+    """The run of the visits of `run_id` whose target is not the one its step holds."""
+    return f"{run_id}@{target:g}"
+
+
 def split_run(step: Step) -> Step:
     """The step of its own that visits of `step`'s run and cycle with another target than the
     one held take (`steps_of`'s `split_disagreeing`): its run named with the target."""
-    run = f"{step.run_id}@{step.target:g}"
+    run = split_run_name(step.run_id, step.target)
     return step.model_copy(update={"id": step_id(step.namespace, run, step.cycle), "run_id": run})
 
 
