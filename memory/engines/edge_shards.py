@@ -108,14 +108,16 @@ def load_shard(path: Path) -> Any:
 
 
 def create_shard(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_index: bool) -> Any:
-    """A new shard: HNSW over vectors kept in RAM for the cases; for the visits, exact scans
-    through the keyword index on `case_id`, over half-precision vectors left on disk and stored
-    case by case (`case_id` is the tenant key), so a case's visits sit on a few pages.
+    """A new shard: HNSW over vectors kept in RAM for the cases; for the steps of credit, exact
+    scans through the keyword index on `read` (a list: a step is found from each case it read),
+    over half-precision vectors left on disk.
 
-    Measured at 100k cases with the page cache emptied, reading the 32 candidates' nearest
-    visits took 8.5 ms with float32 vectors in arrival order, 4.5 ms grouped by case, 3.8 ms in
-    half precision as well (about 1 ms once cached). Half precision moves a cosine by ~1e-3,
-    a kernel weight by ~0.3%.
+    Measured at 100k cases with the page cache emptied (on the visits steps replaced, a point
+    per case read), reading the 32 candidates' nearest visits took 8.5 ms with float32 vectors
+    in arrival order, 4.5 ms grouped by case (`case_id` as the tenant key), 3.8 ms in half
+    precision as well (about 1 ms once cached). Half precision moves a cosine by ~1e-3, a
+    kernel weight by ~0.3%. Steps are stored in arrival order (a step belongs to several
+    cases, so none is its tenant), a quarter of the points visits were.
 
     payload_m=0 and keyword indexes without HNSW: no extra per-value graphs (with a single
     namespace such a graph would double the build for nothing).
@@ -139,8 +141,7 @@ def create_shard(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_
         )
     shard = qe.EdgeShard.create(str(path), config)
     for key in keyword_fields:
-        tenant = not vector_index and key == "case_id"
-        params = qe.KeywordIndexParams(enable_hnsw=False, is_tenant=tenant or None)
+        params = qe.KeywordIndexParams(enable_hnsw=False)
         shard.update(qe.UpdateOperation.create_field_index(key, params))
     return shard
 

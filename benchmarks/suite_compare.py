@@ -1,0 +1,70 @@
+"""Two runs of the learning suite side by side: did a change move what the rules learn?
+
+Compares every (world, rule, split, round) mean success both runs hold, and prints each world's
+figure per rule as the suite's table does (mean over rounds >= 3 of the eval splits / round 1),
+before -> after, with the largest difference of any single round and the seeds' standard error
+there (sd / sqrt(seeds)), so a difference can be read against the noise.
+
+    python -m benchmarks.suite_compare benchmarks/results/learning_suite/summary.json \\
+        /tmp/suite_steps/summary.json --rules kernel kernel-paper
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from benchmarks.suite_report import headline
+
+
+def differences(before: dict[str, Any], after: dict[str, Any], seeds: int) -> dict[str, float]:
+    """The largest |after - before| of any split and round, and the standard error there."""
+    worst, noise = 0.0, 0.0
+    for split, curve in after.items():
+        if split not in before:
+            continue
+        for old, new, sd in zip(before[split]["mean"], curve["mean"], curve["sd"], strict=False):
+            if abs(new - old) >= worst:
+                worst, noise = abs(new - old), sd / math.sqrt(seeds)
+    return {"max_round_difference": round(worst, 3), "standard_error_there": round(noise, 3)}
+
+
+def compare(before: Path, after: Path, rules: list[str], seeds: int) -> list[dict[str, Any]]:
+    old, new = json.loads(before.read_text()), json.loads(after.read_text())
+    rows = []
+    for world, by_rule in new["summary"].items():
+        for rule in rules:
+            if rule not in by_rule or rule not in old["summary"].get(world, {}):
+                continue
+            was, now = old["summary"][world][rule], by_rule[rule]
+            rows.append({
+                "world": world, "rule": rule, "before": headline(was), "after": headline(now),
+                **differences(was, now, seeds),
+            })  # fmt: skip
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=Path)
+    parser.add_argument("after", type=Path)
+    parser.add_argument("--rules", nargs="+", default=["kernel"])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds behind each mean")
+    args = parser.parse_args()
+    rows = compare(args.before, args.after, args.rules, args.seeds)
+    print("| world | rule | before (>= 3 / round 1) | after | largest round difference (se) |")
+    print("|---|---|---:|---:|---:|")
+    for r in rows:
+        b, a = r["before"], r["after"]
+        print(
+            f"| {r['world']} | {r['rule']} | {b[0]:.3f} / {b[1]:.3f} | {a[0]:.3f} / {a[1]:.3f} "
+            f"| {r['max_round_difference']:.3f} ({r['standard_error_there']:.3f}) |"
+        )
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
