@@ -194,10 +194,10 @@ class BankStorage:
             )
 
     def copy_to(self, target: BankStorage, *, batch: int = 1_000) -> tuple[int, int]:
-        """Copy every case and visit, as stored (ids, attempts, times), into another bank.
+        """Copy every case, memory and step, as stored (ids, attempts, times), into another bank.
 
         The way to move a bank between engines, e.g. from Qdrant's local mode to Qdrant Edge or
-        to a server. Returns the numbers of cases and visits copied.
+        to a server. Returns the numbers of cases (and memories) and steps copied.
         """
         if target.dim != self.dim:
             raise EmbeddingSizeMismatchError(target.cases_collection, target.dim, self.dim)
