@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,35 @@ _EARLIEST = {"created_at": 0.0}
 """What kernel Q read for a visit stored before visits had a time (the oldest evidence)."""
 SHOW_PROGRESS_FROM = 20_000
 """Visits from which a migration shows a progress bar on standard error (~2 s of work)."""
+
+
+WAIT_S = 0.5
+"""How often a process served by another checks whether that one finished a migration."""
+
+
+def migrate_or_wait(
+    store: VectorStore,
+    name: str,
+    steps: StepRecords,
+    *,
+    dim: int,
+    lock: threading.RLock,
+    where: str = "",
+) -> int:
+    """Migrate the bank's old visits (`migrate_visits`), unless another process holds the bank
+    (`memory.engines.sharing`): that one migrates as it opens, and a merge of steps is not
+    atomic across processes, so this one waits until the old collection is gone (or takes the
+    migration over, should it take the bank over). Returns the number of visits it moved."""
+    waited = False
+    while store.stored_dim(name) is not None:
+        if not getattr(store, "held_elsewhere", False):
+            return migrate_visits(store, name, steps, dim=dim, lock=lock, where=where)
+        if not waited:
+            _log.warning("bank %s: waiting for the process serving it to move its visits to "
+                         "step records", where)  # fmt: skip
+            waited = True
+        time.sleep(WAIT_S)
+    return 0
 
 
 def migrate_visits(

@@ -81,6 +81,11 @@ class RemoteStore:
         self.holder_pid = serving.pid
         self.engine: Engine = self.call("hello")["engine"]
 
+    @property
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the bank (False once this one took it over)."""
+        return self._held is None
+
     # -- VectorStore -----------------------------------------------------------------------
     def stored_dim(self, name: str) -> int | None:
         return self.call("stored_dim", None, name)  # type: ignore[no-any-return]

@@ -4,6 +4,7 @@ and Q computed from the steps is the Q the old visits gave (issue 29)."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,29 @@ def _fields(visit: Visit) -> tuple[object, ...]:
     and visits of a run that disagreed on its target a step of their own in that run)."""
     run = "" if visit.run_id.startswith("visit-") else visit.run_id.split("@")[0]
     return (visit.case_id, visit.target, visit.retrieved, run, visit.cycle, visit.created_at)
+
+
+def test_a_process_served_by_another_waits_for_that_one_to_migrate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Merging steps is not atomic across processes: a process the bank's holder serves
+    leaves the migration to the holder and waits until the old collection is gone."""
+
+    class Served:
+        held_elsewhere = True
+
+        def __init__(self) -> None:
+            self.asked = 0
+
+        def stored_dim(self, name: str) -> int | None:
+            self.asked += 1
+            return DIM if self.asked < 3 else None  # the holder finishes meanwhile
+
+        def collection(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("a served process must not migrate")
+
+    monkeypatch.setattr(step_migration, "WAIT_S", 0)
+    store = Served()
+    lock = threading.RLock()
+    moved = step_migration.migrate_or_wait(store, "old", None, dim=DIM, lock=lock)  # type: ignore[arg-type]
+    assert moved == 0 and store.asked == 3
