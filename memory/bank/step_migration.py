@@ -14,6 +14,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
@@ -44,70 +45,66 @@ WAIT_S = 0.5
 """How often a process served by another checks whether that one finished a migration."""
 
 
-def migrate_or_wait(
-    store: VectorStore,
-    name: str,
-    steps: StepRecords,
-    *,
-    dim: int,
-    lock: threading.RLock,
-    where: str = "",
-) -> int:
-    """Migrate the bank's old visits (`migrate_visits`), unless another process holds the bank
-    (`memory.engines.sharing`): that one migrates as it opens, and a merge of steps is not
-    atomic across processes, so this one waits until the old collection is gone (or takes the
-    migration over, should it take the bank over). Returns the number of visits it moved."""
-    waited = False
-    while store.stored_dim(name) is not None:
-        if not getattr(store, "held_elsewhere", False):
-            return migrate_visits(store, name, steps, dim=dim, lock=lock, where=where)
-        if not waited:
-            _log.warning("bank %s: waiting for the process serving it to move its visits to "
-                         "step records", where)  # fmt: skip
-            waited = True
-        time.sleep(WAIT_S)
-    return 0
+@dataclass(frozen=True)
+class LegacyVisits:
+    """A bank's collection of visits as stored before steps, and where its steps go."""
 
+    store: VectorStore
+    name: str
+    steps: StepRecords
+    dim: int
+    lock: threading.RLock
+    where: str = ""
 
-def migrate_visits(
-    store: VectorStore,
-    name: str,
-    steps: StepRecords,
-    *,
-    dim: int,
-    lock: threading.RLock,
-    where: str = "",
-) -> int:
-    """Move the old visits of collection `name` into `steps` and remove that collection;
-    returns the number of visits moved. Runs under the bank's lock, as the bank opens."""
-    with lock:
-        legacy = store.collection(name, dim=dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False)
-        total = legacy.count(EVERYWHERE)
-        if total:
-            _log.warning(
-                "bank %s: moving %d visits to step records (once; a crash midway is resumed "
-                "at the next open)",
-                where,
-                total,
+    def migrate_or_wait(self) -> int:
+        """Migrate (`migrate`), unless another process holds the bank
+        (`memory.engines.sharing`): that one migrates as it opens, and a merge of steps is
+        not atomic across processes, so this one waits until the old collection is gone (or
+        migrates, should it take the bank over). Returns the number of visits it moved."""
+        waited = False
+        while self.store.stored_dim(self.name) is not None:
+            if not getattr(self.store, "held_elsewhere", False):
+                return self.migrate()
+            if not waited:
+                _log.warning("bank %s: waiting for the process serving it to move its visits "
+                             "to step records", self.where)  # fmt: skip
+                waited = True
+            time.sleep(WAIT_S)
+        return 0
+
+    def migrate(self) -> int:
+        """Move the old visits into steps and remove their collection; returns the number of
+        visits moved. Runs under the bank's lock, as the bank opens."""
+        with self.lock:
+            legacy = self.store.collection(
+                self.name, dim=self.dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False
             )
-        with tqdm(
-            total=total,
-            desc="memento: visits -> steps",
-            unit="visit",
-            file=sys.stderr,
-            disable=total < SHOW_PROGRESS_FROM,
-        ) as bar:
-            batch: list[StoredPoint] = []
-            for point in legacy.scroll(EVERYWHERE, with_vectors=True):
-                batch.append(point)
-                if len(batch) >= BATCH:
-                    steps_from_visit_points(steps, batch)
-                    bar.update(len(batch))
-                    batch = []
-            steps_from_visit_points(steps, batch)
-            bar.update(len(batch))
-        store.drop(name)
-    return total
+            total = legacy.count(EVERYWHERE)
+            if total:
+                _log.warning(
+                    "bank %s: moving %d visits to step records (once; a crash midway is resumed "
+                    "at the next open)",
+                    self.where,
+                    total,
+                )
+            with tqdm(
+                total=total,
+                desc="memento: visits -> steps",
+                unit="visit",
+                file=sys.stderr,
+                disable=total < SHOW_PROGRESS_FROM,
+            ) as bar:
+                batch: list[StoredPoint] = []
+                for point in legacy.scroll(EVERYWHERE, with_vectors=True):
+                    batch.append(point)
+                    if len(batch) >= BATCH:
+                        steps_from_visit_points(self.steps, batch)
+                        bar.update(len(batch))
+                        batch = []
+                steps_from_visit_points(self.steps, batch)
+                bar.update(len(batch))
+            self.store.drop(self.name)
+        return total
 
 
 def steps_from_visit_points(steps: StepRecords, points: Sequence[StoredPoint]) -> int:

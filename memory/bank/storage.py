@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Self
 
 from memory.bank import memory_items, q_params, retrievals, steps
 from memory.bank.namespaces import check_namespace
-from memory.bank.step_migration import migrate_or_wait, steps_from_visit_points
+from memory.bank.step_migration import LegacyVisits, steps_from_visit_points
 from memory.bank.step_records import StepRecords
 from memory.engines.locations import folder_of, open_store, store_for_client
 from memory.engines.protocol import (
@@ -109,10 +109,9 @@ class BankStorage:
             reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
             self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
             if self._store.stored_dim(self.visits_collection) is not None:
-                migrate_or_wait(
-                    self._store, self.visits_collection, self.steps,
-                    dim=self.dim, lock=self._lock, where=location,
-                )  # fmt: skip
+                LegacyVisits(
+                    self._store, self.visits_collection, self.steps, self.dim, self._lock, location
+                ).migrate_or_wait()
             self._store.warm_up()
         except BaseException:
             self._store.close()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from memory import Case, CaseBank, KernelQ, Visit
-from memory.bank.step_migration import LEGACY_KEYWORDS, migrate_visits
+from memory.bank.step_migration import LEGACY_KEYWORDS, LegacyVisits
 from memory.engines.protocol import StoredPoint
 from tests.backends import ENGINES, scratch_folder, store_location
 
@@ -111,9 +111,8 @@ def _filters_by_retrieved(location: str) -> None:
         bank.visits_collection, dim=3, keyword_fields=LEGACY_KEYWORDS, vector_index=False
     )
     old.upsert([(StoredPoint(id=legacy["id"], payload=legacy), STATE)])
-    assert (
-        migrate_visits(bank._store, bank.visits_collection, bank.steps, dim=3, lock=bank._lock) == 1
-    )
+    old_visits = LegacyVisits(bank._store, bank.visits_collection, bank.steps, 3, bank._lock)
+    assert old_visits.migrate() == 1
     read = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=True)
     unread = bank.nearest_visits(STATE, [useful], per_case=32, retrieved=False)
     everything = bank.nearest_visits(STATE, [useful], per_case=32)

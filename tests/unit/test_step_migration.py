@@ -187,5 +187,5 @@ def test_a_process_served_by_another_waits_for_that_one_to_migrate(
     monkeypatch.setattr(step_migration, "WAIT_S", 0)
     store = Served()
     lock = threading.RLock()
-    moved = step_migration.migrate_or_wait(store, "old", None, dim=DIM, lock=lock)  # type: ignore[arg-type]
-    assert moved == 0 and store.asked == 3
+    old = step_migration.LegacyVisits(store, "old", None, DIM, lock)  # type: ignore[arg-type]
+    assert old.migrate_or_wait() == 0 and store.asked == 3
