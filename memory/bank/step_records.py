@@ -16,6 +16,7 @@ from memory.bank.steps import (
     Step,
     merged,
     run_of,
+    same_target,
     split_run,
     step_id,
     step_numbers,
@@ -68,7 +69,7 @@ class StepRecords:
             points: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for step, vector in new:
                 kept = held.get(step.id)
-                if split_disagreeing and kept is not None and kept.target != step.target:
+                if split_disagreeing and kept and not same_target(kept.target, step.target):
                     step = split_run(step)
                 step = held[step.id] = merged(held.get(step.id), step)
                 points[step.id] = (_point(step), vector)

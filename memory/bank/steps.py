@@ -47,6 +47,15 @@ class Step(BaseModel):
         return case_id in self.read or case_id in self.unread
 
 
+TARGET_DIGITS = 9
+"""Targets equal to this many decimals are one target (an engine may give a float back one
+unit in its last place off: `memory.bank.stored_records.stored_time`)."""
+
+
+def same_target(a: float, b: float) -> bool:
+    return round(a, TARGET_DIGITS) == round(b, TARGET_DIGITS)
+
+
 def visit_id(run_id: str, case_id: str, cycle: int, *, retrieved: bool) -> str:
     """The id of the visit a run's cycle gives a case: the same inputs always give the same id."""
     key = f"{run_id}\x00{case_id}\x00{cycle}\x00{'read' if retrieved else 'unread'}"
@@ -99,8 +108,9 @@ def steps_of(
     for visit, vector in visits:
         run = run_of(visit)
         key = step_id(visit.namespace, run, visit.cycle)
-        held = steps.get((key, visit.target if split_disagreeing else None))
-        if held is not None and held[0].target != visit.target:
+        split = round(visit.target, TARGET_DIGITS) if split_disagreeing else None
+        held = steps.get((key, split))
+        if held is not None and not same_target(held[0].target, visit.target):
             raise ValueError(
                 f"visits of one step (run {visit.run_id!r}, cycle {visit.cycle}) disagree "
                 f"on its target ({held[0].target:g} and {visit.target:g}): every case a "
@@ -115,7 +125,7 @@ def steps_of(
                 target=visit.target,
                 created_at=visit.created_at,
             )
-            held = steps[(key, visit.target if split_disagreeing else None)] = (step, vector)
+            held = steps[(key, split)] = (step, vector)
         cases = held[0].read if visit.retrieved else held[0].unread
         if visit.case_id not in cases:
             cases.append(visit.case_id)
@@ -124,7 +134,7 @@ def steps_of(
 
 def split_run_name(run_id: str, target: float) -> str:
     """The run of the visits of `run_id` whose target is not the one its step holds."""
-    return f"{run_id}@{target:g}"
+    return f"{run_id}@{target:.9g}"
 
 
 def split_run(step: Step) -> Step:
