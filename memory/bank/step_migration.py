@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,7 @@ class LegacyVisits:
     def migrate(self) -> int:
         """Move the old visits into steps and remove their collection; returns the number of
         visits moved. Runs under the bank's lock, as the bank opens."""
-        with self.lock:
+        with self.lock, _bulk(self.store):
             legacy = self.store.collection(
                 self.name, dim=self.dim, keyword_fields=LEGACY_KEYWORDS, vector_index=False
             )
@@ -105,6 +106,16 @@ class LegacyVisits:
                 bar.update(len(batch))
             self.store.drop(self.name)
         return total
+
+
+@contextmanager
+def _bulk(store: VectorStore) -> Iterator[None]:
+    """Writes that do not stop between their points to let searches in (none runs yet)."""
+    store.defer_indexing(True)
+    try:
+        yield
+    finally:
+        store.defer_indexing(False)
 
 
 def steps_from_visit_points(steps: StepRecords, points: Sequence[StoredPoint]) -> int:

@@ -18,6 +18,7 @@ from memory.bank.steps import (
     run_of,
     same_target,
     split_run,
+    split_run_id,
     step_id,
     step_numbers,
     without,
@@ -64,7 +65,7 @@ class StepRecords:
         with self._lock:
             ids = [step.id for step, _ in new]
             if split_disagreeing:
-                ids += [split_run(step).id for step, _ in new]
+                ids += [split_run_id(step) for step, _ in new]
             held = {s.id: s for s, _ in self._read(ids)}
             points: dict[str, tuple[StoredPoint, Sequence[float]]] = {}
             for step, vector in new:

@@ -137,6 +137,11 @@ def split_run_name(run_id: str, target: float) -> str:
     return f"{run_id}@{target:.9g}"
 
 
+def split_run_id(step: Step) -> str:
+    """The id of `split_run(step)`."""
+    return step_id(step.namespace, split_run_name(step.run_id, step.target), step.cycle)
+
+
 def split_run(step: Step) -> Step:
     """The step of its own that visits of `step`'s run and cycle with another target than the
     one held take (`steps_of`'s `split_disagreeing`): its run named with the target."""

@@ -14,6 +14,7 @@ from memory import Case, CaseBank, KernelQ, Visit
 from memory.bank import step_migration
 from memory.bank.step_migration import LEGACY_KEYWORDS
 from memory.bank.stored_records import VisitColumns, visit_point
+from memory.care.integrity import check_bank
 from memory.engines.protocol import EVERYWHERE
 from tests.backends import scratch_folder
 
@@ -109,6 +110,9 @@ def test_an_old_bank_opens_as_steps_with_every_visit_and_the_same_q(
             assert bank._store.stored_dim(bank.visits_collection) is None  # the old one went
             assert bank.count_visits() == len(visits) == 30 * 7 + 1
             assert bank.count_steps() == 30 + 1 + 1  # a run each, the run-less, the odd one
+            report = check_bank(bank)
+            assert report.ok, report.problems
+            assert report.visits == len(visits) and report.cases == CASES
             stored = bank.list_visits(namespace="n")
             assert sorted(map(_fields, stored)) == sorted(_fields(v) for v, _ in visits)
             # Qdrant Edge keeps states in half precision and may round the query alike, so its
