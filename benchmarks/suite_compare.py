@@ -36,15 +36,22 @@ def compare(before: Path, after: Path, rules: list[str], seeds: int) -> list[dic
     old, new = json.loads(before.read_text()), json.loads(after.read_text())
     rows = []
     for world, by_rule in new["summary"].items():
+        now_of, was_of = _by_name(by_rule), _by_name(old["summary"].get(world, {}))
         for rule in rules:
-            if rule not in by_rule or rule not in old["summary"].get(world, {}):
+            if rule not in now_of or rule not in was_of:
                 continue
-            was, now = old["summary"][world][rule], by_rule[rule]
+            was, now = was_of[rule], now_of[rule]
             rows.append({
                 "world": world, "rule": rule, "before": headline(was), "after": headline(now),
                 **differences(was, now, seeds),
             })  # fmt: skip
     return rows
+
+
+def _by_name(by_label: dict[str, Any]) -> dict[str, Any]:
+    """A run's curves by rule name: a rule given with its settings ("name:key=value,...") is
+    labelled so in one run and by its name in another."""
+    return {label.split(":")[0]: curves for label, curves in by_label.items()}
 
 
 def main() -> None:
