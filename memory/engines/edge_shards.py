@@ -22,8 +22,8 @@ HNSW_PARAMS = {"m": 16, "ef_construct": 100, "full_scan_threshold": 10_000}
 INDEXING_THRESHOLD_KB: int | None = None
 """A case segment larger than this gets an HNSW index when optimized (None: Qdrant's default)."""
 
-VISITS_INDEXING_THRESHOLD_KB = 1_000
-"""Visit segments are optimized into immutable, memory-mapped ones (no graph) past this size."""
+STEPS_INDEXING_THRESHOLD_KB = 1_000
+"""Step segments are optimized into immutable, memory-mapped ones (no graph) past this size."""
 
 _EXACT_ONLY = {"m": 0, "ef_construct": 16, "full_scan_threshold": 2**30, "payload_m": 0}
 """An 'index' with no graph whose filtered searches always scan the matching points exactly."""
@@ -137,7 +137,7 @@ def create_shard(path: Path, dim: int, keyword_fields: Sequence[str], *, vector_
                 datatype=qe.VectorStorageDatatype.Float16,
             ),
             hnsw_config=qe.HnswIndexConfig(**_EXACT_ONLY),
-            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=VISITS_INDEXING_THRESHOLD_KB),
+            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=STEPS_INDEXING_THRESHOLD_KB),
         )
     shard = qe.EdgeShard.create(str(path), config)
     for key in keyword_fields:
