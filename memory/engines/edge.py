@@ -92,7 +92,6 @@ class EdgeStore:
             exact=ExactCopy(
                 dim,
                 half_precision=not vector_index,
-                shared_vectors=not vector_index,
                 keys=read_keys,
                 packed=vector_index,  # the cases: searched for whole payloads, kept as text
             ),

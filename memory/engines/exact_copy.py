@@ -2,7 +2,7 @@
 
 A store keeps one `ExactCopy` per collection and tells it every write it makes. The first
 search starts building the copy from the store's own points in a background thread (never for
-a collection nobody searches; 10k cases and their 40k visits take a second or two) and is
+a collection nobody searches; 10k cases and their 10k steps take a second or two) and is
 answered by the engine, as is every search until the copy is complete. Writes made during the
 build are journaled and replayed on the finished copy, in order, so it ends exactly as the
 store is; afterwards each write updates it once the store accepted it, and a write it cannot
@@ -11,9 +11,9 @@ search through it always sees exactly what the store holds. Other processes cann
 meanwhile: an embedded bank folder is open in one process at a time (Qdrant Edge locks it),
 and a process that opens it later builds its own copy from the files.
 
-Past `MAX_BYTES` of distinct vectors, or `MAX_POINTS` points, the copy is dropped for good
-(for this open): the engine's own index (HNSW) is faster from there, and the memory is better
-left to it. A vector shared by several points (a task's visits all hold its state) counts once.
+Past `MAX_BYTES` of vectors, the copy is dropped for good (for this open), and a collection
+already past it is never read: the engine's own index (HNSW) is faster from there, and the
+memory is better left to it.
 """
 
 from __future__ import annotations
@@ -28,13 +28,8 @@ from memory.engines.protocol import GroupHit, GroupValues, ScoredPoint, StoredPo
 _log = logging.getLogger(__name__)
 
 MAX_BYTES = 96 << 20
-"""Distinct vectors kept per collection at most (float32): 65k cases of 384 dimensions, or the
-visits of 65k tasks; a quarter of that at 1,536 dimensions."""
-
-MAX_POINTS = 1 << 20
-"""Points kept per collection at most: the visits of 32k tasks with contrastive credit (32
-each). A visit takes ~360 bytes here (tracemalloc: its four kept fields, its row; its state
-shared with its task's other visits), so ~360 MB at most."""
+"""Vectors kept per collection at most (float32): 65k cases of 384 dimensions, or the steps of
+65k tasks; a quarter of that at 1,536 dimensions."""
 
 BUILD_PAGE = 2_048
 
@@ -54,22 +49,18 @@ class ExactCopy:
         dim: int,
         *,
         half_precision: bool = False,
-        shared_vectors: bool = False,
         max_bytes: int | None = None,
         keys: Sequence[str] | None = None,
         packed: bool = False,
     ) -> None:
-        """`shared_vectors`: points often hold the same vector (visits hold their task's
-        state), so a collection of more points than `max_vectors` may still fit: its build
-        reads up to `MAX_POINTS` of them, and gives up once their distinct vectors are too
-        many. Otherwise a collection of more points than that is never read. `keys`: the only
-        payload keys kept, `packed`: whole payloads kept as JSON text (`ExactIndex`)."""
+        """`keys`: the only payload keys kept, `packed`: whole payloads kept as JSON text
+        (`ExactIndex`). (Visits, a point per case read, shared their task's state and were
+        let past the limit by their distinct vectors; a step holds its state once.)"""
         self.keys = keys
         self.packed = packed
         self.dim = dim
         self.half_precision = half_precision
         self.max_vectors = (MAX_BYTES if max_bytes is None else max_bytes) // (4 * dim)
-        self.max_points = MAX_POINTS if shared_vectors else min(MAX_POINTS, self.max_vectors)
         self._index: ExactIndex | None = None
         self._too_large = False
         self._journal: list[Write] | None = None  # writes made while a build runs
@@ -145,7 +136,7 @@ class ExactCopy:
         index: ExactIndex | None = None
         try:
             count, stored = points()
-            if count <= self.max_points:
+            if count <= self.max_vectors:
                 index = self._read(stored)
         except Exception as exc:  # the engine answers instead, as it did before
             _log.warning("cannot build the exact copy (searches stay on the engine): %s", exc)
@@ -196,7 +187,7 @@ class ExactCopy:
             self._check_size()
 
     def _too_big(self, index: ExactIndex) -> bool:
-        return len(index) > self.max_points or index.distinct_vectors > self.max_vectors
+        return len(index) > self.max_vectors
 
     def _check_size(self) -> None:
         if self._index is not None and self._too_big(self._index):
