@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from memory.bank.records import Visit
 from memory.bank.steps import run_of, split_run_name, step_id, steps_of
 from memory.bank.stored_records import visit_from_payload
 from memory.engines.protocol import EVERYWHERE, StoredPoint
@@ -122,11 +123,7 @@ def steps_from_visit_points(steps: StepRecords, points: Sequence[StoredPoint]) -
     """Store visits as stored before steps (points with a vector each) as the steps they
     form, merged with those held; a visit's own target is kept where its step's differs.
     Returns the number of visits that parsed."""
-    visits = [
-        (visit, point.vector or [])
-        for point in points
-        if (visit := visit_from_payload(point.id, {**_EARLIEST, **point.payload}))
-    ]
+    visits = [(visit, point.vector or []) for visit, point in _legacy_visits(points)]
     steps.write(steps_of(visits, split_disagreeing=True), split_disagreeing=True)
     return len(visits)
 
@@ -136,11 +133,15 @@ def steps_touched(points: Sequence[StoredPoint]) -> list[str]:
     write, so that an import can note them first and undo its writes: each visit's step, and
     the step of its own its target gets where the step held has another (`steps.split_run`)."""
     ids: dict[str, None] = {}
-    for point in points:
-        visit = visit_from_payload(point.id, {**_EARLIEST, **point.payload})
-        if visit is None:
-            continue
+    for visit, _ in _legacy_visits(points):
         run = run_of(visit)
         for key in (run, split_run_name(run, visit.target)):
             ids[step_id(visit.namespace, key, visit.cycle)] = None
     return list(ids)
+
+
+def _legacy_visits(points: Sequence[StoredPoint]) -> Iterator[tuple[Visit, StoredPoint]]:
+    """The visits these old points hold (one that does not parse skipped, warned once)."""
+    for point in points:
+        if visit := visit_from_payload(point.id, {**_EARLIEST, **point.payload}):
+            yield visit, point

@@ -108,10 +108,9 @@ class BankStorage:
             )
             reads = self._open_collection(self.retrievals_collection, retrievals.KEYWORDS, False)
             self.retrievals = retrievals.RetrievalRecords(reads, self._lock)
-            if self._store.stored_dim(self.visits_collection) is not None:
-                LegacyVisits(
-                    self._store, self.visits_collection, self.steps, self.dim, self._lock, location
-                ).migrate_or_wait()
+            LegacyVisits(
+                self._store, self.visits_collection, self.steps, self.dim, self._lock, location
+            ).migrate_or_wait()  # a bank written before steps: once
             self._store.warm_up()
         except BaseException:
             self._store.close()
