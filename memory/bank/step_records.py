@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 
+from memory.bank.paging import under_lock
 from memory.bank.records import Visit
 from memory.bank.steps import (
     Step,
@@ -148,12 +149,9 @@ class StepRecords:
                      for k in ("read", "unread")]  # fmt: skip
         seen: set[str] = set()
         for scan in scans:
-            points = self._collection.scroll(scan, with_vectors=with_vectors)
-            while True:
-                with self._lock:
-                    point = next(points, None)
-                if point is None:
-                    break
+            for point in under_lock(
+                self._collection.scroll(scan, with_vectors=with_vectors), self._lock
+            ):
                 if point.id in seen:
                     continue
                 seen.add(point.id)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Self
 
 from memory.bank import memory_items, q_params, retrievals, steps
 from memory.bank.namespaces import check_namespace
+from memory.bank.paging import under_lock
 from memory.bank.step_migration import LegacyVisits, steps_from_visit_points
 from memory.bank.step_records import StepRecords
 from memory.engines.locations import folder_of, open_store, store_for_client
@@ -204,9 +205,11 @@ class BankStorage:
 
     def stored_points(self) -> Iterator[tuple[str, StoredPoint]]:
         """Every record as stored, with its vector: (kind, point) for each of `KINDS`, in
-        that order (what visits credit comes before the visits)."""
+        that order (what steps credit comes before the steps)."""
         for kind in KINDS:
-            for point in self._locked(self._kind(kind).scroll(EVERYWHERE, with_vectors=True)):
+            for point in under_lock(
+                self._kind(kind).scroll(EVERYWHERE, with_vectors=True), self._lock
+            ):
                 yield kind, point
 
     def put_points(
@@ -279,15 +282,7 @@ class BankStorage:
     ) -> Iterator[StoredPoint]:
         """Matching points, the store read a page at a time under the lock."""
         where = Where(must=extra + namespace_where(namespace).must)
-        return self._locked(collection.scroll(where, with_vectors=with_vectors))
-
-    def _locked(self, points: Iterator[StoredPoint]) -> Iterator[StoredPoint]:
-        while True:
-            with self._lock:
-                point = next(points, None)
-            if point is None:
-                return
-            yield point
+        return under_lock(collection.scroll(where, with_vectors=with_vectors), self._lock)
 
 
 def namespace_where(namespace: str | None) -> Where:
