@@ -88,8 +88,7 @@ class StepRecords:
         with self._lock:
             found = self._read(list(by_step), with_vectors=True)
             self._rewrite(
-                (step, vector, [(v.case_id, v.retrieved) for v in by_step[step.id]])
-                for step, vector in found
+                (step, vector, _without(step, by_step[step.id])) for step, vector in found
             )
 
     def drop_cases(self, case_ids: Sequence[str], *, read: bool | None = None) -> None:
@@ -106,23 +105,17 @@ class StepRecords:
                     Where(must=(match(key, *case_ids),)), with_vectors=True
                 )
             }
-            gone = [(c, r) for c in case_ids for r in (True, False) if read in (None, r)]
             self._rewrite(
-                (step, point.vector or [], gone)
+                (step, point.vector or [], without(step, case_ids, read=read))
                 for point in found.values()
                 if (step := step_from_payload(point.id, point.payload))
             )
 
-    def _rewrite(
-        self, changes: Iterable[tuple[Step, Sequence[float], list[tuple[str, bool]]]]
-    ) -> None:
-        """Take (case, read or not) visits out of steps: rewritten, or gone when left empty."""
+    def _rewrite(self, changes: Iterable[tuple[Step, Sequence[float], Step | None]]) -> None:
+        """Store each step as what is left of it, or delete it where nothing is (None)."""
         kept: list[tuple[StoredPoint, Sequence[float]]] = []
         gone: list[str] = []
-        for step, vector, visits in changes:
-            left: Step | None = step
-            for case_id, read in visits:
-                left = left and without(left, [case_id], read=read)
+        for step, vector, left in changes:
             if left is None:
                 gone.append(step.id)
             else:
@@ -193,6 +186,12 @@ class StepRecords:
             for p in points
             if (step := step_from_payload(p.id, p.payload))
         ]
+
+
+def _without(step: Step, visits: Sequence[Visit]) -> Step | None:
+    """The step with these of its visits gone (read ones from its reads, unread from the rest)."""
+    read = without(step, [v.case_id for v in visits if v.retrieved], read=True)
+    return read and without(read, [v.case_id for v in visits if not v.retrieved], read=False)
 
 
 def _point(step: Step) -> StoredPoint:
