@@ -29,10 +29,10 @@ import numpy as np
 from benchmarks.report import emit, percentiles, stopwatch
 from benchmarks.scale_data import NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
-from memory.care import relabel
 from memory.care.consolidation import find_duplicates
 from memory.care.explain import explain
 from memory.care.pruning import plan_prune
+from memory.care.relabel import relabel
 
 
 def fill(bank: CaseBank, data: SyntheticBank) -> None:

@@ -96,7 +96,7 @@ def _embedded(ctx: MementoContext, text: str) -> list[float]:
 
 
 def why_command(args: argparse.Namespace) -> int:
-    from memory.care import explain
+    from memory.care.explain import explain
     from nodes.estimators import estimator_for
 
     ctx = settings_from_args(args).context
