@@ -170,11 +170,7 @@ class _Pass:
         for start in range(0, len(in_bank), LOOKUP_BATCH):
             batch = in_bank[start : start + LOOKUP_BATCH]
             ids = list({str(uuid.UUID(int=key)) for _, _, key, _ in batch})
-            held = {
-                p.id: p.payload.get("namespace")
-                for kind in CREDITED
-                for p in self.bank.stored_records(kind, ids)
-            }
+            held = {k: v for kind in CREDITED for k, v in self._held(kind, ids).items()}
             for number, namespace, case_key, name in batch:
                 case_id = str(uuid.UUID(int=case_key))
                 if case_id not in held:
