@@ -124,7 +124,11 @@ def beam_widths(bank: CaseBank, queries: np.ndarray, limit: int) -> dict[str, di
     exact = []
     for query in queries:
         request = qe.QueryRequest(
-            limit=limit, query=qe.Query.Nearest(query.tolist()), params=qe.SearchParams(exact=True)
+            limit=limit,
+            query=qe.Query.Nearest(query.tolist()),
+            params=qe.SearchParams(
+                exact=True, quantization=qe.QuantizationSearchParams(ignore=True)
+            ),
         )
         exact.append({str(p.id) for p in shard.query(request)})
     default, figures = edge_collection.SEARCH_EF, {}
