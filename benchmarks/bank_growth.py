@@ -18,6 +18,15 @@ After each tenth, with the index built and the bank warm (a first search, then
   and apparent (Edge preallocates sparse files: 32 MB write-ahead logs and pages), per task;
 - memory: this process's resident memory now (private / page cache) and its peak (VmHWM); the
   process also makes the synthetic tasks (and keeps their case ids), so that is counted too.
+  RSS counts the bank's file pages the OS keeps mapped while memory is free (it drops them
+  when memory is short); run under a memory cgroup to see what the work needs: each row then
+  has the cgroup's limit and the most it held, page cache included (`memory_cgroup`):
+
+      mkdir /sys/fs/cgroup/memory/memento4g                       # cgroup v1, as root
+      echo 4G > /sys/fs/cgroup/memory/memento4g/memory.limit_in_bytes
+      sh -c 'echo $$ > /sys/fs/cgroup/memory/memento4g/cgroup.procs;
+             exec python -m benchmarks.bank_growth --tasks 1000000 --folder DIR'
+      systemd-run --user --scope -p MemoryMax=4G python -m benchmarks.bank_growth ...  # v2
 numpy's BLAS runs on one thread, as in `memento`'s own processes (`memento/console.py`), unless
 OPENBLAS_NUM_THREADS says otherwise: on every core its idle thread spins, and on 2 shared cores
 that took retrieve p50 from ~2 ms to 5-15 ms in some tenths.
@@ -51,7 +60,7 @@ os.environ.update({k: v for k, v in ONE_BLAS_THREAD.items() if k not in os.envir
 
 from tqdm import tqdm
 
-from benchmarks.report import emit, resident_mb, steps, stopwatch
+from benchmarks.report import emit, memory_cgroup, resident_mb, steps, stopwatch
 from benchmarks.scale_data import NAMESPACE, Batch, SyntheticBank
 from benchmarks.scale_measures import context, node_latencies
 from memory import CaseBank, KernelQ
@@ -130,6 +139,7 @@ def measure_tenth(bank: CaseBank, data: SyntheticBank, queries: int, tenth: int)
         "rss_anon_mb": resident_mb("RssAnon"),
         "rss_file_mb": resident_mb("RssFile"),
         "peak_rss_mb": resident_mb("VmHWM"),
+        "memory_cgroup": memory_cgroup(),
         "retrieve": nodes["retrieve"],
         "p99_over_p50": round(nodes["retrieve"]["p99_ms"] / nodes["retrieve"]["p50_ms"], 2),
         "update": nodes["update"],

@@ -39,6 +39,41 @@ def resident_mb(field: str = "VmRSS") -> float:
     return float("nan")
 
 
+UNLIMITED = 1 << 60
+"""cgroup v1 writes 'no limit' as a number near 2**63."""
+
+
+def memory_cgroup() -> dict[str, float] | None:
+    """The memory cgroup this process runs in, when it has a limit: the limit and the most the
+    cgroup has held (private memory and the page cache charged to it), in MB. A figure of RSS
+    counts file pages the OS keeps mapped while memory is free; under a limit it reclaims
+    them, so a run that completes under one shows what the work needs. None when unlimited."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controllers == "memory":  # cgroup v1
+            folder, limit, peak = (
+                Path("/sys/fs/cgroup/memory", path.lstrip("/")),
+                "memory.limit_in_bytes",
+                "memory.max_usage_in_bytes",
+            )
+        elif controllers == "":  # cgroup v2
+            folder, limit, peak = (
+                Path("/sys/fs/cgroup", path.lstrip("/")),
+                "memory.max",
+                "memory.peak",
+            )
+        else:
+            continue
+        try:
+            cap = (folder / limit).read_text().strip()
+            used = int((folder / peak).read_text())
+        except (OSError, ValueError):
+            continue
+        if cap != "max" and int(cap) < UNLIMITED:
+            return {"limit_mb": round(int(cap) / 2**20, 1), "peak_mb": round(used / 2**20, 1)}
+    return None
+
+
 def percentiles(seconds: list[float]) -> dict[str, float]:
     """p50, p95 and p99 in milliseconds, and how many samples they summarise."""
     ms = np.asarray(seconds) * 1e3
