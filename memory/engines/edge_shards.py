@@ -30,7 +30,8 @@ MAX_SEGMENT_KB = 200_000
 384 d). Unbounded, index builds merged the collection into ever larger segments, so a build's
 memory and time grew with the bank (at 200k tasks grown in tenths, the tenth's build took 9 s
 at 20k and 96 s at 200k; at 1M the grower's peak RSS reached 5.8 GB); bounded, a build
-rewrites at most one such segment."""
+rewrites at most one such segment (at 1M: 29-63 s a tenth, peak RSS 5.4 GB, and the growth
+completes inside a 4 GiB memory cgroup; benchmarks/README.md, "Growth per task")."""
 
 CASE_QUANTIZATION = qe.ScalarQuantizationConfig(
     type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned
@@ -40,8 +41,8 @@ only to rescore a search's best candidates (`RESCORE`), so scores stay exact."""
 
 RESCORE = qe.QuantizationSearchParams(rescore=True, oversampling=2.0)
 """A case search ranks by the int8 copies, then rescores twice the limit by the float32 vectors
-on disk: scores are exact cosines (Edge does not rescore unless asked), and at 200k cases it
-found the exact top 32 (recall 1.0; 0.96 without)."""
+on disk: scores are exact cosines (Edge does not rescore unless asked). Recall of the exact
+top 32: 1.0 at 200k cases (0.96 without rescoring), 0.998 at 1M (`benchmarks.bank_scale`)."""
 
 _EXACT_ONLY = {"m": 0, "ef_construct": 16, "full_scan_threshold": 2**30, "payload_m": 0}
 """An 'index' with no graph whose filtered searches always scan the matching points exactly."""
