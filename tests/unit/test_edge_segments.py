@@ -4,6 +4,7 @@ cosines returned, and index builds that stop merging at a bounded segment size (
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ def _case(question: str) -> Case:
 
 
 @pytest.fixture
-def grown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CaseBank, np.ndarray]:
+def grown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CaseBank, np.ndarray]]:
     """A bank grown by 10 writes of 200 cases, each followed by its index build, with no exact
     copy to answer for the engine (it gives up past 10 vectors)."""
     monkeypatch.setattr(edge, "OPTIMIZE_AFTER", 100)
