@@ -7,6 +7,11 @@ there (sd / sqrt(seeds)), so a difference can be read against the noise.
 
     python -m benchmarks.suite_compare benchmarks/results/learning_suite/summary.json \\
         /tmp/suite_steps/summary.json --rules kernel kernel-paper
+
+With `--criteria`, the judged rule of the second run (a candidate, run alone: `--rules
+"kernel:half_life=4"`, ~6 min for every world on two cores) takes the place of the first run's
+judged rule, and issue 25's criteria are judged against the first run's peers, similarity,
+memory off and oracle: which criteria the candidate would meet, without re-running the peers.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks.suite_criteria import Check, suite_checks, world_checks
 from benchmarks.suite_report import headline
+from evals.worlds import world_named
 
 
 def differences(before: dict[str, Any], after: dict[str, Any], seeds: int) -> dict[str, float]:
@@ -48,6 +55,44 @@ def compare(before: Path, after: Path, rules: list[str], seeds: int) -> list[dic
     return rows
 
 
+def criteria_with(before: dict[str, Any], after: dict[str, Any]) -> tuple[list[Check], list[Check]]:
+    """Issue 25's criteria for the judged rule of each run, both against `before`'s other rules
+    (in the worlds `after` ran; the suite's mean only when it ran all of `before`'s worlds)."""
+    judged = before["judged"]
+    worlds = [w for w in after["summary"] if w in before["summary"]]
+
+    def judge(curves_of: dict[str, Any], planted_of: dict[str, Any]) -> list[Check]:
+        summary = {w: {**_nan(before["summary"][w]), judged: curves_of[w]} for w in worlds}
+        checks = [
+            check
+            for w in worlds
+            for check in world_checks(
+                world_named(w), summary[w], judged, before["peers"], planted_of[w]
+            )
+        ]
+        if set(worlds) == set(before["summary"]):
+            checks += suite_checks(summary, judged, before["peers"])
+        return checks
+
+    def of(record: dict[str, Any], field: str, curves: bool) -> dict[str, Any]:
+        values = {w: _by_name(record[field][w]).get(judged) for w in worlds}
+        return {w: _nan(v) if curves else v for w, v in values.items()}
+
+    return (
+        judge(of(before, "summary", True), of(before, "planted", False)),
+        judge(of(after, "summary", True), of(after, "planted", False)),
+    )
+
+
+def _nan(value: Any) -> Any:
+    """A record read back from JSON, with null (a round not run) as NaN again."""
+    if isinstance(value, dict):
+        return {key: _nan(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nan(item) for item in value]
+    return math.nan if value is None else value
+
+
 def _by_name(by_label: dict[str, Any]) -> dict[str, Any]:
     """A run's curves by rule name: a rule given with its settings ("name:key=value,...") is
     labelled so in one run and by its name in another."""
@@ -60,7 +105,14 @@ def main() -> None:
     parser.add_argument("after", type=Path)
     parser.add_argument("--rules", nargs="+", default=["kernel"])
     parser.add_argument("--seeds", type=int, default=5, help="seeds behind each mean")
+    parser.add_argument(
+        "--criteria", action="store_true", help="judge the second run's rule with the first's"
+    )
     args = parser.parse_args()
+    if args.criteria:
+        _print_criteria(
+            *criteria_with(*(json.loads(p.read_text()) for p in (args.before, args.after)))
+        )
     rows = compare(args.before, args.after, args.rules, args.seeds)
     print("| world | rule | before (>= 3 / round 1) | after | largest round difference (se) |")
     print("|---|---|---:|---:|---:|")
@@ -71,6 +123,13 @@ def main() -> None:
             f"| {r['max_round_difference']:.3f} ({r['standard_error_there']:.3f}) |"
         )
     print(json.dumps(rows))
+
+
+def _print_criteria(before: list[Check], after: list[Check]) -> None:
+    met = [sum(c.met is True for c in checks) for checks in (before, after)]
+    print(f"criteria met: {met[0]} of {len(before)} before, {met[1]} of {len(after)} after")
+    for check in after:
+        print(f"{check.verdict}: {check.world}: {check.text}")
 
 
 if __name__ == "__main__":
