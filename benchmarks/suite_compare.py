@@ -3,7 +3,9 @@
 Compares every (world, rule, split, round) mean success both runs hold, and prints each world's
 figure per rule as the suite's table does (mean over rounds >= 3 of the eval splits / round 1),
 before -> after, with the largest difference of any single round and the seeds' standard error
-there (sd / sqrt(seeds)), so a difference can be read against the noise.
+there (sd / sqrt(seeds)), so a difference can be read against the noise; where both runs keep
+their seeds' curves, also the paired difference (each seed's score after minus before: the same
+draws, so far less noise than two means) per world and over the suite, with its standard error.
 
     python -m benchmarks.suite_compare benchmarks/results/learning_suite/summary.json \\
         /tmp/suite_steps/summary.json --rules kernel kernel-paper
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.suite_criteria import Check, suite_checks, world_checks
-from benchmarks.suite_report import headline
+from benchmarks.suite_report import FROM_ROUND, headline, score
 from evals.worlds import world_named
 
 
@@ -39,6 +41,34 @@ def differences(before: dict[str, Any], after: dict[str, Any], seeds: int) -> di
     return {"max_round_difference": round(worst, 3), "standard_error_there": round(noise, 3)}
 
 
+def paired(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, float]:
+    """after - before of each seed's score (rounds >= 3), seed by seed (the same draws), and its
+    standard error over the seeds both runs hold: far tighter than two means' difference."""
+
+    def per_seed(seeds: list[dict[str, Any]]) -> list[float]:
+        return [score({p: {"mean": _nan(c)} for p, c in s.items()}, FROM_ROUND) for s in seeds]
+
+    n = min(len(before), len(after))
+    diff = [a - b for a, b in zip(per_seed(after[:n]), per_seed(before[:n]), strict=True)]
+    mean, spread = _mean_and_error(diff)
+    return {"paired_difference": mean, "paired_standard_error": spread, "per_seed": diff}
+
+
+def suite_paired(rows: list[dict[str, Any]], rule: str) -> tuple[float, float]:
+    """The suite's mean over worlds of the paired difference, and its standard error over
+    seeds (each seed's mean over the worlds)."""
+    seeds = [r["per_seed"] for r in rows if r["rule"] == rule and "per_seed" in r]
+    n = min((len(s) for s in seeds), default=0)
+    return _mean_and_error([sum(s[i] for s in seeds) / len(seeds) for i in range(n)])
+
+
+def _mean_and_error(values: list[float]) -> tuple[float, float]:
+    n = len(values)
+    mean = sum(values) / n if n else math.nan
+    spread = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n) if n > 1 else math.nan
+    return round(mean, 3), round(spread, 3)
+
+
 def compare(before: Path, after: Path, rules: list[str], seeds: int) -> list[dict[str, Any]]:
     old, new = json.loads(before.read_text()), json.loads(after.read_text())
     rows = []
@@ -48,9 +78,10 @@ def compare(before: Path, after: Path, rules: list[str], seeds: int) -> list[dic
             if rule not in now_of or rule not in was_of:
                 continue
             was, now = was_of[rule], now_of[rule]
+            runs = [_by_name(r.get("runs", {}).get(world, {})).get(rule) for r in (old, new)]
             rows.append({
                 "world": world, "rule": rule, "before": headline(was), "after": headline(now),
-                **differences(was, now, seeds),
+                **differences(was, now, seeds), **(paired(*runs) if all(runs) else {}),
             })  # fmt: skip
     return rows
 
@@ -114,14 +145,23 @@ def main() -> None:
             *criteria_with(*(json.loads(p.read_text()) for p in (args.before, args.after)))
         )
     rows = compare(args.before, args.after, args.rules, args.seeds)
-    print("| world | rule | before (>= 3 / round 1) | after | largest round difference (se) |")
-    print("|---|---|---:|---:|---:|")
+    print(
+        "| world | rule | before (>= 3 / round 1) | after | largest round difference (se) "
+        "| paired difference, rounds >= 3 (se) |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
     for r in rows:
         b, a = r["before"], r["after"]
         print(
             f"| {r['world']} | {r['rule']} | {b[0]:.3f} / {b[1]:.3f} | {a[0]:.3f} / {a[1]:.3f} "
-            f"| {r['max_round_difference']:.3f} ({r['standard_error_there']:.3f}) |"
+            f"| {r['max_round_difference']:.3f} ({r['standard_error_there']:.3f}) "
+            f"| {r.get('paired_difference', math.nan):+.3f} "
+            f"({r.get('paired_standard_error', math.nan):.3f}) |"
         )
+    for rule in args.rules:
+        mean, error = suite_paired(rows, rule)
+        if not math.isnan(mean):
+            print(f"suite mean, {rule}: paired difference {mean:+.3f} ({error:.3f})")
     print(json.dumps(rows))
 
 

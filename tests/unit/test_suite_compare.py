@@ -35,3 +35,24 @@ def test_the_candidate_replaces_the_judged_rule_and_is_judged_by_the_first_runs_
     assert any("best peer (ucb) 0.850" in text for text in missed)
     assert any("similarity 0.250 + 0.15" in text for text in missed)
     assert len(judged_after) == len(judged_before)
+
+
+def test_the_paired_difference_is_taken_seed_by_seed_with_its_error_over_seeds() -> None:
+    from benchmarks.suite_compare import paired, suite_paired
+
+    def seed(late: float) -> dict[str, list[float | None]]:
+        return {
+            "train": [0.1, 0.1, 0.1],
+            "repeated": [0.0, None, late],
+            "held_out": [0.0, 0.0, late],
+        }
+
+    before = [seed(0.5), seed(0.2)]
+    after = [seed(0.6), seed(0.5), seed(0.9)]  # a seed only one run holds is left out
+
+    result = paired(before, after)
+
+    assert result["paired_difference"] == 0.2  # seed 0: +0.1, seed 1: +0.3 (training ignored)
+    assert result["paired_standard_error"] == 0.1
+    rows = [{"rule": "kernel", **result}, {"rule": "kernel", **paired(before, before[:2])}]
+    assert suite_paired(rows, "kernel") == (0.1, 0.05)
