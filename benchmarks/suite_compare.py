@@ -41,9 +41,9 @@ def differences(before: dict[str, Any], after: dict[str, Any], seeds: int) -> di
     return {"max_round_difference": round(worst, 3), "standard_error_there": round(noise, 3)}
 
 
-def paired(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, float]:
+def paired(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[str, Any]:
     """after - before of each seed's score (rounds >= 3), seed by seed (the same draws), and its
-    standard error over the seeds both runs hold: far tighter than two means' difference."""
+    standard error over the seeds both runs hold (`per_seed`: the differences themselves)."""
 
     def per_seed(seeds: list[dict[str, Any]]) -> list[float]:
         return [score({p: {"mean": _nan(c)} for p, c in s.items()}, FROM_ROUND) for s in seeds]
