@@ -33,7 +33,7 @@ from nodes.context_models import ModelSettings, described, from_env
 
 Mode = Literal["train", "eval"]
 RetrievalMode = Literal["similarity", "kernel", "parametric", "memrl", "ucb"]
-CreditMode = Literal["shared", "contrastive"]
+CreditMode = Literal["shared", "contrastive", "followed"]
 ExplorationMode = Literal["optimism", "sampling"]
 Scorer = Literal["auto", "exact", "numeric", "f1", "llm"]
 
@@ -89,7 +89,9 @@ class MementoContext(ModelSettings):
             "Kernel credit: shared (the paper's: every case read earns the task's reward, scored "
             "as the reward expected of reading it, its similarity the prior) or contrastive "
             "(each case against the reward earned without it; writes N-K more visits; "
-            "single-step only; learns slower from a similarity prior: benchmarks/README.md)."
+            "single-step only; learns slower from a similarity prior: benchmarks/README.md) or "
+            "followed (shared, but the graph credits only the cases whose plan the run's plan "
+            "followed; the middleware and MCP server, which see no plan, credit as shared)."
         ),
     )
     min_similarity: float = field(

@@ -21,6 +21,11 @@ class PlanStep(BaseModel):
         default=None, description="Name of the tool to use for this step, if one fits."
     )
 
+    @property
+    def line(self) -> str:
+        """The step as a case keeps it, and as followed credit compares it."""
+        return f"{self.description} [{self.tool}]" if self.tool else self.description
+
 
 class Plan(BaseModel):
     """The planner's reply: steps to run next, or the final answer when it knows it."""

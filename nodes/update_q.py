@@ -7,8 +7,9 @@ target y_t = r_t + gamma * alpha * log sum_c' exp(Q(s_{t+1}, c') / alpha) (Eq. 8
 before the last cycle, goes to the cases read at s_t. The general memories shown beside them
 are ids in the same lists, credited alike. Store searches made inside the run (a tool's
 `store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
-target (`memory.policy.write.credit_retrievals`, once). Nothing is learned in eval mode or from
-an unjudged task.
+target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"` a cycle's
+cases earn its target only where its plan followed theirs (`memory.policy.followed`). Nothing is
+learned in eval mode or from an unjudged task.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from langgraph.runtime import Runtime
 
 from memory import QEstimator, soft_q_targets
 from memory.adapters.store_policy import current_run
+from memory.policy.followed import followed_cases
 from memory.policy.write import credit_retrievals, record_visits
 from nodes.deps import MementoDeps, Node
 
@@ -48,6 +50,8 @@ def make_update_q(deps: MementoDeps) -> Node:
         )
         cycles = len(state.shown) if ctx.gamma > 0 else 1
         shown, states = state.shown[:cycles], state.state_vectors[:cycles]
+        if ctx.credit == "followed":
+            shown = await asyncio.to_thread(_followed_only, deps, state, shown)
         if not any(shown):
             return {"visits_recorded": searched}
         next_q = [await _state_q_values(deps, estimator, s, ctx) for s in states[1:]]
@@ -73,6 +77,23 @@ def make_update_q(deps: MementoDeps) -> Node:
         return {"visits_recorded": recorded}
 
     return update_q
+
+
+def _followed_only(deps: MementoDeps, state: State, shown: list[list[str]]) -> list[list[str]]:
+    """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`);
+    general memories, which hold no plan, and every case shown to a plan without steps stay
+    credited as with shared credit."""
+    kept = []
+    for cycle, ids in enumerate(shown):
+        plan = state.plans[cycle] if cycle < len(state.plans) else state.plan
+        steps = [step.line for step in plan.steps] if plan else []
+        if not steps:  # a plan that answered at once says nothing of whom it followed
+            kept.append(ids)
+            continue
+        plans = {case.id: case.plan for case in deps.bank.get_many(ids)}
+        followed = followed_cases(steps, plans, deps.embedder)
+        kept.append([i for i in ids if i not in plans or i in followed])
+    return kept
 
 
 async def _state_q_values(

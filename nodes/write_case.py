@@ -38,7 +38,7 @@ def make_write_case(deps: MementoDeps) -> Node:
             id="",
             namespace=ctx.namespace,
             question=state.task.strip(),
-            plan=[_step_line(s.description, s.tool) for p in state.plans for s in p.steps],
+            plan=[s.line for p in state.plans for s in p.steps],
             trajectory=trajectory,
             answer=answer,
             reward=state.judgement.reward,
@@ -62,10 +62,6 @@ def make_write_case(deps: MementoDeps) -> Node:
 
 def _tool_results(state: State) -> list[str]:
     return [call.result for result in state.step_results for call in result.tool_calls]
-
-
-def _step_line(description: str, tool: str | None) -> str:
-    return f"{description} [{tool}]" if tool else description
 
 
 def compact_step(result: StepResult) -> dict[str, Any]:

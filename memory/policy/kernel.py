@@ -146,7 +146,9 @@ class KernelQ(ScoredByParts):
     a useless case read beside a useful one shares its reward. credit = "contrastive" gives each
     case its own: E_k[y | c read] - E_k[y | c a candidate left unread] (the writer stores, for
     every candidate left unread, a visit with `retrieved=False` and the step's target). It is a
-    difference, not a value: use it with single-step targets (gamma = 0).
+    difference, not a value: use it with single-step targets (gamma = 0). credit = "followed"
+    scores as shared; only its writing differs (the graph's `update_q` gives a visit only to the
+    cases whose plan the run followed, `memory.policy.followed`).
 
     `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start
     then ignores similarity. See the module's docstring for the score; the defaults are the
@@ -172,12 +174,14 @@ class KernelQ(ScoredByParts):
         return self.credit == "contrastive"
 
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
-        if self.credit not in ("shared", "contrastive"):
-            raise ValueError(f"credit must be 'shared' or 'contrastive', got {self.credit!r}")
+        if self.credit not in ("shared", "contrastive", "followed"):
+            raise ValueError(
+                f"credit must be 'shared', 'contrastive' or 'followed', got {self.credit!r}"
+            )
         ids = [c.case.id for c in candidates]
         similarity = similarities(candidates)
         read, mass = self._kernel_values(state, ids, retrieved=True)
-        if self.credit == "shared":
+        if self.credit != "contrastive":  # followed credit is shared credit, written sparingly
             learned, advantage = read, read - similarity  # the similarity is its prior
         else:
             learned = advantage = read - self._kernel_values(state, ids, retrieved=False)[0]

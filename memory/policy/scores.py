@@ -20,7 +20,7 @@ import numpy as np
 from memory.bank.records import ScoredCase
 
 Retrieval = Literal["similarity", "kernel", "parametric", "memrl", "ucb"]
-Credit = Literal["shared", "contrastive"]
+Credit = Literal["shared", "contrastive", "followed"]
 Selection = Literal["soft", "epsilon_greedy", "greedy"]
 """How train mode picks K cases from the scores: sampled from mu (the paper's soft policy),
 epsilon-greedy (MemRL), or the top K (a bandit whose score already holds its exploration)."""

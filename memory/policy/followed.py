@@ -1,0 +1,52 @@
+"""Which of the cases shown to a run its plan followed: the cases `credit="followed"` credits.
+
+Shared credit gives every case shown to a run the run's reward, so a wrong "success" shown
+beside right ones is credited with their success and a failure case read beside a success
+keeps a high Q (the learning suite's planted and look-alike worlds; benchmarks/README.md,
+"Candidates that did not become defaults"). Followed credit gives the reward only to the cases
+whose plan the run's plan repeats: a step the same word for word (case and spacing aside), or
+the whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder).
+
+The threshold sits above the closest two different approaches of the suite's families (MiniLM
+0.70, the lexical embedder 0.54), so it never takes one approach for another there; it has not
+been measured on an LLM's plans against the cases it was shown, which reword what they copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+FOLLOW_SIMILARITY = 0.8
+
+
+def followed_cases(
+    run_steps: Sequence[str],
+    case_plans: Mapping[str, Sequence[str]],
+    embedder: Embeddings | None = None,
+) -> set[str]:
+    """The ids of the cases (id -> their plan's steps) whose plan the run's steps followed.
+
+    Steps that are all blank followed nothing (the graph credits such a plan as shared); a case
+    without steps was never followed. Without an embedder only word-for-word steps count.
+    """
+    steps = {_normal(step) for step in run_steps if step.strip()}
+    if not steps:
+        return set()
+    followed = {i for i, plan in case_plans.items() if steps & {_normal(s) for s in plan}}
+    rest = [
+        i for i, plan in case_plans.items() if i not in followed and any(s.strip() for s in plan)
+    ]
+    if rest and embedder is not None:
+        texts = ["\n".join(run_steps)] + ["\n".join(case_plans[i]) for i in rest]
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float64)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        cosines = vectors[1:] @ vectors[0]
+        followed |= {i for i, c in zip(rest, cosines, strict=True) if c >= FOLLOW_SIMILARITY}
+    return followed
+
+
+def _normal(step: str) -> str:
+    return " ".join(step.casefold().split())
