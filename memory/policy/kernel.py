@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
@@ -174,10 +175,8 @@ class KernelQ(ScoredByParts):
         return self.credit == "contrastive"
 
     def score_parts(self, state: np.ndarray, candidates: Sequence[ScoredCase]) -> ScoreParts:
-        if self.credit not in ("shared", "contrastive", "followed"):
-            raise ValueError(
-                f"credit must be 'shared', 'contrastive' or 'followed', got {self.credit!r}"
-            )
+        if self.credit not in get_args(Credit):
+            raise ValueError(f"credit must be one of {get_args(Credit)}, got {self.credit!r}")
         ids = [c.case.id for c in candidates]
         similarity = similarities(candidates)
         read, mass = self._kernel_values(state, ids, retrieved=True)
