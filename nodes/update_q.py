@@ -7,9 +7,10 @@ target y_t = r_t + gamma * alpha * log sum_c' exp(Q(s_{t+1}, c') / alpha) (Eq. 8
 before the last cycle, goes to the cases read at s_t. The general memories shown beside them
 are ids in the same lists, credited alike. Store searches made inside the run (a tool's
 `store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
-target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"` a cycle's
-cases earn its target only where its plan followed theirs (`memory.policy.followed`). Nothing is
-learned in eval mode or from an unjudged task.
+target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"`
+a cycle's cases earn its target only where its plan followed theirs (`memory.policy.followed`;
+a plan that followed none of them credits them all). Nothing is learned in eval mode or from
+an unjudged task.
 """
 
 from __future__ import annotations
@@ -80,19 +81,19 @@ def make_update_q(deps: MementoDeps) -> Node:
 
 
 def _followed_only(deps: MementoDeps, state: State, shown: list[list[str]]) -> list[list[str]]:
-    """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`);
-    general memories, which hold no plan, and every case shown to a plan without steps stay
-    credited as with shared credit."""
+    """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`).
+
+    Credited as with shared credit: general memories, which hold no plan, and every case of a
+    cycle whose plan says nothing of whom it followed: a plan without steps (an answer at
+    once), or one that followed none of the cases shown (reworded past the match, or the
+    planner's own idea); so a planner the match cannot read still teaches the policy."""
     kept = []
     for cycle, ids in enumerate(shown):
         plan = state.plans[cycle] if cycle < len(state.plans) else state.plan
         steps = [step.line for step in plan.steps] if plan else []
-        if not steps:  # a plan that answered at once says nothing of whom it followed
-            kept.append(ids)
-            continue
-        plans = {case.id: case.plan for case in deps.bank.get_many(ids)}
+        plans = {case.id: case.plan for case in deps.bank.get_many(ids)} if steps else {}
         followed = followed_cases(steps, plans, deps.embedder)
-        kept.append([i for i in ids if i not in plans or i in followed])
+        kept.append([i for i in ids if i not in plans or i in followed] if followed else ids)
     return kept
 
 

@@ -3,23 +3,34 @@
 Shared credit gives every case shown to a run the run's reward, so a wrong "success" shown
 beside right ones is credited with their success and a failure case read beside a success
 keeps a high Q (the learning suite's planted and look-alike worlds; benchmarks/README.md,
-"Candidates that did not become defaults"). Followed credit gives the reward only to the cases
-whose plan the run's plan repeats: a step the same word for word (case and spacing aside), or
-the whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder).
+"Followed credit"). Followed credit gives the reward only to the cases whose plan the run's
+plan repeats: a step the same word for word (case, spacing, punctuation, the step's number and
+its tool aside: a copy renumbered, or run with another tool, still follows the case), or the
+whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder). Where
+a plan follows none of the shown cases the graph credits them all, as shared credit does: it
+cannot tell whom the run followed, and a planner that rewords past the match must not stop
+the policy learning. A wrong match costs no more than shared credit would.
 
 The threshold sits above the closest two different approaches of the suite's families (MiniLM
-0.70, the lexical embedder 0.54), so it never takes one approach for another there; it has not
-been measured on an LLM's plans against the cases it was shown, which reword what they copy.
+0.70, the lexical embedder 0.54). On SmolLM2-135M's plans (`benchmarks/followed_match.py`,
+docs/learning.md) the word-for-word matches were copies; the matches by meaning were mostly
+short answer templates ("The answer is: 2") that echo the cases' form, not their content.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 FOLLOW_SIMILARITY = 0.8
+_TOOL_TAG = re.compile(r"\s\[[\w.:-]+\]$")
+"""The ` [tool]` a step's line ends with (`nodes.schemas.PlanStep.line`)."""
+_NUMBERING = re.compile(r"^\s*(step\s*)?\d+\s*[.):]\s+", re.IGNORECASE)
+"""A step's own number ("1.", "Step 2:"), which a copy renumbers."""
+_WORD = re.compile(r"\w+")
 
 
 def followed_cases(
@@ -49,4 +60,6 @@ def followed_cases(
 
 
 def _normal(step: str) -> str:
-    return " ".join(step.casefold().split())
+    """The step's words: its case, spacing, punctuation, number and tool aside."""
+    text = _NUMBERING.sub("", _TOOL_TAG.sub("", step.strip()))
+    return " ".join(_WORD.findall(text.casefold()))

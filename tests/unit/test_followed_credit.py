@@ -36,6 +36,18 @@ def test_a_case_is_followed_by_a_step_word_for_word_case_and_spacing_aside() -> 
     assert followed_cases(["   "], plans) == set()
 
 
+def test_a_step_copied_with_another_tool_still_follows_the_case() -> None:
+    """A step's line ends with its tool (`PlanStep.line`); SmolLM2 copied steps and swapped the
+    tool: the copy is still the case's step. Words in brackets inside a step still count."""
+    plans = {
+        "table": ["Look up the rate table [calculate]"],
+        "range": ["Check [0, 10] [calculate]"],
+    }
+    assert followed_cases(["Look up the rate table [run_python]"], plans) == {"table"}
+    assert followed_cases(["Look up the rate table"], plans) == {"table"}
+    assert followed_cases(["Check [0, 11]"], plans) == set()
+
+
 def test_a_reworded_plan_is_followed_when_close_in_meaning_and_not_below_the_threshold() -> None:
     run, near, far = "Check the carrier's rates", "Look up the rate table", "Guess the weight"
     below = np.sqrt(1 - (FOLLOW_SIMILARITY - 0.05) ** 2)
@@ -50,19 +62,23 @@ def test_a_reworded_plan_is_followed_when_close_in_meaning_and_not_below_the_thr
 STEP = [{"description": "look up the rate table", "tool": None}]
 
 
+OWN_STEP = [{"description": "ask the customer for the parcel's size", "tool": None}]
+
+
 @pytest.mark.parametrize(
     ("credit", "steps", "credited"),
     [
         ("followed", STEP, ["table"]),
         ("shared", STEP, ["guess", "table"]),
         ("followed", [], ["guess", "table"]),  # an answer at once names no case: shared
+        ("followed", OWN_STEP, ["guess", "table"]),  # followed none: cannot tell, shared
     ],
 )
 async def test_the_graph_credits_only_the_case_whose_plan_the_run_followed(
     graph_for,
     bank: CaseBank,
     embedder: HashingEmbedder,
-    credit: str,
+    credit: str | None,
     steps: list[dict[str, str | None]],
     credited: list[str],
 ) -> None:
@@ -79,7 +95,7 @@ async def test_the_graph_credits_only_the_case_whose_plan_the_run_followed(
     result = await run_task(
         graph_for(scripted(plan)),
         {"task": TASK, "ground_truth": "40"},
-        context=make_context(credit=credit, top_k=2),
+        context=make_context(top_k=2, **({"credit": credit} if credit else {})),
     )
     assert sorted(ids[c.case_id] for c in result["retrieved"]) == ["guess", "table"]
     visits = [v for v in bank.list_visits() if v.run_id == result["run_id"]]
