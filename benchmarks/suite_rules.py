@@ -21,11 +21,13 @@ DEFAULT_RULES = (
     "similarity",
     "similarity-top1:retrieval=similarity,top_k=1",
     "long-context:retrieval=similarity,top_k=32,num_candidates=32",
-    "memrl",
-    "ucb",
+    "memrl:credit=shared",
+    "ucb:credit=shared",
     "kernel",
     "parametric",
 )
+"""The peers credit every case they show, as their papers do (the product's default credit,
+`followed`, is the product's own rule, not theirs)."""
 PEER_RETRIEVALS = ("memrl", "ucb")
 """Peers' rules the product is to offer as retrievals (issue 25 item 2)."""
 DEFAULT_PEERS = ("similarity", "similarity-top1", "long-context", "memrl", "ucb")

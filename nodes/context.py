@@ -86,12 +86,13 @@ class MementoContext(ModelSettings):
     credit: CreditMode = field(
         default=defaults.CREDIT,
         metadata=described(
-            "Kernel credit: shared (the paper's: every case read earns the task's reward, scored "
-            "as the reward expected of reading it, its similarity the prior) or contrastive "
-            "(each case against the reward earned without it; writes N-K more visits; "
-            "single-step only; learns slower from a similarity prior: benchmarks/README.md) or "
-            "followed (shared, but the graph credits only the cases whose plan the run's plan "
-            "followed; the middleware and MCP server, which see no plan, credit as shared)."
+            "Kernel credit: followed (the default: the graph credits the task's reward only to "
+            "the shown cases whose plan the run's plan followed, all of them where it followed "
+            "none; the middleware and MCP server, which see no plan, credit as shared), shared "
+            "(the paper's: every case read earns the task's reward, scored as the reward "
+            "expected of reading it, its similarity the prior) or contrastive (each case "
+            "against the reward earned without it; writes N-K more visits; single-step only; "
+            "learns slower from a similarity prior: benchmarks/README.md)."
         ),
     )
     min_similarity: float = field(
@@ -272,7 +273,8 @@ class MementoContext(ModelSettings):
         if self.credit == "contrastive" and self.gamma > 0:
             raise ContextError(
                 "context field 'credit' = 'contrastive' needs gamma 0 (contrastive Q is a "
-                "difference, not a value to bootstrap from): set credit to 'shared' for gamma > 0"
+                "difference, not a value to bootstrap from): set credit to 'followed' (the "
+                "default) or 'shared' for gamma > 0"
             )
 
     @classmethod

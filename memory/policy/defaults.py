@@ -1,9 +1,11 @@
 """The policy's defaults, in one place: the kernel estimator's own and the run context's.
 
 Chosen by the learning suite (benchmarks/README.md, "The learning suite"), never by one world:
-the score starts from similarity and moves by the evidence of each case's reads (shared
-credit), evidence ages with a half-life of 8 newer reads of the same case and is weighed down
-while a case's newest reads go against most of its older ones (a change), and train mode reads
+the score starts from similarity and moves by the evidence of each case's reads, a read being
+a run whose plan followed the case (followed credit: a case only shown beside the one that
+worked earns nothing; where the plan followed none, every case shown earns the reward), evidence
+ages with a half-life of 8 newer reads of the same case and is weighed down while a case's
+newest reads go against most of its older ones (a change), and train mode reads
 the top K by score plus an optimism bonus of 0.5 that fades with a case's evidence, so it tries
 cases that similarity ranks lower once the nearer ones keep failing (sampling from the soft
 policy instead learned less on the suite). Nothing here imports numpy, so the CLI's `--help`
@@ -19,7 +21,7 @@ TAU: Final = 0.3
 LAM: Final = 0.01
 Q0: Final = 0.5
 VISITS_PER_CASE: Final = 32
-CREDIT: Final[Literal["shared", "contrastive", "followed"]] = "shared"
+CREDIT: Final[Literal["shared", "contrastive", "followed"]] = "followed"
 SIMILARITY_PRIOR: Final = True
 PRIOR_VISITS: Final = 1.0
 HALF_LIFE: Final = 8.0

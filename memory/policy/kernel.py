@@ -148,8 +148,9 @@ class KernelQ(ScoredByParts):
     case its own: E_k[y | c read] - E_k[y | c a candidate left unread] (the writer stores, for
     every candidate left unread, a visit with `retrieved=False` and the step's target). It is a
     difference, not a value: use it with single-step targets (gamma = 0). credit = "followed"
-    scores as shared; only its writing differs (the graph's `update_q` gives a visit only to the
-    cases whose plan the run followed, `memory.policy.followed`).
+    (the default) scores as shared; only its writing differs (the graph's `update_q` gives a
+    visit only to the cases whose plan the run followed, all of them where it followed none:
+    `memory.policy.followed`).
 
     `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start
     then ignores similarity. See the module's docstring for the score; the defaults are the

@@ -142,7 +142,7 @@ def test_why_shows_candidates_q_and_the_visits_behind_it(store: str, capsys, min
     code, out, _ = _run(capsys, "cases", "why", "What is 18 * 22?", "--store", store)
     assert code == 0, out
     lines = out.splitlines()
-    assert "candidates in 'default' (kernel Q, shared credit" in lines[0]
+    assert "candidates in 'default' (kernel Q, followed credit" in lines[0]
     assert lines[1].startswith("* shown: the top 4 by score, one attempt per question")
     assert lines[1].endswith(": 3 here")  # three candidates above the floor
     assert lines[2].startswith("score = sim + weight x (Q - sim), weight = evidence / (evidence")

@@ -69,6 +69,7 @@ OWN_STEP = [{"description": "ask the customer for the parcel's size", "tool": No
     ("credit", "steps", "credited"),
     [
         ("followed", STEP, ["table"]),
+        (None, STEP, ["table"]),  # the default
         ("shared", STEP, ["guess", "table"]),
         ("followed", [], ["guess", "table"]),  # an answer at once names no case: shared
         ("followed", OWN_STEP, ["guess", "table"]),  # followed none: cannot tell, shared

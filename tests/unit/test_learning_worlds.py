@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from benchmarks.planted_watch import PlantedWatch, planted_check
-from benchmarks.suite_rules import parse_rules
+from benchmarks.suite_rules import DEFAULT_RULES, parse_rules
 from evals.worlds import (
     FAMILY_SETS,
     SUITE,
@@ -242,6 +242,15 @@ def test_a_rule_whose_retrieval_the_context_does_not_accept_is_skipped_not_run()
     assert rules[1].overrides == {"retrieval": "similarity", "top_k": 1}
     rules, skipped = parse_rules(["zzz:retrieval=zzz"])
     assert rules == [] and "does not accept retrieval='zzz'" in skipped[0]
+
+
+def test_the_suite_runs_the_peers_with_their_own_credit_not_the_products_default() -> None:
+    """MemRL and UCB update every case they show; the product's default credit (followed) is
+    the product's rule, so the suite must not hand it to the peers it is compared with."""
+    rules, _ = parse_rules(list(DEFAULT_RULES))
+    learning_peers = [r for r in rules if r.label in ("memrl", "ucb")]
+    assert [r.label for r in learning_peers] == ["memrl", "ucb"]
+    assert all(r.overrides["credit"] == "shared" for r in learning_peers)
 
 
 def test_the_planted_watch_counts_failed_reads_until_mu_stays_low() -> None:

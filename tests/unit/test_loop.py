@@ -285,7 +285,7 @@ async def test_contrastive_credit_records_the_unread_candidates(graph_for, bank:
 
 
 def test_contrastive_credit_needs_single_step_targets_and_names_the_way_out() -> None:
-    with pytest.raises(ValueError, match="'credit' = 'contrastive' needs gamma 0.*'shared'"):
+    with pytest.raises(ValueError, match="'credit' = 'contrastive' needs gamma 0.*'followed'"):
         make_context(credit="contrastive", gamma=0.5)
     assert make_context(credit="shared", gamma=0.5).gamma == 0.5
-    assert make_context(retrieval="parametric").credit == "shared"  # kernel and parametric
+    assert make_context(retrieval="parametric").credit == "followed"  # kernel and parametric
