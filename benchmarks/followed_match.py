@@ -24,13 +24,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from memory import CaseBank
-from memory.policy.followed import followed_cases
+from memory.policy.followed import followed_cases, plan_cosines
 
 
 @dataclass
@@ -61,10 +60,8 @@ def shown_pairs(bank: CaseBank, embedder: Embeddings, namespace: str | None) -> 
         plans = {i: cases[i].plan for i in dict.fromkeys(ids)}
         followed = followed_cases(run.plan, plans, embedder)
         by_words = followed_cases(run.plan, plans)
-        texts = ["\n".join(run.plan)] + ["\n".join(plan) for plan in plans.values()]
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float64)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        for (case_id, plan), cosine in zip(plans.items(), vectors[1:] @ vectors[0], strict=True):
+        cosines = plan_cosines(run.plan, list(plans.values()), embedder)
+        for (case_id, plan), cosine in zip(plans.items(), cosines, strict=True):
             pairs.append(
                 ShownPair(
                     run_id,

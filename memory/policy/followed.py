@@ -51,12 +51,20 @@ def followed_cases(
         i for i, plan in case_plans.items() if i not in followed and any(s.strip() for s in plan)
     ]
     if rest and embedder is not None:
-        texts = ["\n".join(run_steps)] + ["\n".join(case_plans[i]) for i in rest]
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float64)
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        cosines = vectors[1:] @ vectors[0]
+        cosines = plan_cosines(run_steps, [case_plans[i] for i in rest], embedder)
         followed |= {i for i, c in zip(rest, cosines, strict=True) if c >= FOLLOW_SIMILARITY}
     return followed
+
+
+def plan_cosines(
+    run_steps: Sequence[str], case_plans: Sequence[Sequence[str]], embedder: Embeddings
+) -> np.ndarray:
+    """The cosine of the run's whole plan with each case's, under `embedder`: what the match
+    by meaning compares with `FOLLOW_SIMILARITY`."""
+    texts = ["\n".join(run_steps)] + ["\n".join(plan) for plan in case_plans]
+    vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float64)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors[1:] @ vectors[0]
 
 
 def _normal(step: str) -> str:
