@@ -9,9 +9,10 @@ Built with shared credit, the bank gives every case shown to a run a visit with 
 so for each run it holds the run's own case (its plan) and the cases it was shown (theirs).
 For every such pair this asks `memory.policy.followed` whether the run followed the case, and
 prints how many it counts and how (a step word for word, or the whole plan by meaning, under
-the bank's own embedder), and how many runs followed none of theirs (the graph credits those as
-shared). `--pairs` writes every pair with both plans and their cosine, for a person to read
-against the rule: the rule is only as good as what such a reading finds.
+the bank's own embedder), and how many runs followed none of theirs (the graph credits the one
+case nearest each such run's plan; how near it was). `--pairs` writes every pair with both
+plans and their cosine, for a person to read against the rule: the rule is only as good as
+what such a reading finds.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from langchain_core.embeddings import Embeddings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from memory import CaseBank
-from memory.policy.followed import followed_cases, plan_cosines
+from memory.policy.followed import credited_cases, followed_cases, plan_cosines
 
 
 @dataclass
 class ShownPair:
-    """One case shown to one run: both plans, the rule's verdict, and the plans' cosine."""
+    """One case shown to one run: both plans, the rule's verdict, whether the graph credits
+    the case (followed, or the nearest where the run followed none), and the plans' cosine."""
 
     run_id: str
     run_question: str
@@ -43,6 +45,7 @@ class ShownPair:
     case_plan: list[str]
     followed: bool
     by_words: bool
+    credited: bool
     cosine: float
 
 
@@ -60,6 +63,7 @@ def shown_pairs(bank: CaseBank, embedder: Embeddings, namespace: str | None) -> 
         plans = {i: cases[i].plan for i in dict.fromkeys(ids)}
         followed = followed_cases(run.plan, plans, embedder)
         by_words = followed_cases(run.plan, plans)
+        credited = credited_cases(run.plan, plans, embedder)
         cosines = plan_cosines(run.plan, list(plans.values()), embedder)
         for (case_id, plan), cosine in zip(plans.items(), cosines, strict=True):
             pairs.append(
@@ -71,6 +75,7 @@ def shown_pairs(bank: CaseBank, embedder: Embeddings, namespace: str | None) -> 
                     list(plan),
                     case_id in followed,
                     case_id in by_words,
+                    case_id in credited,
                     round(float(cosine), 3),
                 )
             )
@@ -84,11 +89,22 @@ def summary(pairs: list[ShownPair]) -> str:
         runs[pair.run_id] |= pair.followed
     followed = sum(p.followed for p in pairs)
     words = sum(p.by_words for p in pairs)
+    stepless = {p.run_id for p in pairs if not any(s.strip() for s in p.run_plan)}
+    nearest = sorted(
+        p.cosine for p in pairs if p.credited and not runs[p.run_id] and p.run_id not in stepless
+    )
+    fallback = f", at cosine {_spread(nearest)}" if nearest else ""
     return (
         f"{len(runs)} runs, {len(pairs)} cases shown to them; followed: {followed} "
         f"({words} by a step word for word, {followed - words} by the whole plan's meaning); "
-        f"runs that followed none (credited as shared): {sum(not f for f in runs.values())}"
+        f"runs that followed none: {sum(not f for f in runs.values())} ({len(stepless)} without "
+        f"steps, credited as shared; {len(nearest)} credit the case nearest their plan{fallback})"
     )
+
+
+def _spread(values: list[float]) -> str:
+    """Median and range of sorted values, as a reader compares them with the threshold."""
+    return f"{values[len(values) // 2]:.2f} (median; {values[0]:.2f}-{values[-1]:.2f})"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,8 +9,8 @@ are ids in the same lists, credited alike. Store searches made inside the run (a
 `store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
 target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"` (the default)
 a cycle's cases earn its target only where its plan followed theirs (`memory.policy.followed`;
-a plan that followed none of them credits them all). Nothing is learned in eval mode or from
-an unjudged task.
+a plan that followed none of them credits the one nearest in meaning). Nothing is learned in
+eval mode or from an unjudged task.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from langgraph.runtime import Runtime
 
 from memory import QEstimator, soft_q_targets
 from memory.adapters.store_policy import current_run
-from memory.policy.followed import followed_cases
+from memory.policy.followed import credited_cases
 from memory.policy.write import credit_retrievals, record_visits
 from nodes.deps import MementoDeps, Node
 
@@ -81,19 +81,18 @@ def make_update_q(deps: MementoDeps) -> Node:
 
 
 def _followed_only(deps: MementoDeps, state: State, shown: list[list[str]]) -> list[list[str]]:
-    """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`).
+    """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`;
+    where it followed none, all but the nearest: `memory.policy.followed.credited_cases`).
 
     Credited as with shared credit: general memories, which hold no plan, and every case of a
-    cycle whose plan says nothing of whom it followed: a plan without steps (an answer at
-    once), or one that followed none of the cases shown (reworded past the match, or the
-    planner's own idea); so a planner the match cannot read still teaches the policy."""
+    cycle whose plan says nothing of whom it followed (a plan without steps: an answer at once)."""
     kept = []
     for cycle, ids in enumerate(shown):
         plan = state.plans[cycle] if cycle < len(state.plans) else state.plan
         steps = [step.line for step in plan.steps] if plan else []
         plans = {case.id: case.plan for case in deps.bank.get_many(ids)} if steps else {}
-        followed = followed_cases(steps, plans, deps.embedder)
-        kept.append([i for i in ids if i not in plans or i in followed] if followed else ids)
+        credited = credited_cases(steps, plans, deps.embedder)
+        kept.append([i for i in ids if i not in plans or i in credited])
     return kept
 
 

@@ -7,9 +7,13 @@ keeps a high Q (the learning suite's planted and look-alike worlds; benchmarks/R
 plan repeats: a step the same word for word (case, spacing, punctuation, the step's number and
 its tool aside: a copy renumbered, or run with another tool, still follows the case), or the
 whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder). Where
-a plan follows none of the shown cases the graph credits them all, as shared credit does: it
-cannot tell whom the run followed, and a planner that rewords past the match must not stop
-the policy learning. A wrong match costs no more than shared credit would.
+a plan follows none of the shown cases the reward goes to the one whose plan is nearest in
+meaning (`credited_cases`): the likeliest the run reworded past the match, so such a planner
+still teaches the policy, while a plan of the planner's own idea credits one case, not every
+case shown (crediting them all, as shared credit does, gave a lucky guess's success to the
+failure cases shown beside it and cost the look-alike worlds .03 in round 1; benchmarks/README.md,
+"The nearest case where a plan followed none"). Where
+the plan says nothing of whom it followed (no steps) the graph credits every case shown.
 
 The threshold sits above the closest two different approaches of the suite's families (MiniLM
 0.70, the lexical embedder 0.54). On SmolLM2-135M's plans (`benchmarks/followed_match.py`,
@@ -40,20 +44,47 @@ def followed_cases(
 ) -> set[str]:
     """The ids of the cases (id -> their plan's steps) whose plan the run's steps followed.
 
-    Steps that are all blank followed nothing (the graph credits such a plan as shared); a case
-    without steps was never followed. Without an embedder only word-for-word steps count.
+    Steps that are all blank followed nothing; a case without steps was never followed.
+    Without an embedder only word-for-word steps count.
     """
+    return _match(run_steps, case_plans, embedder)[0]
+
+
+def credited_cases(
+    run_steps: Sequence[str],
+    case_plans: Mapping[str, Sequence[str]],
+    embedder: Embeddings | None = None,
+) -> set[str]:
+    """The ids of the cases (id -> their plan's steps) a run's reward goes to under followed
+    credit: those its steps followed; where they followed none, the one whose plan is nearest
+    the run's in meaning; all of them where the run has no steps, no case has a plan, or there
+    is no embedder to tell which is nearest."""
+    followed, cosines = _match(run_steps, case_plans, embedder)
+    if followed or not cosines:
+        return followed or set(case_plans)
+    return {max(cosines, key=cosines.__getitem__)}
+
+
+def _match(
+    run_steps: Sequence[str],
+    case_plans: Mapping[str, Sequence[str]],
+    embedder: Embeddings | None,
+) -> tuple[set[str], dict[str, float]]:
+    """The cases followed, and the plan cosine of each compared by meaning (every case with a
+    plan not followed word for word; none without an embedder or run steps)."""
     steps = {_normal(step) for step in run_steps if step.strip()}
     if not steps:
-        return set()
+        return set(), {}
     followed = {i for i, plan in case_plans.items() if steps & {_normal(s) for s in plan}}
     rest = [
         i for i, plan in case_plans.items() if i not in followed and any(s.strip() for s in plan)
     ]
-    if rest and embedder is not None:
-        cosines = plan_cosines(run_steps, [case_plans[i] for i in rest], embedder)
-        followed |= {i for i, c in zip(rest, cosines, strict=True) if c >= FOLLOW_SIMILARITY}
-    return followed
+    if not rest or embedder is None:
+        return followed, {}
+    found = plan_cosines(run_steps, [case_plans[i] for i in rest], embedder)
+    cosines = dict(zip(rest, found.tolist(), strict=True))
+    followed |= {i for i, c in cosines.items() if c >= FOLLOW_SIMILARITY}
+    return followed, cosines
 
 
 def plan_cosines(

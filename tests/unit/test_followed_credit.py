@@ -9,7 +9,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from memory import Case, CaseBank
-from memory.policy.followed import FOLLOW_SIMILARITY, followed_cases
+from memory.policy.followed import FOLLOW_SIMILARITY, credited_cases, followed_cases
 from tests.conftest import make_context
 from tests.fakes import HashingEmbedder, run_task, scripted, tool_call
 
@@ -59,10 +59,26 @@ def test_a_reworded_plan_is_followed_when_close_in_meaning_and_not_below_the_thr
     assert followed_cases([run], plans) == set()  # without an embedder only exact steps count
 
 
+def test_a_plan_that_followed_none_credits_only_the_case_nearest_in_meaning() -> None:
+    """Reworded past the match, or the planner's own idea: the nearest case is the likeliest
+    it reworded, and crediting one case, not all, keeps a lucky guess's success off the rest.
+    Where nothing tells which is nearest, every case is credited (shared)."""
+    run, near, far = "Check the carrier's rates", "Look up the rate table", "Guess the weight"
+    embedder = _Fixed({run: [1.0, 0.0], near: [0.6, 0.8], far: [0.3, np.sqrt(1 - 0.09)]})
+    plans = {"far": [far], "near": [near], "none": []}
+    assert followed_cases([run], plans, embedder) == set()
+    assert credited_cases([run], plans, embedder) == {"near"}
+    assert credited_cases([run], {"far": [far], "near": [near]}) == {"far", "near"}  # no embedder
+    assert credited_cases(["  "], plans, embedder) == {"far", "near", "none"}  # no steps
+    assert credited_cases([run], {"none": []}, embedder) == {"none"}  # no case has a plan
+    assert credited_cases([near], plans) == {"near"}  # followed word for word: only it
+
+
 STEP = [{"description": "look up the rate table", "tool": None}]
 
 
-OWN_STEP = [{"description": "ask the customer for the parcel's size", "tool": None}]
+OWN_STEP = [{"description": "guess a price from its weight and size", "tool": None}]
+"""Follows neither case (cosine .53 with "Guess from the weight", 0 with the rate table)."""
 
 
 @pytest.mark.parametrize(
@@ -72,7 +88,7 @@ OWN_STEP = [{"description": "ask the customer for the parcel's size", "tool": No
         (None, STEP, ["table"]),  # the default
         ("shared", STEP, ["guess", "table"]),
         ("followed", [], ["guess", "table"]),  # an answer at once names no case: shared
-        ("followed", OWN_STEP, ["guess", "table"]),  # followed none: cannot tell, shared
+        ("followed", OWN_STEP, ["guess"]),  # followed none: the nearest
     ],
 )
 async def test_the_graph_credits_only_the_case_whose_plan_the_run_followed(

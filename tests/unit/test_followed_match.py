@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.followed_match import shown_pairs, summary
+from benchmarks.followed_match import ShownPair, shown_pairs, summary
 from memory import Case, CaseBank
 from memory.policy.kernel import KernelQ
 from memory.policy.write import record_visits
@@ -42,4 +42,14 @@ def test_each_run_is_paired_with_the_cases_it_was_shown_and_judged_by_the_rule(
         ("Ship 15 kg", "Ship 13 kg", False),
     ]
     assert summary(pairs).startswith("2 runs, 4 cases shown to them; followed: 1 (1 by a step")
-    assert summary(pairs).endswith("runs that followed none (credited as shared): 1")
+    none = sorted((p for p in pairs if p.run_question.startswith("Ship 15")), key=_cosine)
+    assert [p.credited for p in none] == [False, True]  # followed none: only the nearest
+    assert summary(pairs).endswith(
+        "runs that followed none: 1 (0 without steps, credited as shared; 1 credit the case "
+        f"nearest their plan, at cosine {none[1].cosine:.2f} (median; "
+        f"{none[1].cosine:.2f}-{none[1].cosine:.2f}))"
+    )
+
+
+def _cosine(pair: ShownPair) -> float:
+    return pair.cosine
