@@ -9,8 +9,8 @@ Built with shared credit, the bank gives every case shown to a run a visit with 
 so for each run it holds the run's own case (its plan) and the cases it was shown (theirs).
 For every such pair this asks `memory.policy.followed` whether the run followed the case, and
 prints how many it counts and how (a step word for word, or the whole plan by meaning, under
-the bank's own embedder), and how many runs followed none of theirs (the graph credits the one
-case nearest each such run's plan; how near it was). `--pairs` writes every pair with both
+the bank's own embedder), and how many runs followed none of theirs (the graph credits the cases
+of the plan nearest each such run's; how near it was). `--pairs` writes every pair with both
 plans and their cosine, for a person to read against the rule: the rule is only as good as
 what such a reading finds.
 """
@@ -36,7 +36,8 @@ from memory.policy.followed import credited_cases, followed_cases, plan_cosines
 @dataclass
 class ShownPair:
     """One case shown to one run: both plans, the rule's verdict, whether the graph credits
-    the case (followed, or the nearest where the run followed none), and the plans' cosine."""
+    the case (followed, or of the nearest plan where the run followed none), and the plans'
+    cosine."""
 
     run_id: str
     run_question: str
@@ -98,7 +99,7 @@ def summary(pairs: list[ShownPair]) -> str:
         f"{len(runs)} runs, {len(pairs)} cases shown to them; followed: {followed} "
         f"({words} by a step word for word, {followed - words} by the whole plan's meaning); "
         f"runs that followed none: {sum(not f for f in runs.values())} ({len(stepless)} without "
-        f"steps, credited as shared; {len(nearest)} credit the case nearest their plan{fallback})"
+        f"steps, credited as shared; {len(nearest)} credit the plan nearest theirs{fallback})"
     )
 
 

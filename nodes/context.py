@@ -87,8 +87,8 @@ class MementoContext(ModelSettings):
         default=defaults.CREDIT,
         metadata=described(
             "Kernel credit: followed (the default: the graph credits the task's reward only to "
-            "the shown cases whose plan the run's plan followed, the one nearest its plan where "
-            "it followed none; the middleware and MCP server, which see no plan, credit as "
+            "the shown cases whose plan the run's plan followed, those of the plan nearest it "
+            "where it followed none; the middleware and MCP server, which see no plan, credit as "
             "shared), shared (the paper's: every case read earns the task's reward, scored as "
             "the reward expected of reading it, its similarity the prior) or contrastive (each "
             "case against the reward earned without it; writes N-K more visits; single-step "

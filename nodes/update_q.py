@@ -9,8 +9,8 @@ are ids in the same lists, credited alike. Store searches made inside the run (a
 `store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
 target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"` (the default)
 a cycle's cases earn its target only where its plan followed theirs (`memory.policy.followed`;
-a plan that followed none of them credits the one nearest in meaning). Nothing is learned in
-eval mode or from an unjudged task.
+a plan that followed none of them credits those of the plan nearest in meaning). Nothing is
+learned in eval mode or from an unjudged task.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def make_update_q(deps: MementoDeps) -> Node:
 
 def _followed_only(deps: MementoDeps, state: State, shown: list[list[str]]) -> list[list[str]]:
     """Each cycle's shown ids less the cases its plan did not follow (`credit="followed"`;
-    where it followed none, all but the nearest: `memory.policy.followed.credited_cases`).
+    where it followed none, all but the nearest plan's: `memory.policy.followed.credited_cases`).
 
     Credited as with shared credit: general memories, which hold no plan, and every case of a
     cycle whose plan says nothing of whom it followed (a plan without steps: an answer at once)."""

@@ -3,7 +3,7 @@
 Chosen by the learning suite (benchmarks/README.md, "The learning suite"), never by one world:
 the score starts from similarity and moves by the evidence of each case's reads, a read being
 a run whose plan followed the case (followed credit: a case only shown beside the one that
-worked earns nothing; where the plan followed none, the case nearest its plan does), evidence
+worked earns nothing; where the plan followed none, the cases of the plan nearest it do), evidence
 ages with a half-life of 8 newer reads of the same case and is weighed down while a case's
 newest reads go against most of its older ones (a change), and train mode reads
 the top K by score plus an optimism bonus of 0.5 that fades with a case's evidence, so it tries

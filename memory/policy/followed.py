@@ -7,10 +7,10 @@ keeps a high Q (the learning suite's planted and look-alike worlds; benchmarks/R
 plan repeats: a step the same word for word (case, spacing, punctuation, the step's number and
 its tool aside: a copy renumbered, or run with another tool, still follows the case), or the
 whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder). Where
-a plan follows none of the shown cases the reward goes to the one whose plan is nearest in
+a plan follows none of the shown cases the reward goes to the cases of the plan nearest it in
 meaning (`credited_cases`): the likeliest the run reworded past the match, so such a planner
-still teaches the policy, while a plan of the planner's own idea credits one case, not every
-case shown (crediting them all, as shared credit does, gave a lucky guess's success to the
+still teaches the policy, while a plan of the planner's own idea credits one plan's cases, not
+every case shown (crediting them all, as shared credit does, gave a lucky guess's success to the
 failure cases shown beside it and cost the look-alike worlds .03 in round 1; benchmarks/README.md,
 "The nearest case where a plan followed none"). Where
 the plan says nothing of whom it followed (no steps) the graph credits every case shown.
@@ -57,12 +57,14 @@ def credited_cases(
 ) -> set[str]:
     """The ids of the cases (id -> their plan's steps) a run's reward goes to under followed
     credit: those its steps followed; where they followed none, the one whose plan is nearest
-    the run's in meaning; all of them where the run has no steps, no case has a plan, or there
-    is no embedder to tell which is nearest."""
+    the run's in meaning (and every case with the same plan, which the match cannot tell
+    apart); all of them where the run has no steps, no case has a plan, or there is no
+    embedder to tell which is nearest."""
     followed, cosines = _match(run_steps, case_plans, embedder)
     if followed or not cosines:
         return followed or set(case_plans)
-    return {max(cosines, key=cosines.__getitem__)}
+    nearest = _plan_key(case_plans[max(cosines, key=cosines.__getitem__)])
+    return {i for i in cosines if _plan_key(case_plans[i]) == nearest}
 
 
 def _match(
@@ -96,6 +98,11 @@ def plan_cosines(
     vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float64)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return vectors[1:] @ vectors[0]
+
+
+def _plan_key(plan: Sequence[str]) -> tuple[str, ...]:
+    """A plan's steps as the word match reads them: two cases with one key are one plan."""
+    return tuple(_normal(step) for step in plan if step.strip())
 
 
 def _normal(step: str) -> str:

@@ -149,7 +149,7 @@ class KernelQ(ScoredByParts):
     every candidate left unread, a visit with `retrieved=False` and the step's target). It is a
     difference, not a value: use it with single-step targets (gamma = 0). credit = "followed"
     (the default) scores as shared; only its writing differs (the graph's `update_q` gives a
-    visit only to the cases whose plan the run followed, the nearest where it followed none:
+    visit only to the cases whose plan the run followed, the nearest plan's where it followed none:
     `memory.policy.followed`).
 
     `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start

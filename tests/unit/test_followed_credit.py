@@ -59,12 +59,13 @@ def test_a_reworded_plan_is_followed_when_close_in_meaning_and_not_below_the_thr
     assert followed_cases([run], plans) == set()  # without an embedder only exact steps count
 
 
-def test_a_plan_that_followed_none_credits_only_the_case_nearest_in_meaning() -> None:
-    """Reworded past the match, or the planner's own idea: the nearest case is the likeliest
-    it reworded, and crediting one case, not all, keeps a lucky guess's success off the rest.
+def test_a_plan_that_followed_none_credits_only_the_cases_of_the_plan_nearest_in_meaning() -> None:
+    """Reworded past the match, or the planner's own idea: the nearest plan is the likeliest
+    it reworded, and crediting its cases, not all, keeps a lucky guess's success off the rest.
     Where nothing tells which is nearest, every case is credited (shared)."""
     run, near, far = "Check the carrier's rates", "Look up the rate table", "Guess the weight"
-    embedder = _Fixed({run: [1.0, 0.0], near: [0.6, 0.8], far: [0.3, np.sqrt(1 - 0.09)]})
+    vectors = {run: [1.0, 0.0], near: [0.6, 0.8], far: [0.3, np.sqrt(1 - 0.09)]}
+    embedder = _Fixed({**vectors, f"{near.upper()}.": [0.59, 0.81]})
     plans = {"far": [far], "near": [near], "none": []}
     assert followed_cases([run], plans, embedder) == set()
     assert credited_cases([run], plans, embedder) == {"near"}
@@ -72,6 +73,8 @@ def test_a_plan_that_followed_none_credits_only_the_case_nearest_in_meaning() ->
     assert credited_cases(["  "], plans, embedder) == {"far", "near", "none"}  # no steps
     assert credited_cases([run], {"none": []}, embedder) == {"none"}  # no case has a plan
     assert credited_cases([near], plans) == {"near"}  # followed word for word: only it
+    twins = {**plans, "twin": [f"{near.upper()}."]}  # the same plan: the match cannot tell
+    assert credited_cases([run], twins, embedder) == {"near", "twin"}
 
 
 STEP = [{"description": "look up the rate table", "tool": None}]

@@ -45,8 +45,8 @@ def test_each_run_is_paired_with_the_cases_it_was_shown_and_judged_by_the_rule(
     none = sorted((p for p in pairs if p.run_question.startswith("Ship 15")), key=_cosine)
     assert [p.credited for p in none] == [False, True]  # followed none: only the nearest
     assert summary(pairs).endswith(
-        "runs that followed none: 1 (0 without steps, credited as shared; 1 credit the case "
-        f"nearest their plan, at cosine {none[1].cosine:.2f} (median; "
+        "runs that followed none: 1 (0 without steps, credited as shared; 1 credit the plan "
+        f"nearest theirs, at cosine {none[1].cosine:.2f} (median; "
         f"{none[1].cosine:.2f}-{none[1].cosine:.2f}))"
     )
 
