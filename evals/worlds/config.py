@@ -3,7 +3,8 @@
 Each knob names one way a user's bank can differ from the world the policy was tuned on
 (issue 25): the embedding geometry (`families`, `embedder`), where misleading cases come from
 (`decoys_per_family`, `useful_per_family`, their wording, `p_luck`), how the planner uses the
-cases it is shown (`planner`), whether repeated questions come back word for word or reworded
+cases it is shown (`planner`) and whether it rewords the plan it follows (`reword_plans`),
+whether repeated questions come back word for word or reworded
 (`reword`), a world that changes (`drift_*`), an attacker writing to the bank (`planted_*`), a
 judge that is sometimes wrong (`judge_noise`) and tasks of two planning cycles (`cycles`).
 """
@@ -42,6 +43,12 @@ class WorldConfig:
     useful_per_family: int = 2
     useful_wording: Wording = "paraphrase"
     planner: Planner = "majority"
+    reword_plans: bool = False
+    """Each plan written in one of three rewordings of its approach (drawn per task and pass),
+    as an LLM rewords what it copies: a run's plan then matches a case's word for word only when
+    the draw repeats its wording, and nine in ten other pairs of one approach's wordings sit
+    below followed credit's cosine (MiniLM .08-.89). The planner reads every wording of an
+    approach as that approach."""
     p_guess: float = 0.25
     p_right: float = 0.9
     p_luck: float = 0.15

@@ -66,7 +66,8 @@ class WorldPlanner(BaseChatModel):
         right = approach == world.approaches(task.family, self.round_)[0]
         succeeded = world.succeeds(task, right, self.pass_key)
         answer = task.answer if succeeded else world.wrong_answer(task)
-        args = {"steps": [{"description": approach, "tool": None}], "final_answer": answer}
+        step = self.written(task, approach)
+        args = {"steps": [{"description": step, "tool": None}], "final_answer": answer}
         return _reply(_plan_call(args))
 
     def choose(self, task: Task, system: str) -> str:
@@ -77,16 +78,47 @@ class WorldPlanner(BaseChatModel):
         behaviour = world.config.planner
         if behaviour == "any":
             cases = system.split(prompts.CASES_PREAMBLE, 1)[-1]
-            return approaches[0] if approaches[0] in cases else _guess(approaches, draw, world)
+            right = any(form in cases for form in self.wordings(approaches[0]))
+            return approaches[0] if right else _guess(approaches, draw, world)
         successes = _successful_plans(system)
         if behaviour == "first":
-            found = [(successes.find(a), a) for a in approaches if a in successes]
+            found = [
+                (successes.find(form), a)
+                for a in approaches
+                for form in self.wordings(a)
+                if form in successes
+            ]
             return min(found)[1] if found else _guess(approaches, draw, world)
-        counts = [successes.count(a) for a in approaches]
+        counts = [sum(successes.count(form) for form in self.wordings(a)) for a in approaches]
         if max(counts) == 0:
             return _guess(approaches, draw, world)
         tied = [a for a, n in zip(approaches, counts, strict=True) if n == max(counts)]
         return tied[int(draw * len(tied))]  # one majority, or a fair coin among the tied
+
+    def wordings(self, approach: str) -> tuple[str, ...]:
+        """Every text the planner reads as `approach`: itself, and with `reword_plans` its
+        rewordings."""
+        return (approach, *rewordings(approach)) if self.world.config.reword_plans else (approach,)
+
+    def written(self, task: Task, approach: str) -> str:
+        """The step the planner writes for `approach`: itself, or one of its rewordings."""
+        if not self.world.config.reword_plans:
+            return approach
+        forms = rewordings(approach)
+        return forms[int(self.world.draw("wording", task.key, self.pass_key) * len(forms))]
+
+
+def rewordings(approach: str) -> tuple[str, str, str]:
+    """Three rewordings of an approach, as a planner might write what it copied: its first
+    half, its second half, every other word; each with words of its own, so none is part of
+    another approach's text."""
+    words = approach.split()
+    half = max(2, len(words) // 2)
+    return (
+        "To begin: " + " ".join(words[:half]).lower(),
+        "Then " + " ".join(words[half:]).lower() + ", to start",
+        "First, " + " ".join(words[::2]).lower(),
+    )
 
 
 def _guess(approaches: tuple[str, ...], draw: float, world: World) -> str:

@@ -61,6 +61,13 @@ SUITE: tuple[WorldSpec, ...] = (
         replace(LOOKALIKE, reword=True),
     ),
     WorldSpec(
+        "reworded-plans",
+        "empty bank, lucky wrong successes (15%); the planner rewords every plan it follows, so "
+        "most plans match no case's word for word or by meaning (what followed credit's "
+        "fallback is for)",
+        replace(LUCK, reword_plans=True),
+    ),
+    WorldSpec(
         "drift",
         "empty bank; after round 3 every family's right and wrong approaches swap",
         replace(LUCK, drift_after_round=3, drift_kind="swap"),

@@ -27,6 +27,7 @@ from evals.worlds import (
     pass_key,
     world_named,
 )
+from evals.worlds.planner import rewordings
 from memory.bank.provenance import is_verified
 from nodes import prompts
 from nodes.judge import measured_judgement
@@ -200,6 +201,20 @@ def test_planner_behaviours_follow_the_rule_they_name(planner, shown, expected) 
     assert WorldPlanner(world=world).choose(task, system) == getattr(task.family, expected)
 
 
+def test_a_rewording_planner_reads_every_wording_as_its_approach_and_writes_one() -> None:
+    world = World.build(replace(EMPTY, reword_plans=True), 0)
+    planner, task = WorldPlanner(world=world), world.train[0]
+    right, wrong = task.family.right, task.family.wrong
+    shown = [(right, 1), (rewordings(wrong)[1], 1), (rewordings(wrong)[2], 1)]
+    cases = format_cases([_case(f"case {i}", plan, r) for i, (plan, r) in enumerate(shown)])
+    system = prompts.PLANNER_SYSTEM.format(tools="(none)", cases=cases)
+    assert planner.choose(task, system) == wrong  # two of three successes, each worded anew
+    written = {planner.written(t, right) for t in world.train}
+    assert written <= set(rewordings(right)) and len(written) > 1 and right not in written
+    plain = WorldPlanner(world=World.build(EMPTY, 0))
+    assert plain.wordings(right) == (right,) and plain.written(task, right) == right
+
+
 def test_with_nothing_to_follow_the_planner_guesses_right_with_p_guess() -> None:
     world = World.build(EMPTY, 0)
     planner, family = WorldPlanner(world=world), world.families[0]
@@ -226,7 +241,7 @@ def test_the_suite_names_its_worlds_and_flags_where_similarity_is_misled() -> No
     names = [spec.name for spec in SUITE]
     for name in ("decoys", "similarity-right", "cold-start", "lookalike-luck", "reworded"):
         assert name in names
-    for name in ("drift", "planted", "judge-noise", "two-cycle", "lexical"):
+    for name in ("drift", "planted", "judge-noise", "two-cycle", "lexical", "reworded-plans"):
         assert name in names
     assert world_named("drift").rounds >= 6
     assert world_named("lexical").config.embedder == "lexical"
