@@ -68,6 +68,12 @@ SUITE: tuple[WorldSpec, ...] = (
         replace(LUCK, reword_plans=True),
     ),
     WorldSpec(
+        "lookalike-reworded-plans",
+        "lookalike-luck (one shared template, the planner copies the first success), the "
+        "planner rewording every plan it follows: the nearest plan may be another family's",
+        replace(LOOKALIKE, reword_plans=True),
+    ),
+    WorldSpec(
         "drift",
         "empty bank; after round 3 every family's right and wrong approaches swap",
         replace(LUCK, drift_after_round=3, drift_kind="swap"),

@@ -241,8 +241,10 @@ def test_the_suite_names_its_worlds_and_flags_where_similarity_is_misled() -> No
     names = [spec.name for spec in SUITE]
     for name in ("decoys", "similarity-right", "cold-start", "lookalike-luck", "reworded"):
         assert name in names
-    for name in ("drift", "planted", "judge-noise", "two-cycle", "lexical", "reworded-plans"):
+    for name in ("drift", "planted", "judge-noise", "two-cycle", "lexical"):
         assert name in names
+    for name in ("reworded-plans", "lookalike-reworded-plans"):
+        assert world_named(name).config.reword_plans
     assert world_named("drift").rounds >= 6
     assert world_named("lexical").config.embedder == "lexical"
     assert {s.name for s in SUITE if s.misleads_similarity} >= {"decoys", "planted", "lexical"}
