@@ -4,9 +4,9 @@ Each knob names one way a user's bank can differ from the world the policy was t
 (issue 25): the embedding geometry (`families`, `embedder`), where misleading cases come from
 (`decoys_per_family`, `useful_per_family`, their wording, `p_luck`), how the planner uses the
 cases it is shown (`planner`) and whether it rewords the plan it follows (`reword_plans`),
-whether repeated questions come back word for word or reworded
-(`reword`), a world that changes (`drift_*`), an attacker writing to the bank (`planted_*`), a
-judge that is sometimes wrong (`judge_noise`) and tasks of two planning cycles (`cycles`).
+whether repeated questions come back word for word or reworded (`reword`), a world that
+changes (`drift_*`), an attacker writing to the bank (`planted_*`), a judge that is sometimes
+wrong (`judge_noise`) and tasks of two planning cycles (`cycles`).
 """
 
 from __future__ import annotations

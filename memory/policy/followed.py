@@ -9,11 +9,12 @@ its tool aside: a copy renumbered, or run with another tool, still follows the c
 whole plan close in meaning (cosine >= `FOLLOW_SIMILARITY` under the bank's embedder). Where
 a plan follows none of the shown cases the reward goes to the cases of the plan nearest it in
 meaning (`credited_cases`): the likeliest the run reworded past the match, so such a planner
-still teaches the policy, while a plan of the planner's own idea credits one plan's cases, not
-every case shown (crediting them all, as shared credit does, gave a lucky guess's success to the
-failure cases shown beside it and cost the look-alike worlds .03 in round 1; benchmarks/README.md,
-"The nearest case where a plan followed none"). Where
-the plan says nothing of whom it followed (no steps) the graph credits every case shown.
+still teaches the policy (the suite's `reworded-plans` worlds: crediting none there cost .03),
+while a plan of the planner's own idea credits one plan's cases, not every case shown
+(crediting them all, as shared credit does, gave a lucky guess's success to the failure cases
+shown beside it and cost the look-alike worlds .03 in round 1; benchmarks/README.md, "The
+nearest plan where a plan followed none"). Where the plan says nothing of whom it followed (no
+steps) the graph credits every case shown.
 
 The threshold sits above the closest two different approaches of the suite's families (MiniLM
 0.70, the lexical embedder 0.54). On SmolLM2-135M's plans (`benchmarks/followed_match.py`,
