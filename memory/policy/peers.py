@@ -30,8 +30,9 @@ UCB_SLOTS = ("ucb_n", "ucb_s", "ucb_ss", "ucb_r", "ucb_rs")
 
 
 def standardized(values: np.ndarray) -> np.ndarray:
-    """z-scores over the candidates (all 0 where they do not differ)."""
-    spread = values.std()
+    """z-scores over the candidates (all 0 where they do not differ, or are fewer than two:
+    numpy warns of the spread of an empty array)."""
+    spread = values.std() if values.size > 1 else 0.0
     return (values - values.mean()) / spread if spread > 0 else np.zeros_like(values)
 
 
