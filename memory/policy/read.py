@@ -2,9 +2,9 @@
 
 One implementation, shared by the graph's `retrieve` node, the LangChain retriever, the agent
 middleware, the MCP memory server and `memento cases why`: vector search for N candidates,
-Q(s, c) for each, mu(c|s) = softmax(Q/alpha), K of them read (sampled in train mode, top-K by Q
-in eval mode). The write side is `memory.policy.write`. Everything here is synchronous; async
-callers use `asyncio.to_thread`.
+Q(s, c) for each, mu(c|s) = softmax(Q/alpha) (train mode adds the estimator's exploration bonus
+to Q), K of them read (explored in train mode, top-K by Q in eval mode). The write side is
+`memory.policy.write`. Everything here is synchronous; async callers use `asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from memory.bank.identity import normalize_question
 from memory.bank.memory_items import MemoryItem
 from memory.bank.records import Case
 from memory.policy.sampling import Mode, select_cases, soft_policy
-from memory.policy.scores import QEstimator, Selection, score_items
+from memory.policy.scores import QEstimator, ScoreParts, Selection, score_items
 
 
 class RankedCase(BaseModel):
     """A candidate case as the policy sees it in one state: its score (`q`, what eval mode ranks
-    by), mu(c|s) (what train mode samples, with the bonus), and what the score is made of
+    by), mu(c|s) under the mode's own policy (`rank_cases`), and what the score is made of
     (`memory.policy.scores.ScoreParts`)."""
 
     case: Case
@@ -47,11 +47,15 @@ def rank_cases(
     alpha: float,
     exclude_question: str | None = None,
     min_similarity: float = -1.0,
+    mode: Mode = "train",
 ) -> list[RankedCase]:
     """The `limit` nearest cases of a namespace with their Q and soft-policy probability.
 
     Cases less similar than `min_similarity` to the state are dropped before Q is computed:
-    a case about something else is never shown, however well it once did.
+    a case about something else is never shown, however well it once did. The probability is
+    the `mode`'s policy: train mode's softmax((Q + bonus)/alpha) holds the exploration bonus,
+    eval mode's softmax(Q/alpha) does not, as eval mode reads by Q alone (a case tried once,
+    far from this state, keeps most of its bonus here, which no eval read acts on).
 
     In the bank's similarity order (best first); `exclude_question` drops every attempt of
     that question (leakage control in evaluation).
@@ -60,7 +64,7 @@ def rank_cases(
     found = bank.search(state, namespace=namespace, limit=limit, exclude_question=exclude_question)
     found = [s for s in found if s.similarity >= min_similarity]
     parts = estimator.score_parts(state, found)
-    probabilities = soft_policy(parts.score + parts.bonus, alpha)  # what train mode samples
+    probabilities = _mode_policy(parts, alpha, mode)
     return [
         RankedCase(
             case=s.case,
@@ -74,6 +78,11 @@ def rank_cases(
         )
         for i, s in enumerate(found)
     ]
+
+
+def _mode_policy(parts: ScoreParts, alpha: float, mode: Mode) -> np.ndarray:
+    """mu(c|s) of the policy a mode reads by: the bonus is train mode's exploration only."""
+    return soft_policy(parts.score + parts.bonus if mode == "train" else parts.score, alpha)
 
 
 def read_cases(
@@ -101,6 +110,7 @@ def read_cases(
         alpha=alpha,
         exclude_question=exclude_question,
         min_similarity=min_similarity,
+        mode=mode,
     )
     chosen = choose_cases(ranked, k, alpha=alpha, mode=mode, rng=rng, selection=estimator.selection)
     return ranked, chosen
@@ -164,7 +174,7 @@ def read_memories(
     if not found:
         return []
     parts = score_items(estimator, vector, [(m.id, s) for m, s in found])
-    probabilities = soft_policy(parts.score + parts.bonus, alpha)
+    probabilities = _mode_policy(parts, alpha, mode)
     chosen = select_cases(
         parts.score, k, alpha, mode, rng, selection=estimator.selection, bonus=parts.bonus
     )

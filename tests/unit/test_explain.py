@@ -22,7 +22,9 @@ def test_why_gives_the_policys_numbers_and_the_visits_behind_each_q(bank: CaseBa
     kernel = KernelQ(bank, tau=0.3, lam=0.01, q0=0.5, credit="shared", half_life=0, change_after=0)
     state = vec(1.0, 0.1, 0.1)
     found = explain(bank, kernel, state, namespace=NS, top_k=2, min_similarity=0.0, per_case=5)
-    ranked = rank_cases(bank, kernel, state, namespace=NS, limit=32, alpha=0.1, min_similarity=0.0)
+    ranked = rank_cases(
+        bank, kernel, state, namespace=NS, limit=32, alpha=0.1, min_similarity=0.0, mode="eval"
+    )
     assert [(c.case.id, c.similarity, c.q, c.probability) for c in found] == [
         (r.case.id, r.similarity, r.q, r.probability) for r in ranked
     ]

@@ -151,6 +151,23 @@ def test_a_planted_success_is_shown_with_mu_below_five_percent_after_three_faile
         assert _mu(_read(bank)[0])[planted] < 0.05
 
 
+def test_mu_is_the_modes_own_policy_so_eval_holds_no_exploration_bonus() -> None:
+    """A planted case that failed once at a far state keeps most of its optimism bonus here:
+    train mode, which explores by score + bonus, puts it first; eval mode reads by score alone,
+    so its mu is softmax(score / alpha), without the bonus it never acts on."""
+    with CaseBank(":memory:", dim=DIM) as bank:
+        planted = _case(bank, "planted", at_cosine(0.97, 1), plan=["the wrong approach"])
+        useful = _case(bank, "useful", at_cosine(0.8, 2))
+        _reads(bank, useful, TASK, [1.0] * 4)
+        _reads(bank, planted, at_cosine(0.5, 3), [0.0])
+        ranked = _read(bank)[0]
+        alpha = make_context().alpha
+        scores = np.array([r.q for r in ranked]) / alpha
+        softmax = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+        assert [r.probability for r in ranked] == pytest.approx(softmax.tolist())
+        assert _mu(ranked)[planted] < 0.5 < 0.8 < _mu(_read(bank, "train")[0])[planted]
+
+
 def test_an_untried_identical_case_outranks_an_unrelated_one_with_a_lucky_read() -> None:
     """The early-bank trap: "What is 4 * 4?" (cosine 0.39) once helped a far task; the task's
     own solved question (cosine 1) was never read. The identical case goes first."""
