@@ -2,8 +2,9 @@
 
 Issue 25 asks that a planted wrong "success" be shown with mu < 0.05 after at most 3 failed
 reads. A *failed read* is a training task that read the case and was judged a failure (what
-the policy learns from); mu is the case's probability under the soft policy in the retrieve
-node's candidates (`RetrievedCase.probability`), in training and evaluation passes alike.
+the policy learns from); mu is the case's probability under the pass's own soft policy in the
+retrieve node's candidates (`RetrievedCase.probability`: train mode's holds the exploration
+bonus, eval mode's does not), in training and evaluation passes alike.
 """
 
 from __future__ import annotations
@@ -55,11 +56,16 @@ def _case_report(trace: list[tuple[int, str, float, bool, bool]]) -> dict[str, A
         if trace[i][2] >= MU_LOW:
             break
         settled = failed_before[i]
+    high_after = sum(
+        e[2] >= MU_LOW and before >= MAX_FAILED_READS
+        for e, before in zip(trace, failed_before, strict=True)
+    )
     return {
         "appearances": len(trace),
         "reads": sum(e[3] for e in trace),
         "failed_reads": failed_so_far,
         "failed_reads_to_low_mu": settled,
+        "high_mu_after_limit": high_after,
         "max_mu": round(max(e[2] for e in trace), 4),
         "mu": [round(e[2], 4) for e in trace[:KEPT_EVENTS]],
         "read": [e[3] for e in trace[:KEPT_EVENTS]],
@@ -67,18 +73,33 @@ def _case_report(trace: list[tuple[int, str, float, bool, bool]]) -> dict[str, A
 
 
 def planted_check(reports: list[dict[str, Any]]) -> tuple[str, bool]:
-    """The criterion over every planted case of a rule's runs: mu < MU_LOW from at most
-    MAX_FAILED_READS failed reads on (a case never shown counts as met)."""
+    """The criterion over every planted case of a rule's runs: once a case has had
+    MAX_FAILED_READS failed reads, every later appearance at mu < MU_LOW (a case never shown
+    counts as met). A case with fewer failed reads whose mu is still higher is counted apart,
+    as pending: it has not yet had the reads the criterion allows it."""
     if not reports:
         return "no planted case was ever a candidate", True
+    late = sum(_high_after_limit(r) > 0 for r in reports)
     settled = [r["failed_reads_to_low_mu"] for r in reports]
-    never = sum(s is None for s in settled)
-    late = sum(s is not None and s > MAX_FAILED_READS for s in settled)
+    pending = sum(
+        s is None and not _high_after_limit(r) for s, r in zip(settled, reports, strict=True)
+    )
     worst = max((s for s in settled if s is not None), default=0)
     text = (
-        f"planted cases: {len(reports) - never - late}/{len(reports)} at mu < {MU_LOW} after "
-        f"<= {MAX_FAILED_READS} failed reads ({never} never, {late} later; most failed reads "
-        f"before settling {worst}; most reads of one case "
-        f"{max(r['reads'] for r in reports)}, highest mu {max(r['max_mu'] for r in reports):.3f})"
+        f"planted cases: {len(reports) - late}/{len(reports)} at mu < {MU_LOW} once they had "
+        f"{MAX_FAILED_READS} failed reads ({late} above it after; {pending} pending: fewer "
+        f"failed reads and mu still >= {MU_LOW}; most failed reads before settling {worst}; "
+        f"most reads of one case {max(r['reads'] for r in reports)}, highest mu "
+        f"{max(r['max_mu'] for r in reports):.3f})"
     )
-    return text, never == 0 and late == 0
+    return text, late == 0
+
+
+def _high_after_limit(report: dict[str, Any]) -> int:
+    """Appearances at mu >= MU_LOW after MAX_FAILED_READS failed reads. A report written before
+    the count was kept (summaries before 2026-12-08) is judged as then: a case whose mu did not
+    stay low from at most MAX_FAILED_READS failed reads on counts as one."""
+    if "high_mu_after_limit" in report:
+        return report["high_mu_after_limit"]
+    settled = report["failed_reads_to_low_mu"]
+    return int(settled is None or settled > MAX_FAILED_READS)

@@ -279,7 +279,31 @@ def test_the_planted_watch_counts_failed_reads_until_mu_stays_low() -> None:
     (report,) = watch.report()
     assert (report["reads"], report["failed_reads"], report["failed_reads_to_low_mu"]) == (2, 2, 2)
     assert planted_check([report])[1]
-    assert not planted_check([{**report, "failed_reads_to_low_mu": None}])[1]
+    legacy = {k: v for k, v in report.items() if k != "high_mu_after_limit"}
+    assert not planted_check([{**legacy, "failed_reads_to_low_mu": None}])[1]
+
+
+def _planted_report(events: list[tuple[float, bool, bool]]) -> dict:
+    watch = PlantedWatch(ids={"p"})
+    for mu, read, failed in events:
+        watch.see(
+            3, "train", [{"case_id": "p", "probability": mu}], {"p"} if read else set(), failed
+        )
+    return watch.report()[0]
+
+
+def test_a_planted_case_must_be_low_once_it_has_had_three_failed_reads_not_before() -> None:
+    """The criterion's "after at most 3 failed reads": a case read once, failed, and still at
+    mu 0.06 has not had its three reads (pending, met); one still at 0.06 after its third
+    failed read is a miss, as is one that rose back above 0.05 after settling."""
+    pending = _planted_report([(0.3, True, True), (0.02, False, False), (0.06, False, False)])
+    assert pending["failed_reads_to_low_mu"] is None and pending["high_mu_after_limit"] == 0
+    text, met = planted_check([pending])
+    assert met and "1 pending" in text
+    late = _planted_report([(0.3, True, True)] * 3 + [(0.06, False, False)])
+    assert late["high_mu_after_limit"] == 1 and not planted_check([pending, late])[1]
+    back = _planted_report([(0.3, True, True)] * 3 + [(0.01, False, False), (0.2, False, False)])
+    assert back["high_mu_after_limit"] == 1 and not planted_check([back])[1]
 
 
 def test_a_tiny_run_of_the_suite_writes_its_table_criteria_json_and_page(tmp_path, capsys) -> None:
