@@ -59,6 +59,7 @@ from memory.adapters.store_namespaces import (
     run_values,
 )
 from memory.adapters.store_policy import current_run
+from memory.policy import defaults
 from memory.policy.read import read_cases, read_memories
 from memory.policy.sampling import Mode
 from memory.policy.write import credit_retrievals, record_visits
@@ -85,14 +86,14 @@ class MementoMiddleware(AgentMiddleware[MementoAgentState, Any]):
         k: int = 4,
         memories: int = 3,
         num_candidates: int = 32,
-        alpha: float = 0.1,
+        alpha: float = defaults.ALPHA,
         mode: Mode = "train",
         namespace: NamespaceTemplate = "default",
         estimator: QEstimator | None = None,
         judge: BaseChatModel | None = None,
         scorer: Scorer = "auto",
         seed: int | None = None,
-        min_similarity: float = 0.3,
+        min_similarity: float = defaults.MIN_SIMILARITY,
     ) -> None:
         """`estimator` defaults to kernel Q over the bank; `judge` is only asked when a run
         has no ground truth (or `scorer="llm"`). `k` cases and `memories` general memories

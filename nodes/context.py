@@ -96,10 +96,11 @@ class MementoContext(ModelSettings):
         ),
     )
     min_similarity: float = field(
-        default=0.3,
+        default=defaults.MIN_SIMILARITY,
         metadata=described(
             "Similarity floor: a case less similar than this to the task is never shown "
-            "(cosine; unrelated texts score ~0-0.2 with the embedded MiniLM)."
+            "(cosine; unrelated questions score 0.2 or less with the embedded MiniLM; an "
+            "embedder that scores paraphrases lower needs a lower floor)."
         ),
     )
     retrieval: RetrievalMode = field(

@@ -27,6 +27,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import Field, PrivateAttr, SkipValidation, model_validator
 
 from memory.bank.casebank import CaseBank
+from memory.policy import defaults
 from memory.policy.kernel import KernelQ
 from memory.policy.read import RankedCase, read_cases
 from memory.policy.sampling import Mode
@@ -47,7 +48,7 @@ class CaseBankRetriever(BaseRetriever):
     k: int = Field(default=4, ge=1, description="K: cases returned.")
     num_candidates: int = Field(default=32, ge=1, description="N: candidates scored by Q.")
     mode: Mode = Field(default="eval", description="eval: top-K by Q; train: sample K from mu.")
-    alpha: float = Field(default=0.1, gt=0, description="Soft-policy temperature.")
+    alpha: float = Field(default=defaults.ALPHA, gt=0, description="Soft-policy temperature.")
     namespace: str = Field(default="default", description="Whose cases are searched.")
     # A Protocol cannot be checked with isinstance: any object with q_values/learn will do.
     estimator: SkipValidation[QEstimator | None] = Field(
@@ -58,7 +59,10 @@ class CaseBankRetriever(BaseRetriever):
         default=False, description="Never return the case whose question is the query itself."
     )
     min_similarity: float = Field(
-        default=0.3, ge=-1, le=1, description="Cases less similar than this are never returned."
+        default=defaults.MIN_SIMILARITY,
+        ge=-1,
+        le=1,
+        description="Cases less similar than this are never returned.",
     )
     seed: int | None = Field(default=None, description="Seed of the sampling in train mode.")
     _rng: np.random.Generator = PrivateAttr()

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from memory.bank.records import Case, ScoredCase
+from memory.policy import defaults
 from memory.policy.kernel import age_weights
 from memory.policy.read import RankedCase, read_cases
 
@@ -61,7 +62,7 @@ def explain(
     num_candidates: int = 32,
     top_k: int = 4,
     alpha: float = 0.1,
-    min_similarity: float = 0.3,
+    min_similarity: float = defaults.MIN_SIMILARITY,
     tau: float = 0.3,
     half_life: float = 0.0,
     change_after: int = 0,

@@ -8,8 +8,11 @@ ages with a half-life of 8 newer reads of the same case and is weighed down whil
 newest reads go against most of its older ones (a change), and train mode reads
 the top K by score plus an optimism bonus of 0.5 that fades with a case's evidence, so it tries
 cases that similarity ranks lower once the nearer ones keep failing (sampling from the soft
-policy instead learned less on the suite). Nothing here imports numpy, so the CLI's `--help`
-can show them cheaply.
+policy instead learned less on the suite). A case less similar than 0.2 to the task is never
+a candidate: unrelated questions score at most that under the embedded MiniLM (95th percentile),
+and a floor of 0.3 hid the paraphrases a second embedder scores as low as unrelated text (the
+suite's `lexical` world). Nothing here imports numpy, so the CLI's `--help` can show them
+cheaply.
 """
 
 from __future__ import annotations
@@ -28,3 +31,4 @@ HALF_LIFE: Final = 8.0
 CHANGE_AFTER: Final = 1
 OPTIMISM: Final = 0.5
 EXPLORATION: Final[Literal["optimism", "sampling"]] = "optimism"
+MIN_SIMILARITY: Final = 0.2
