@@ -32,4 +32,3 @@ def test_every_read_surface_defaults_to_one_similarity_floor_and_temperature() -
         "middleware": _default(MementoMiddleware.__init__, "alpha"),
     }
     assert alphas == dict.fromkeys(alphas, defaults.ALPHA)
-
