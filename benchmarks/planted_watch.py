@@ -97,8 +97,8 @@ def planted_check(reports: list[dict[str, Any]]) -> tuple[str, bool]:
 
 def _high_after_limit(report: dict[str, Any]) -> int:
     """Appearances at mu >= MU_LOW after MAX_FAILED_READS failed reads. A report written before
-    the count was kept (summaries before 2026-12-08) is judged as then: a case whose mu did not
-    stay low from at most MAX_FAILED_READS failed reads on counts as one."""
+    the count was kept (the candidates' summaries of 2026-12-07) is judged as then: a case whose
+    mu did not stay low from at most MAX_FAILED_READS failed reads on counts as one."""
     if "high_mu_after_limit" in report:
         return report["high_mu_after_limit"]
     settled = report["failed_reads_to_low_mu"]

@@ -61,7 +61,7 @@ def explain(
     namespace: str,
     num_candidates: int = 32,
     top_k: int = 4,
-    alpha: float = 0.1,
+    alpha: float = defaults.ALPHA,
     min_similarity: float = defaults.MIN_SIMILARITY,
     tau: float = 0.3,
     half_life: float = 0.0,

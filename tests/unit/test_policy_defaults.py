@@ -9,7 +9,7 @@ import inspect
 
 from memento.middleware import MementoMiddleware
 from memory.adapters.retriever import CaseBankRetriever
-from memory.care.explain import explain
+from memory.care import explain
 from memory.policy import defaults
 from nodes.context import MementoContext
 
@@ -30,5 +30,6 @@ def test_every_read_surface_defaults_to_one_similarity_floor_and_temperature() -
         "context": MementoContext().alpha,
         "retriever": CaseBankRetriever.model_fields["alpha"].default,
         "middleware": _default(MementoMiddleware.__init__, "alpha"),
+        "cases why": _default(explain, "alpha"),
     }
     assert alphas == dict.fromkeys(alphas, defaults.ALPHA)
