@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from memento.middleware import MementoMiddleware
 from memory.adapters.retriever import CaseBankRetriever
 from memory.care import explain
@@ -18,18 +20,17 @@ def _default(function: object, name: str) -> object:
     return inspect.signature(function).parameters[name].default
 
 
-def test_every_read_surface_defaults_to_one_similarity_floor_and_temperature() -> None:
-    floors = {
-        "context": MementoContext().min_similarity,
-        "retriever": CaseBankRetriever.model_fields["min_similarity"].default,
-        "middleware": _default(MementoMiddleware.__init__, "min_similarity"),
-        "cases why": _default(explain, "min_similarity"),
+@pytest.mark.parametrize(
+    ("field", "default"),
+    [("min_similarity", defaults.MIN_SIMILARITY), ("alpha", defaults.ALPHA)],
+)
+def test_every_read_surface_defaults_to_the_policys_floor_and_temperature(
+    field: str, default: float
+) -> None:
+    found = {
+        "context": getattr(MementoContext(), field),
+        "retriever": CaseBankRetriever.model_fields[field].default,
+        "middleware": _default(MementoMiddleware.__init__, field),
+        "cases why": _default(explain, field),
     }
-    assert floors == dict.fromkeys(floors, defaults.MIN_SIMILARITY)
-    alphas = {
-        "context": MementoContext().alpha,
-        "retriever": CaseBankRetriever.model_fields["alpha"].default,
-        "middleware": _default(MementoMiddleware.__init__, "alpha"),
-        "cases why": _default(explain, "alpha"),
-    }
-    assert alphas == dict.fromkeys(alphas, defaults.ALPHA)
+    assert found == dict.fromkeys(found, default)
