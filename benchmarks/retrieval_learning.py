@@ -53,6 +53,7 @@ DEFAULT_FIELDS = (
         "prior_visits",
         "half_life",
         "change_after",
+        "plan_change_after",
         "exploration",
         "optimism",
     ),

@@ -159,6 +159,16 @@ class MementoContext(ModelSettings):
             "once a read agrees with it (0: off)."
         ),
     )
+    plan_change_after: int = field(
+        default=defaults.PLAN_CHANGE_AFTER,
+        metadata=described(
+            "Kernel: where the newest reads near the task of the cases sharing a plan, this "
+            "many or more in a row, all failed while most older ones worked, the plan stopped "
+            "working: each of its cases read before, read since or not, starts from the plan's "
+            "record since instead of its similarity, and its older visits weigh half as much "
+            "per such read (0: off; shared and followed credit)."
+        ),
+    )
     mode: Mode = field(
         default="train",
         metadata=described("train: sample cases and learn; eval: top-K by Q, nothing written."),

@@ -41,7 +41,14 @@ POSITIVE_NUMBERS = (
     "step_timeout_s",
 )
 """Fields that must be above 0 (temperatures, widths, weights, timeouts)."""
-NON_NEGATIVE = ("prior_visits", "half_life", "change_after", "optimism", "memories_shown")
+NON_NEGATIVE = (
+    "prior_visits",
+    "half_life",
+    "change_after",
+    "plan_change_after",
+    "optimism",
+    "memories_shown",
+)
 """Fields that may be 0 (off) but not below."""
 
 

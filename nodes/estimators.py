@@ -30,6 +30,7 @@ def estimator_for(bank: CaseBank, ctx: MementoContext) -> QEstimator:
             prior_visits=ctx.prior_visits,
             half_life=ctx.half_life,
             change_after=ctx.change_after,
+            plan_change_after=ctx.plan_change_after,
             optimism=ctx.optimism,
             selection=selection_for(ctx.exploration),
         )

@@ -64,8 +64,8 @@ def credited_cases(
     followed, cosines = _match(run_steps, case_plans, embedder)
     if followed or not cosines:
         return followed or set(case_plans)
-    nearest = _plan_key(case_plans[max(cosines, key=cosines.__getitem__)])
-    return {i for i in cosines if _plan_key(case_plans[i]) == nearest}
+    nearest = plan_key(case_plans[max(cosines, key=cosines.__getitem__)])
+    return {i for i in cosines if plan_key(case_plans[i]) == nearest}
 
 
 def _match(
@@ -101,7 +101,7 @@ def plan_cosines(
     return vectors[1:] @ vectors[0]
 
 
-def _plan_key(plan: Sequence[str]) -> tuple[str, ...]:
+def plan_key(plan: Sequence[str]) -> tuple[str, ...]:
     """A plan's steps as the word match reads them: two cases with one key are one plan."""
     return tuple(_normal(step) for step in plan if step.strip())
 

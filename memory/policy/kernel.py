@@ -26,7 +26,10 @@ it. A change is detected on top (`change_after`): while a case's newest reads, `
 or more in a row, all went against the majority of its older ones, those older visits weigh
 half as much again per such read, so a case that stopped working (a drift) sinks within a few
 reads instead of a half-life. Only the newest run counts: a wrong judgement costs little, and
-a case back in line with its history is weighed by all of it at once.
+a case back in line with its history is weighed by all of it at once. The cases of one plan
+share what their reads say of a change (`plan_change_after`, `memory.policy.plan_change`):
+where the plan's newest steps near s all failed, each of its cases, read or not, starts from
+the plan's record since instead of its similarity.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ import numpy as np
 
 from memory.bank.casebank import CaseBank
 from memory.bank.records import ScoredCase
+from memory.bank.stored_records import VisitColumns
 from memory.policy import defaults
+from memory.policy.plan_change import plan_changes, plan_indices, stale_factors
 from memory.policy.scores import Credit, ScoredByParts, ScoreParts, Selection, similarities
 
 
@@ -152,9 +157,10 @@ class KernelQ(ScoredByParts):
     visit only to the cases whose plan the run followed, the nearest plan's where it followed none:
     `memory.policy.followed`).
 
-    `similarity_prior=False` scores by the learned Q alone (the paper's policy): a cold start
-    then ignores similarity. See the module's docstring for the score; the defaults are the
-    product's (`memory.policy.defaults`).
+    `plan_change_after` reads the cases with one plan as one history where it stopped working
+    (`memory.policy.plan_change`; shared and followed credit). `similarity_prior=False` scores
+    by the learned Q alone (the paper's policy): a cold start then ignores similarity. See the
+    module's docstring for the score; the defaults are the product's (`memory.policy.defaults`).
     """
 
     bank: CaseBank
@@ -167,6 +173,7 @@ class KernelQ(ScoredByParts):
     prior_visits: float = defaults.PRIOR_VISITS
     half_life: float = defaults.HALF_LIFE
     change_after: int = defaults.CHANGE_AFTER
+    plan_change_after: int = defaults.PLAN_CHANGE_AFTER
     optimism: float = defaults.OPTIMISM
     name: str = "kernel"
     selection: Selection = DEFAULT_SELECTION
@@ -180,21 +187,36 @@ class KernelQ(ScoredByParts):
             raise ValueError(f"credit must be one of {get_args(Credit)}, got {self.credit!r}")
         ids = [c.case.id for c in candidates]
         similarity = similarities(candidates)
-        read, mass = self._kernel_values(state, ids, retrieved=True)
+        plans = None
+        if self.plan_change_after and self.credit != "contrastive":
+            plans = plan_indices([getattr(c.case, "plan", None) for c in candidates])
+        read, mass, record = self._kernel_values(state, ids, retrieved=True, plans=plans)
+        prior = similarity
+        if record is not None:  # a changed plan's cases start from its record since the change
+            q_plan, trust = record
+            moved = similarity + trust * (q_plan - similarity)
+            prior = np.where(np.isnan(q_plan), similarity, moved)
         if self.credit != "contrastive":  # followed credit is shared credit, written sparingly
-            learned, advantage = read, read - similarity  # the similarity is its prior
+            learned, advantage = read, read - prior  # the similarity is its prior
         else:
             learned = advantage = read - self._kernel_values(state, ids, retrieved=False)[0]
         weight = np.divide(mass, mass + self.prior_visits, out=np.zeros_like(mass), where=mass > 0)
         if not self.similarity_prior:
             return ScoreParts(learned, similarity, learned, mass, np.ones_like(mass), 0 * mass)
         bonus = self.optimism * (1.0 - weight)  # what a case not yet tried near s may hold
-        score = similarity + weight * advantage
-        return ScoreParts(score, similarity, learned, mass, weight, bonus)
+        score = prior + weight * advantage
+        return ScoreParts(score, similarity, learned, mass, weight, bonus, prior)
 
     def _kernel_values(
-        self, state: np.ndarray, ids: list[str], *, retrieved: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        state: np.ndarray,
+        ids: list[str],
+        *,
+        retrieved: bool,
+        plans: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Each candidate's kernel Q and mass; with `plans` (each candidate's plan index), the
+        record of the plans that changed (`_plan_record`), or None where none did."""
         visits = self.bank.nearest_visit_columns(
             state, ids, per_case=self.visits_per_case, retrieved=retrieved
         )
@@ -207,6 +229,9 @@ class KernelQ(ScoredByParts):
             ages = age_weights(
                 groups, visits.times, self.half_life, visits.targets, self.change_after
             )
+        record = None
+        if plans is not None and len(groups) and plans.max() >= 0:
+            ages, record = self._plan_record(visits, groups, row, ids, plans, ages)
         q, mass = kernel_q_by_group(
             visits.cosines,
             visits.targets,
@@ -218,7 +243,44 @@ class KernelQ(ScoredByParts):
             ages=ages,
         )
         rows = [row[i] for i in ids]
-        return q[rows], mass[rows]
+        return q[rows], mass[rows], record
+
+    def _plan_record(
+        self,
+        visits: VisitColumns,
+        groups: np.ndarray,
+        row: dict[str, int],
+        ids: list[str],
+        plans: np.ndarray,
+        ages: np.ndarray | None,
+    ) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
+        """The ages with the stale visits of every changed plan weighed down, and per
+        candidate its plan's record since the change: Q (NaN where it did not change, or the
+        case has no visits: no evidence to be stale) and that record's weight,
+        m / (m + prior_visits)."""
+        rows = [row[i] for i in ids]
+        plan_of_row = np.full(len(row), -1, dtype=np.intp)
+        plan_of_row[rows] = plans
+        visit_plans = plan_of_row[groups]
+        weights = np.exp((visits.cosines - 1.0) / self.tau)
+        changes = plan_changes(
+            visit_plans,
+            visits.times,
+            visits.targets,
+            weights,
+            self.plan_change_after,
+            int(plans.max()) + 1,
+        )
+        if not changes.changed.any():
+            return ages, None
+        stale = stale_factors(visit_plans, visits.times, changes)
+        ages = stale if ages is None else ages * stale
+        read = np.zeros(len(row), dtype=bool)
+        read[groups] = True
+        index = np.maximum(plans, 0)
+        changed = (plans >= 0) & changes.changed[index] & read[rows]
+        trust = changes.mass[index] / (changes.mass[index] + self.prior_visits)
+        return ages, (np.where(changed, changes.q[index], np.nan), trust)
 
     def learn(
         self,

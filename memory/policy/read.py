@@ -35,6 +35,9 @@ class RankedCase(BaseModel):
     evidence: float = 0.0
     weight: float = 0.0
     bonus: float = 0.0
+    prior: float | None = None
+    """What the score started from where it was not the similarity: the record of the case's
+    plan since it stopped working near the state (`memory.policy.plan_change`)."""
 
 
 def rank_cases(
@@ -75,6 +78,7 @@ def rank_cases(
             evidence=float(parts.evidence[i]),
             weight=float(parts.weight[i]),
             bonus=float(parts.bonus[i]),
+            prior=_prior(parts, i),
         )
         for i, s in enumerate(found)
     ]
@@ -187,3 +191,10 @@ def read_memories(
         )
         for i in chosen
     ]
+
+
+def _prior(parts: ScoreParts, i: int) -> float | None:
+    """The candidate's prior where it is not its similarity, else None."""
+    if parts.prior is None or parts.prior[i] == parts.similarity[i]:
+        return None
+    return float(parts.prior[i])

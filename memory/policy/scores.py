@@ -35,6 +35,10 @@ class ScoreParts(NamedTuple):
     evidence: np.ndarray
     weight: np.ndarray
     bonus: np.ndarray
+    prior: np.ndarray | None = None
+    """What the score starts from before evidence moves it: the similarity (None), or where a
+    case's plan stopped working near the state, its plan's record since
+    (`memory.policy.plan_change`)."""
 
     @classmethod
     def of_similarity(cls, similarity: np.ndarray, score: np.ndarray | None = None) -> ScoreParts:

@@ -10,17 +10,15 @@ unrelated one.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from memory import Case, CaseBank, Visit
-from memory.policy import RankedCase, read_cases
+from memory import Case, CaseBank
+from memory.policy import RankedCase
 from memory.policy.kernel import age_weights
-from nodes.deps import estimator_for
+from tests import hand_bank
 from tests.conftest import make_context
 
 DIM = 6
@@ -29,55 +27,25 @@ TASK = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def at_cosine(cosine: float, axis: int) -> list[float]:
-    """A unit vector at `cosine` to TASK, leaning towards its own axis."""
-    vector = [cosine] + [0.0] * (DIM - 1)
-    vector[axis] = float(np.sqrt(1 - cosine**2))
-    return vector
+    return hand_bank.at_cosine(cosine, axis, DIM)
 
 
 def _case(bank: CaseBank, question: str, vector: list[float], **fields: object) -> str:
-    values = {"reward": 1.0, "plan": ["a plan"], "provenance": "ground_truth", **fields}
+    plan = [f"the approach of {question}"]  # one plan each: a plan shared is another test
+    values = {"reward": 1.0, "plan": plan, "provenance": "ground_truth", **fields}
     case = Case(id="", namespace=NS, question=question, created_at=0.0, updated_at=0.0, **values)
     return bank.add(case, vector).id
 
 
 def _reads(bank: CaseBank, case_id: str, state: list[float], targets: list[float]) -> None:
     """Visits of runs that read the case in `state`, oldest first, one second apart."""
-    start = time.time() - len(targets)
-    bank.add_visits(
-        [
-            (
-                Visit(
-                    id=str(uuid.uuid4()),
-                    case_id=case_id,
-                    namespace=NS,
-                    target=target,
-                    run_id=f"run-{i}",
-                    created_at=start + i,
-                ),
-                state,
-            )
-            for i, target in enumerate(targets)
-        ]
-    )
+    hand_bank.add_reads(bank, [case_id], state, targets, namespace=NS)
 
 
 def _read(
     bank: CaseBank, mode: str = "eval", seed: int = 0, **overrides: object
 ) -> tuple[list[RankedCase], list[RankedCase]]:
-    ctx = make_context(namespace=NS, mode=mode, **overrides)
-    return read_cases(
-        bank,
-        estimator_for(bank, ctx),
-        TASK,
-        namespace=NS,
-        limit=ctx.num_candidates,
-        k=ctx.top_k,
-        alpha=ctx.alpha,
-        mode=ctx.mode,
-        rng=np.random.default_rng(seed),
-        min_similarity=ctx.min_similarity,
-    )
+    return hand_bank.read_as_the_graph(bank, TASK, namespace=NS, mode=mode, seed=seed, **overrides)
 
 
 def test_a_cold_start_reads_as_similarity_does() -> None:
@@ -104,23 +72,25 @@ def test_evidence_ages_so_a_case_whose_reads_stopped_working_sinks() -> None:
         stale = _case(bank, "stale", at_cosine(0.9, 1))
         untried = _case(bank, "untried", at_cosine(0.6, 2))
         _reads(bank, stale, TASK, [1.0] * 20 + [0.0] * 8)
-        _, shown = _read(bank, top_k=1, change_after=0)  # aging alone, no change detector
+        no_detector = {"change_after": 0, "plan_change_after": 0}
+        _, shown = _read(bank, top_k=1, **no_detector)  # aging alone, no change detector
         assert [r.case.id for r in shown] == [untried]
-        never_aged = _read(bank, top_k=1, half_life=0, change_after=0)[1]
+        never_aged = _read(bank, top_k=1, half_life=0, **no_detector)[1]
         assert [r.case.id for r in never_aged] == [stale]
 
 
 def test_a_change_is_detected_so_a_case_that_stopped_working_sinks_within_three_reads() -> None:
     """20 reads that succeeded, then 3 that failed (the world changed): the run of failures
     weighs the old successes down, so an untried case (cosine 0.6) goes first; aging alone
-    (change_after 0) would keep the stale case on top for many more reads. One success after
+    (no detector) would keep the stale case on top for many more reads. One success after
     the failures and the case is back on top: the detector reads only the newest run."""
     with CaseBank(":memory:", dim=DIM) as bank:
         stale = _case(bank, "stale", at_cosine(0.9, 1))
         untried = _case(bank, "untried", at_cosine(0.6, 2))
         _reads(bank, stale, TASK, [1.0] * 20 + [0.0] * 3)
         assert [r.case.id for r in _read(bank, top_k=1)[1]] == [untried]
-        assert [r.case.id for r in _read(bank, top_k=1, change_after=0)[1]] == [stale]
+        aging_alone = _read(bank, top_k=1, change_after=0, plan_change_after=0)[1]
+        assert [r.case.id for r in aging_alone] == [stale]
     with CaseBank(":memory:", dim=DIM) as bank:
         working = _case(bank, "working again", at_cosine(0.9, 1))
         _case(bank, "untried", at_cosine(0.6, 2))
