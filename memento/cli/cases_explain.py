@@ -4,7 +4,8 @@
 every candidate with the parts of its score (similarity, learned Q, the evidence behind it and
 its weight, any optimism bonus), mu, and the visits behind Q with their age; it says in one line
 each what a reader could not tell from the numbers: how the score is made, which attempts were
-left out (one attempt of a question is shown), and what a Q below 0 means.
+left out (one attempt of a question is shown), which cases start from their plan's record
+because the plan stopped working near the task, and what a Q below 0 means.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     from nodes.context import MementoContext
 
 NEGATIVE_Q = "Q below 0: runs that read the case did worse than runs that left it unread"
+PLAN_CHANGED = (
+    "its plan stopped working here (its cases' newest reads near the task failed): the score "
+    "starts from the plan's record since, {prior:+.3f}, not the similarity; its visits from "
+    "before weigh less than their age says"
+)
 HEADER = "   sim     Q       evidence weight  bonus  score    mu     reward  case      question"
 
 
@@ -69,6 +75,12 @@ def why_legend(candidates: list[Candidate], ctx: MementoContext, selection: Sele
             f"score = sim + weight x {moved}, weight = evidence / (evidence + prior_visits), "
             "evidence = the kernel mass of its reads near the task; bonus = optimism x "
             "(1 - weight), in training only"
+        )
+    if any(c.prior is not None for c in candidates):
+        lines.append(
+            f"a plan whose cases' newest {ctx.plan_change_after}+ reads near the task all failed "
+            "stopped working: its cases start from its record since, their older visits weigh "
+            "less (`plan_change_after`)"
         )
     if ctx.retrieval != "similarity" and ctx.credit == "contrastive":
         lines.append(NEGATIVE_Q)
@@ -133,6 +145,8 @@ def why_command(args: argparse.Namespace) -> int:
             f"  {c.bonus:.3f}  {c.q:+.3f}  {c.probability:.3f}  {c.case.reward:.2f}"
             f"    {c.case.id[:8]}  {one_line(c.case.question, 50)}"
         )
+        if c.prior is not None:
+            print(f"     {PLAN_CHANGED.format(prior=c.prior)}")
         for v in c.nearest:
             state = one_line(v.state, 50) if v.state else "(its run wrote no case)"
             cycle = f" cycle {v.cycle}" if v.cycle else ""

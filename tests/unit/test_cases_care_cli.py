@@ -212,3 +212,26 @@ def test_why_says_what_a_negative_q_means_under_contrastive_credit(
     assert "(kernel Q, contrastive credit" in lines[0]
     assert lines[2].startswith("score = sim + weight x Q, weight")
     assert lines[3].startswith("Q below 0: runs that read the case did worse than runs that left")
+
+
+def test_why_says_which_cases_start_from_their_plans_record(store: str, capsys, minilm) -> None:
+    """Two cases of one plan, each read twice with success; then three runs read the first
+    and failed: the plan stopped working near the task, and both rows say so."""
+    questions = ["What is 17 * 23?", "What is 12 times 11?"]
+    state = [minilm.embed_query("What is 19 * 21?")]
+    with CaseBank(store, dim=384) as bank:
+        ids = []
+        for question in questions:
+            case = Case(id="", namespace="default", question=question, reward=1.0,
+                        plan=["Multiply the two numbers"], provenance="ground_truth",
+                        created_at=0, updated_at=0)  # fmt: skip
+            ids.append(bank.add(case, minilm.embed_query(question)).id)
+        history = [([i], 1.0) for i in ids for _ in range(2)] + [([ids[0]], 0.0)] * 3
+        for n, (shown, target) in enumerate(history):
+            record_visits(bank, KernelQ(bank), [shown], state, [target], namespace="default",
+                          run_id=f"run-{n}")  # fmt: skip
+    code, out, _ = _run(capsys, "cases", "why", "What is 18 * 22?", "--store", store)
+    assert code == 0, out
+    assert "a plan whose cases' newest 3+ reads near the task all failed stopped working" in out
+    notes = [line for line in out.splitlines() if "its plan stopped working here" in line]
+    assert len(notes) == 2 and all("not the similarity" in note for note in notes)
