@@ -162,11 +162,8 @@ class MementoContext(ModelSettings):
     plan_change_after: int = field(
         default=defaults.PLAN_CHANGE_AFTER,
         metadata=described(
-            "Kernel: where the newest reads near the task of the cases sharing a plan, this "
-            "many or more in a row, all failed while most older ones worked, the plan stopped "
-            "working: each of its cases read before, read since or not, starts from the plan's "
-            "record since instead of its similarity, and its older visits weigh half as much "
-            "per such read (0: off; shared and followed credit)."
+            "Kernel: where a plan's newest reads near the task, this many or more in a row, "
+            "all failed (most older worked), its read cases start from its record since (0: off)."
         ),
     )
     mode: Mode = field(

@@ -28,8 +28,8 @@ half as much again per such read, so a case that stopped working (a drift) sinks
 reads instead of a half-life. Only the newest run counts: a wrong judgement costs little, and
 a case back in line with its history is weighed by all of it at once. The cases of one plan
 share what their reads say of a change (`plan_change_after`, `memory.policy.plan_change`):
-where the plan's newest steps near s all failed, each of its cases, read or not, starts from
-the plan's record since instead of its similarity.
+where the plan's newest steps near s all failed, each of its cases read before, read since or
+not, starts from the plan's record since instead of its similarity.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ class KernelQ(ScoredByParts):
             moved = similarity + trust * (q_plan - similarity)
             prior = np.where(np.isnan(q_plan), similarity, moved)
         if self.credit != "contrastive":  # followed credit is shared credit, written sparingly
-            learned, advantage = read, read - prior  # the similarity is its prior
+            learned, advantage = read, read - prior  # its similarity, or plan's record
         else:
             learned = advantage = read - self._kernel_values(state, ids, retrieved=False)[0]
         weight = np.divide(mass, mass + self.prior_visits, out=np.zeros_like(mass), where=mass > 0)

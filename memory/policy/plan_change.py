@@ -26,6 +26,7 @@ stopped working", has the figures.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -50,10 +51,16 @@ def plan_indices(plans: Sequence[Sequence[str] | None]) -> np.ndarray:
     keys: dict[tuple[str, ...], int] = {}
     out = np.full(len(plans), -1, dtype=np.intp)
     for i, plan in enumerate(plans):
-        key = plan_key(plan or ())
+        key = _cached_key(tuple(plan or ()))
         if key:
             out[i] = keys.setdefault(key, len(keys))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _cached_key(plan: tuple[str, ...]) -> tuple[str, ...]:
+    """`plan_key`, remembered: a retrieve reads the same cases' plans again and again."""
+    return plan_key(plan)
 
 
 def plan_changes(
