@@ -11,14 +11,13 @@ detector's cost.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.report import emit, percentiles
-from benchmarks.small_banks import ALPHA, CANDIDATES, NAMESPACE, load
+from benchmarks.small_banks import ALPHA, CANDIDATES, NAMESPACE, load, size_arguments
 from memory import CaseBank, KernelQ
 from memory.policy.read import rank_cases
 
@@ -46,11 +45,7 @@ def measure(size: int, queries: int, folder: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated bank sizes")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
-    args = parser.parse_args()
+    args = size_arguments(__doc__)
     with tempfile.TemporaryDirectory() as scratch:
         rows = [measure(int(s), args.queries, Path(scratch)) for s in args.sizes.split(",")]
     summary = "; ".join(

@@ -233,12 +233,17 @@ def measure_others(
     return others
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+def size_arguments(doc: str | None) -> argparse.Namespace:
+    """--sizes, --queries and --out, as the benchmarks on this synthetic bank take them."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated bank sizes")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--out", default=None, help="also write the figures to this JSON file")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = size_arguments(__doc__)
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in (int(s) for s in args.sizes.split(",")):
