@@ -44,15 +44,21 @@ from memory.bank.casebank import CaseBank
 from memory.bank.records import ScoredCase
 from memory.bank.stored_records import VisitColumns
 from memory.policy import defaults
+from memory.policy.outcome_runs import newest_runs
 from memory.policy.plan_change import plan_changes, plan_indices, stale_factors
 from memory.policy.scores import Credit, ScoredByParts, ScoreParts, Selection, similarities
+
+
+def kernel_weights(cosines: np.ndarray, tau: float) -> np.ndarray:
+    """k_j = exp((cos_j - 1) / tau): how much a visit at cosine cos_j to the state weighs."""
+    return np.exp((np.asarray(cosines, dtype=np.float64) - 1.0) / tau)
 
 
 def kernel_q(
     cosines: np.ndarray, targets: np.ndarray, *, tau: float, lam: float, q0: float
 ) -> float:
     """Paper Eq. 9: (sum_j k_j y_j + lam q0) / (sum_j k_j + lam), k_j = exp((cos_j - 1) / tau)."""
-    weights = np.exp((np.asarray(cosines, dtype=np.float64) - 1.0) / tau)
+    weights = kernel_weights(cosines, tau)
     weighted_targets = weights @ np.asarray(targets, dtype=np.float64)
     return float((weighted_targets + lam * q0) / (weights.sum() + lam))
 
@@ -93,15 +99,10 @@ def change_discount(
     again when it works)."""
     n_groups = int(groups.max()) + 1
     won = targets >= 0.5
-    new_run = np.ones(len(groups), dtype=bool)
-    new_run[1:] = (won[1:] != won[:-1]) | (groups[1:] != groups[:-1])
-    run = np.cumsum(new_run) - 1
-    newest = run == run[starts]
+    newest, newest_won = newest_runs(groups, starts, won, n_groups)
     length = np.bincount(groups, newest, minlength=n_groups)
     older = np.bincount(groups, ~newest, minlength=n_groups)
     older_won = np.bincount(groups, ~newest & won, minlength=n_groups)
-    newest_won = np.zeros(n_groups, dtype=bool)
-    newest_won[groups[starts]] = won[starts]
     departs = newest_won != (older_won >= 0.5 * older)
     changed = (length >= change_after) & departs & (older > 0)
     factor = np.where(changed, np.power(0.5, length - change_after + 1.0), 1.0)
@@ -122,7 +123,7 @@ def kernel_q_by_group(
     """(`kernel_q`, kernel mass) of each group 0..n_groups-1 at once (a group with no visits
     gets q0 and mass 0), each visit's weight times its `ages` factor where given: the same
     sums, taken with two `bincount`s instead of one small array per case."""
-    weights = np.exp((cosines - 1.0) / tau)
+    weights = kernel_weights(cosines, tau)
     if ages is not None:
         weights = weights * ages
     mass = np.bincount(groups, weights, minlength=n_groups).astype(np.float64)
@@ -262,12 +263,11 @@ class KernelQ(ScoredByParts):
         plan_of_row = np.full(len(row), -1, dtype=np.intp)
         plan_of_row[rows] = plans
         visit_plans = plan_of_row[groups]
-        weights = np.exp((visits.cosines - 1.0) / self.tau)
         changes = plan_changes(
             visit_plans,
             visits.times,
             visits.targets,
-            weights,
+            kernel_weights(visits.cosines, self.tau),
             self.plan_change_after,
             int(plans.max()) + 1,
         )

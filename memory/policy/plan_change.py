@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 
 from memory.policy.followed import plan_key
+from memory.policy.outcome_runs import newest_runs
 
 
 class PlanChanges(NamedTuple):
@@ -82,16 +83,10 @@ def plan_changes(
     first[1:] = (plan[1:] != plan[:-1]) | (time[1:] != time[:-1])
     plan, time, target, weight = plan[first], time[first], target[first], weight[first]
     won = target >= 0.5
-    new_run = np.ones(len(plan), dtype=bool)
-    new_run[1:] = (won[1:] != won[:-1]) | (plan[1:] != plan[:-1])
-    run_id = np.cumsum(new_run) - 1
-    starts = np.searchsorted(plan, plan, "left")
-    newest = run_id == run_id[starts]
+    newest, newest_won = newest_runs(plan, np.searchsorted(plan, plan, "left"), won, n_plans)
     run = np.bincount(plan, newest, minlength=n_plans)
     older = np.bincount(plan, weight * ~newest, minlength=n_plans)
     older_won = np.bincount(plan, weight * (~newest & won), minlength=n_plans)
-    newest_won = np.zeros(n_plans, dtype=bool)
-    newest_won[plan[starts]] = won[starts]
     changed = (run >= after) & ~newest_won & (older > 0) & (older_won >= 0.5 * older)
     start = np.full(n_plans, np.inf)
     np.minimum.at(start, plan[newest], time[newest])
