@@ -12,14 +12,12 @@ detector's cost.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.report import emit, percentiles
-from benchmarks.small_banks import ALPHA, CANDIDATES, NAMESPACE, load, size_arguments
+from benchmarks.small_banks import load, size_arguments, timed_retrieve
 from memory import CaseBank, KernelQ
-from memory.policy.read import rank_cases
 
 
 def measure(size: int, queries: int, folder: Path) -> dict[str, Any]:
@@ -31,10 +29,7 @@ def measure(size: int, queries: int, folder: Path) -> dict[str, Any]:
         estimators = {"on": KernelQ(opened), "off": KernelQ(opened, plan_change_after=0)}
         for query in data.queries(queries + 5):
             for name, estimator in estimators.items():
-                start = time.perf_counter()
-                rank_cases(opened, estimator, query.tolist(), namespace=NAMESPACE,
-                           limit=CANDIDATES, alpha=ALPHA)  # fmt: skip
-                seconds[name].append(time.perf_counter() - start)
+                seconds[name].append(timed_retrieve(opened, estimator, query)[1])
     on, off = percentiles(seconds["on"][5:]), percentiles(seconds["off"][5:])
     return {
         "cases": size,
