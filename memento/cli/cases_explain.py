@@ -26,7 +26,7 @@ NEGATIVE_Q = "Q below 0: runs that read the case did worse than runs that left i
 PLAN_CHANGED = (
     "its plan stopped working here (its cases' newest reads near the task failed): the score "
     "starts from the plan's record since, {prior:+.3f}, not the similarity; its visits from "
-    "before weigh less than their age says"
+    "before weigh less than their age says, and the record's weight is evidence for its bonus"
 )
 HEADER = "   sim     Q       evidence weight  bonus  score    mu     reward  case      question"
 
@@ -80,7 +80,7 @@ def why_legend(candidates: list[Candidate], ctx: MementoContext, selection: Sele
         lines.append(
             f"a plan whose cases' newest {ctx.plan_change_after}+ reads near the task all failed "
             "stopped working: its cases start from its record since, their older visits weigh "
-            "less (`plan_change_after`)"
+            "less, and their bonus is x (1 - the record's weight) (`plan_change_after`)"
         )
     if ctx.retrieval != "similarity" and ctx.credit == "contrastive":
         lines.append(NEGATIVE_Q)

@@ -29,7 +29,8 @@ reads instead of a half-life. Only the newest run counts: a wrong judgement cost
 a case back in line with its history is weighed by all of it at once. The cases of one plan
 share what their reads say of a change (`plan_change_after`, `memory.policy.plan_change`):
 where the plan's newest steps near s all failed, each of its cases read before, read since or
-not, starts from the plan's record since instead of its similarity.
+not, starts from the plan's record since instead of its similarity, and that record counts as
+evidence for its bonus: weighing a case's stale visits down does not make it untried again.
 """
 
 from __future__ import annotations
@@ -192,11 +193,12 @@ class KernelQ(ScoredByParts):
         if self.plan_change_after and self.credit != "contrastive":
             plans = plan_indices([getattr(c.case, "plan", None) for c in candidates])
         read, mass, record = self._kernel_values(state, ids, retrieved=True, plans=plans)
-        prior = similarity
+        prior, told = similarity, np.zeros_like(similarity)
         if record is not None:  # a changed plan's cases start from its record since the change
             q_plan, trust = record
-            moved = similarity + trust * (q_plan - similarity)
-            prior = np.where(np.isnan(q_plan), similarity, moved)
+            changed = ~np.isnan(q_plan)
+            prior = np.where(changed, similarity + trust * (q_plan - similarity), similarity)
+            told = np.where(changed, trust, 0.0)
         if self.credit != "contrastive":  # followed credit is shared credit, written sparingly
             learned, advantage = read, read - prior  # its similarity, or plan's record
         else:
@@ -204,7 +206,9 @@ class KernelQ(ScoredByParts):
         weight = np.divide(mass, mass + self.prior_visits, out=np.zeros_like(mass), where=mass > 0)
         if not self.similarity_prior:
             return ScoreParts(learned, similarity, learned, mass, np.ones_like(mass), 0 * mass)
-        bonus = self.optimism * (1.0 - weight)  # what a case not yet tried near s may hold
+        # What a case not yet tried near s may hold: neither its reads nor its plan's record
+        # since a change say (stale reads weighed down would otherwise buy it exploration).
+        bonus = self.optimism * (1.0 - weight) * (1.0 - told)
         score = prior + weight * advantage
         return ScoreParts(score, similarity, learned, mass, weight, bonus, prior)
 

@@ -126,3 +126,20 @@ def test_cases_without_steps_are_never_pooled() -> None:
         0,
         1,
     ]
+
+
+def test_a_plan_that_stopped_working_buys_its_cases_no_exploration() -> None:
+    """Weighing a stale case's visits down lowers its evidence weight; its plan's failing
+    record still says what reading it holds. So in train mode its bonus is no larger than
+    before the failures, and the untried case of another plan is explored first (a stale case
+    bought its exploration back before, and the suite's drift showed it again in training)."""
+    with CaseBank(":memory:", dim=DIM) as bank:
+        stale, _ = _drifted_bank(bank, [])
+        before = {r.case.question: r.bonus for r in _shown(bank, mode="train")[1].values()}
+    with CaseBank(":memory:", dim=DIM) as bank:
+        stale, untried = _drifted_bank(bank, [0.0, 0.0, 0.0])
+        shown, ranked = _shown(bank, mode="train")
+        assert shown == [untried]
+        for i in stale:
+            assert ranked[i].prior is not None
+            assert ranked[i].bonus <= before[ranked[i].case.question] + 1e-9
