@@ -77,12 +77,18 @@ class RuleRun:
 
 
 async def run_rule(
-    label: str, overrides: dict[str, Any], world: World, embedder: Embeddings, rounds: int
+    label: str,
+    overrides: dict[str, Any],
+    world: World,
+    embedder: Embeddings,
+    rounds: int,
+    watch: PlantedWatch | None = None,
 ) -> RuleRun:
     """Success per phase and round for one rule on one seed's world.
 
     `off` is eval mode on an empty bank (nothing shown, nothing seeded or planted, no training
-    pass); `oracle` is the right approach's success on the same draws (no graph).
+    pass); `oracle` is the right approach's success on the same draws (no graph). `watch` sees
+    the planted cases (a fresh one unless given: `benchmarks.planted_watch` reads its trace).
     """
     if label == "oracle":
         rounds_ = range(1, rounds + 1)
@@ -102,7 +108,8 @@ async def run_rule(
             context = {"store": folder, "base_url": "http://127.0.0.1:9/v1", **overrides}
             if memory_on and world.config.seeds_bank:
                 _write(bank, embedder, world.seed_cases(NAMESPACE))
-            watch, curves = PlantedWatch(), {phase: [] for phase in world.phases}
+            watch = PlantedWatch() if watch is None else watch
+            curves: dict[str, list[float]] = {phase: [] for phase in world.phases}
             begun, ran = time.perf_counter(), 0
             for round_ in range(1, rounds + 1):
                 if memory_on and world.planted and round_ == world.config.planted_before_round:
@@ -120,6 +127,7 @@ async def run_rule(
                     curves[phase].append(float(np.mean(done)))
                     ran += len(tasks)
             ms = round(1000 * (time.perf_counter() - begun) / max(ran, 1), 2)
+            watch.note_credit(bank)
             return RuleRun(curves, ms, watch.report())
         finally:
             bank.close()

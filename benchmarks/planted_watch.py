@@ -4,18 +4,41 @@ Issue 25 asks that a planted wrong "success" be shown with mu < 0.05 after at mo
 reads. A *failed read* is a training task that read the case and was judged a failure (what
 the policy learns from); mu is the case's probability under the pass's own soft policy in the
 retrieve node's candidates (`RetrievedCase.probability`: train mode's holds the exploration
-bonus, eval mode's does not), in training and evaluation passes alike.
+bonus, eval mode's does not), in training and evaluation passes alike. A failed read counts
+every failed training task that read the case; `credited` keeps what the bank credited it
+(followed credit: only the runs that followed it), so the two can be told apart.
+
+To read one seed's planted cases read by read (those above the limit, or `--all`):
+
+    python -m benchmarks.planted_watch --world planted --seed 2
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from memory import CaseBank
 
 MU_LOW = 0.05
 MAX_FAILED_READS = 3
 KEPT_EVENTS = 24
+
+
+class Seen(NamedTuple):
+    """One retrieval where a planted case was a candidate."""
+
+    round_: int
+    phase: str
+    mu: float
+    read: bool
+    failed: bool
+    similarity: float | None = None
+    q: float | None = None
 
 
 @dataclass
@@ -23,7 +46,8 @@ class PlantedWatch:
     """Watches the planted cases of one run (ids set when they are written)."""
 
     ids: set[str] = field(default_factory=set)
-    events: dict[str, list[tuple[int, str, float, bool, bool]]] = field(default_factory=dict)
+    events: dict[str, list[Seen]] = field(default_factory=dict)
+    credited: dict[str, list[float]] = field(default_factory=dict)
 
     def see(
         self,
@@ -37,39 +61,65 @@ class PlantedWatch:
         failed (counted as a failed read in training passes only)."""
         for case in candidates:
             if case["case_id"] in self.ids:
-                was_read = case["case_id"] in read
-                trace = self.events.setdefault(case["case_id"], [])
-                trace.append((round_, phase, case["probability"], was_read, failed))
+                seen = Seen(
+                    round_,
+                    phase,
+                    case["probability"],
+                    case["case_id"] in read,
+                    failed,
+                    case.get("similarity"),
+                    case.get("q"),
+                )
+                self.events.setdefault(case["case_id"], []).append(seen)
+
+    def note_credit(self, bank: CaseBank) -> None:
+        """What the bank credited each planted case, oldest first: read before it closes."""
+        for case_id in self.events:
+            self.credited[case_id] = [v.target for v in bank.list_visits(case_id=case_id)]
 
     def report(self) -> list[dict[str, Any]]:
         """Per planted case that was ever a candidate: reads, failed reads, and how many failed
         reads it took before mu stayed below MU_LOW (None: it never did)."""
-        return [_case_report(trace) for trace in self.events.values()]
+        return [
+            {**_case_report(trace), "credited": self.credited.get(case_id, [])}
+            for case_id, trace in self.events.items()
+        ]
 
 
-def _case_report(trace: list[tuple[int, str, float, bool, bool]]) -> dict[str, Any]:
-    failed_so_far, failed_before, settled = 0, [], None
-    for _, phase, _, was_read, failed in trace:
-        failed_before.append(failed_so_far)
-        failed_so_far += int(was_read and failed and phase == "train")
+def _case_report(trace: list[Seen]) -> dict[str, Any]:
+    failed_before = _failed_before(trace)
+    settled = None
     for i in range(len(trace) - 1, -1, -1):  # the start of the final run of low mu
-        if trace[i][2] >= MU_LOW:
+        if trace[i].mu >= MU_LOW:
             break
         settled = failed_before[i]
     high_after = sum(
-        e[2] >= MU_LOW and before >= MAX_FAILED_READS
+        e.mu >= MU_LOW and before >= MAX_FAILED_READS
         for e, before in zip(trace, failed_before, strict=True)
     )
     return {
         "appearances": len(trace),
-        "reads": sum(e[3] for e in trace),
-        "failed_reads": failed_so_far,
+        "reads": sum(e.read for e in trace),
+        "failed_reads": failed_before[-1] + _is_failed_read(trace[-1]),
         "failed_reads_to_low_mu": settled,
         "high_mu_after_limit": high_after,
-        "max_mu": round(max(e[2] for e in trace), 4),
-        "mu": [round(e[2], 4) for e in trace[:KEPT_EVENTS]],
-        "read": [e[3] for e in trace[:KEPT_EVENTS]],
+        "max_mu": round(max(e.mu for e in trace), 4),
+        "mu": [round(e.mu, 4) for e in trace[:KEPT_EVENTS]],
+        "read": [e.read for e in trace[:KEPT_EVENTS]],
     }
+
+
+def _is_failed_read(seen: Seen) -> int:
+    return int(seen.read and seen.failed and seen.phase == "train")
+
+
+def _failed_before(trace: list[Seen]) -> list[int]:
+    """Per appearance, the failed reads the case had had before it."""
+    counts, so_far = [], 0
+    for seen in trace:
+        counts.append(so_far)
+        so_far += _is_failed_read(seen)
+    return counts
 
 
 def planted_check(reports: list[dict[str, Any]]) -> tuple[str, bool]:
@@ -103,3 +153,58 @@ def _high_after_limit(report: dict[str, Any]) -> int:
         return report["high_mu_after_limit"]
     settled = report["failed_reads_to_low_mu"]
     return int(settled is None or settled > MAX_FAILED_READS)
+
+
+def trace_lines(watch: PlantedWatch, everything: bool = False) -> list[str]:
+    """Each planted case above the limit (or every one), read by read: round, pass, mu,
+    similarity, the score's Q, whether it was read and the task failed, the failed reads so
+    far; then what the bank credited it."""
+    lines = []
+    for case_id, trace in watch.events.items():
+        report = _case_report(trace)
+        if not everything and not report["high_mu_after_limit"]:
+            continue
+        lines.append(
+            f"case {case_id}: {report['reads']} reads, {report['failed_reads']} failed; "
+            f"credited {watch.credited.get(case_id, [])}"
+        )
+        for seen, before in zip(trace, _failed_before(trace), strict=True):
+            if seen.read or seen.mu >= MU_LOW:
+                late = " *" if seen.mu >= MU_LOW and before >= MAX_FAILED_READS else ""
+                lines.append(
+                    f"  round {seen.round_} {seen.phase:9s} mu {seen.mu:.3f} sim "
+                    f"{seen.similarity or 0:.3f} Q {seen.q or 0:.3f} read {int(seen.read)} "
+                    f"failed {int(seen.failed)} failed reads before {before}{late}"
+                )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.learning_runs import run_rule, world_embedder
+    from benchmarks.suite_rules import Rule, parse_rule
+    from evals.worlds import World, world_named
+
+    parser = argparse.ArgumentParser(description="one seed's planted cases, read by read")
+    parser.add_argument("--world", default="planted")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rule", default="kernel", help="a rule as the suite takes it")
+    parser.add_argument("--all", action="store_true", help="every planted case, not only late")
+    args = parser.parse_args(argv)
+    spec = world_named(args.world)
+    rule = parse_rule(args.rule)
+    if not isinstance(rule, Rule):
+        parser.error(str(rule))
+    world = World.build(spec.config, args.seed)
+    watch = PlantedWatch()
+    embedder = world_embedder(spec.config.embedder)
+    run = asyncio.run(run_rule(rule.label, rule.overrides, world, embedder, spec.rounds, watch))
+    print("\n".join(trace_lines(watch, args.all)))
+    print(planted_check(run.planted)[0])
+    print(
+        f"reproduce with: python -m benchmarks.planted_watch --world {args.world} "
+        f"--seed {args.seed} --rule {args.rule}{' --all' if args.all else ''}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -15,7 +15,7 @@ from string import Formatter
 import numpy as np
 import pytest
 
-from benchmarks.planted_watch import PlantedWatch, planted_check
+from benchmarks.planted_watch import PlantedWatch, planted_check, trace_lines
 from benchmarks.suite_rules import DEFAULT_RULES, parse_rules
 from evals.worlds import (
     FAMILY_SETS,
@@ -304,6 +304,24 @@ def test_a_planted_case_must_be_low_once_it_has_had_three_failed_reads_not_befor
     assert late["high_mu_after_limit"] == 1 and not planted_check([pending, late])[1]
     back = _planted_report([(0.3, True, True)] * 3 + [(0.01, False, False), (0.2, False, False)])
     assert back["high_mu_after_limit"] == 1 and not planted_check([back])[1]
+
+
+def test_the_planted_trace_shows_the_late_cases_reads_and_what_the_bank_credited() -> None:
+    """`python -m benchmarks.planted_watch` prints, per case still high after its third failed
+    read, each read and appearance (the late ones starred) and the targets the bank credited,
+    which can be fewer than the failed reads: followed credit blames only what was followed."""
+    watch = PlantedWatch(ids={"late", "settled"})
+    for mu, read, failed in [(0.3, True, True)] * 3 + [(0.2, False, False)]:
+        candidate = {"case_id": "late", "probability": mu, "similarity": 0.9, "q": 0.6}
+        watch.see(3, "train", [candidate], {"late"} if read else set(), failed)
+    watch.see(3, "train", [{"case_id": "settled", "probability": 0.01}], set(), False)
+    watch.credited = {"late": [0.0], "settled": []}
+    lines = trace_lines(watch)
+    assert lines[0] == "case late: 3 reads, 3 failed; credited [0.0]"
+    assert len(lines) == 5 and lines[-1].endswith("failed reads before 3 *")
+    assert "sim 0.900 Q 0.600" in lines[1] and not lines[3].endswith("*")
+    assert any(line.startswith("case settled") for line in trace_lines(watch, everything=True))
+    assert watch.report()[0]["credited"] == [0.0]
 
 
 def test_a_tiny_run_of_the_suite_writes_its_table_criteria_json_and_page(tmp_path, capsys) -> None:
