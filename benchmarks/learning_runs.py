@@ -88,7 +88,7 @@ async def run_rule(
 
     `off` is eval mode on an empty bank (nothing shown, nothing seeded or planted, no training
     pass); `oracle` is the right approach's success on the same draws (no graph). `watch` sees
-    the planted cases (a fresh one unless given: `benchmarks.planted_watch` reads its trace).
+    the planted cases (a fresh one unless given: `benchmarks.planted_trace` prints its trace).
     """
     if label == "oracle":
         rounds_ = range(1, rounds + 1)

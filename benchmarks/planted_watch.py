@@ -7,16 +7,11 @@ retrieve node's candidates (`RetrievedCase.probability`: train mode's holds the 
 bonus, eval mode's does not), in training and evaluation passes alike. A failed read counts
 every failed training task that read the case; `credited` keeps what the bank credited it
 (followed credit: only the runs that followed it), so the two can be told apart.
-
-To read one seed's planted cases read by read (those above the limit, or `--all`):
-
-    python -m benchmarks.planted_watch --world planted --seed 2
+`trace_lines` prints them read by read (`python -m benchmarks.planted_trace`).
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -177,34 +172,3 @@ def trace_lines(watch: PlantedWatch, everything: bool = False) -> list[str]:
                     f"failed {int(seen.failed)} failed reads before {before}{late}"
                 )
     return lines
-
-
-def main(argv: list[str] | None = None) -> None:
-    from benchmarks.learning_runs import run_rule, world_embedder
-    from benchmarks.suite_rules import Rule, parse_rule
-    from evals.worlds import World, world_named
-
-    parser = argparse.ArgumentParser(description="one seed's planted cases, read by read")
-    parser.add_argument("--world", default="planted")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rule", default="kernel", help="a rule as the suite takes it")
-    parser.add_argument("--all", action="store_true", help="every planted case, not only late")
-    args = parser.parse_args(argv)
-    spec = world_named(args.world)
-    rule = parse_rule(args.rule)
-    if not isinstance(rule, Rule):
-        parser.error(str(rule))
-    world = World.build(spec.config, args.seed)
-    watch = PlantedWatch()
-    embedder = world_embedder(spec.config.embedder)
-    run = asyncio.run(run_rule(rule.label, rule.overrides, world, embedder, spec.rounds, watch))
-    print("\n".join(trace_lines(watch, args.all)))
-    print(planted_check(run.planted)[0])
-    print(
-        f"reproduce with: python -m benchmarks.planted_watch --world {args.world} "
-        f"--seed {args.seed} --rule {args.rule}{' --all' if args.all else ''}"
-    )
-
-
-if __name__ == "__main__":
-    main()

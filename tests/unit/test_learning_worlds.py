@@ -15,6 +15,7 @@ from string import Formatter
 import numpy as np
 import pytest
 
+from benchmarks import planted_trace
 from benchmarks.planted_watch import PlantedWatch, planted_check, trace_lines
 from benchmarks.suite_rules import DEFAULT_RULES, parse_rules
 from evals.worlds import (
@@ -307,7 +308,7 @@ def test_a_planted_case_must_be_low_once_it_has_had_three_failed_reads_not_befor
 
 
 def test_the_planted_trace_shows_the_late_cases_reads_and_what_the_bank_credited() -> None:
-    """`python -m benchmarks.planted_watch` prints, per case still high after its third failed
+    """`python -m benchmarks.planted_trace` prints, per case still high after its third failed
     read, each read and appearance (the late ones starred) and the targets the bank credited,
     which can be fewer than the failed reads: followed credit blames only what was followed."""
     watch = PlantedWatch(ids={"late", "settled"})
@@ -322,6 +323,12 @@ def test_the_planted_trace_shows_the_late_cases_reads_and_what_the_bank_credited
     assert "sim 0.900 Q 0.600" in lines[1] and not lines[3].endswith("*")
     assert any(line.startswith("case settled") for line in trace_lines(watch, everything=True))
     assert watch.report()[0]["credited"] == [0.0]
+
+
+def test_the_planted_trace_refuses_a_world_that_plants_nothing(capsys) -> None:
+    with pytest.raises(SystemExit):
+        planted_trace.main(["--world", "drift"])
+    assert "world 'drift' plants no cases" in capsys.readouterr().err
 
 
 def test_a_tiny_run_of_the_suite_writes_its_table_criteria_json_and_page(tmp_path, capsys) -> None:
