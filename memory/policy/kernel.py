@@ -195,10 +195,8 @@ class KernelQ(ScoredByParts):
         read, mass, record = self._kernel_values(state, ids, retrieved=True, plans=plans)
         prior, told = similarity, np.zeros_like(similarity)
         if record is not None:  # a changed plan's cases start from its record since the change
-            q_plan, trust = record
-            changed = ~np.isnan(q_plan)
-            prior = np.where(changed, similarity + trust * (q_plan - similarity), similarity)
-            told = np.where(changed, trust, 0.0)
+            q_plan, told = record
+            prior = similarity + told * (q_plan - similarity)
         if self.credit != "contrastive":  # followed credit is shared credit, written sparingly
             learned, advantage = read, read - prior  # its similarity, or plan's record
         else:
@@ -260,9 +258,9 @@ class KernelQ(ScoredByParts):
         ages: np.ndarray | None,
     ) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
         """The ages with the stale visits of every changed plan weighed down, and per
-        candidate its plan's record since the change: Q (NaN where it did not change, or the
-        case has no visits: no evidence to be stale) and that record's weight,
-        m / (m + prior_visits)."""
+        candidate its plan's record since the change: Q and that record's weight,
+        m / (m + prior_visits), 0 where the plan did not change or the case has no visits (no
+        evidence to be stale), so the candidate keeps its similarity and its bonus."""
         rows = [row[i] for i in ids]
         plan_of_row = np.full(len(row), -1, dtype=np.intp)
         plan_of_row[rows] = plans
@@ -284,7 +282,7 @@ class KernelQ(ScoredByParts):
         index = np.maximum(plans, 0)
         changed = (plans >= 0) & changes.changed[index] & read[rows]
         trust = changes.mass[index] / (changes.mass[index] + self.prior_visits)
-        return ages, (np.where(changed, changes.q[index], np.nan), trust)
+        return ages, (changes.q[index], np.where(changed, trust, 0.0))
 
     def learn(
         self,
