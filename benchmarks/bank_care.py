@@ -2,7 +2,7 @@
 
 On the synthetic bank of `benchmarks/scale_data.py` (clustered 384-d cases, K=4 visits per
 task) in Qdrant Edge, it times:
-- **why**: `memory.care.explain.explain` for a new task (rank, eval top-K, every candidate's
+- **why**: `memory.care.explanation.explain` for a new task (rank, eval top-K, every candidate's
 visits);
 - **prune plans** (dry runs): by age (a scan of the cases and visits), by Q (Q at every case's
   own question), to a budget of half the bank;
@@ -30,9 +30,9 @@ from benchmarks.report import emit, percentiles, stopwatch
 from benchmarks.scale_data import NAMESPACE, SyntheticBank
 from memory import CaseBank, KernelQ
 from memory.care.consolidation import find_duplicates
-from memory.care.explain import explain
+from memory.care.explanation import explain
 from memory.care.pruning import plan_prune
-from memory.care.relabel import relabel
+from memory.care.relabelling import relabel
 
 
 def fill(bank: CaseBank, data: SyntheticBank) -> None:

@@ -1,10 +1,10 @@
 """The serializer of every checkpointer Memento makes: LangGraph's, with secrets redacted from
 everything it writes.
 
-Redacting each node's update (`nodes.redacted`) keeps keys out of what nodes write, but not the
-graph's input: a task or ground truth holding a key reached the checkpoint in the `__start__`
-write. Every value a saver stores passes through its serializer's `dumps_typed`, input and
-pending writes included, so redacting there is the one place no saver can get around.
+Redacting each node's update (`nodes.output_redaction`) keeps keys out of what nodes write,
+but not the graph's input: a task or ground truth holding a key reached the checkpoint in the
+`__start__` write. Every value a saver stores passes through its serializer's `dumps_typed`,
+input and pending writes included, so redacting there is the one place no saver can get around.
 
 Only what is stored changes: the running graph keeps its channels in memory and never reads
 back what it wrote, so a task is planned and judged with its own text. A thread resumed from a

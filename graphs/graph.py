@@ -56,7 +56,7 @@ def build_graph(
     """The compiled Memento graph over the given case bank, embedder, tools and models.
 
     A run returns `Output` (the answer, judgement, written case, cases shown, ...); the
-    internals stay in the state. Nodes run sync or async (`nodes.graph_node`).
+    internals stay in the state. Nodes run sync or async (`nodes.node_runnable`).
     """
     builder = StateGraph(
         State, input_schema=InputState, output_schema=Output, context_schema=MementoContext

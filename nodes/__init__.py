@@ -16,7 +16,6 @@ from memory.exports import lazy_exports
 if TYPE_CHECKING:
     from nodes.deps import MementoDeps
     from nodes.execute import make_execute
-    from nodes.graph_node import graph_node
     from nodes.judge import make_judge
     from nodes.models import (
         ChatModelFactory,
@@ -24,8 +23,9 @@ if TYPE_CHECKING:
         ModelEndpointError,
         chat_model_from_context,
     )
+    from nodes.node_runnable import graph_node
+    from nodes.output_redaction import redacted
     from nodes.plan import make_plan
-    from nodes.redacted import redacted
     from nodes.retrieve import make_retrieve
     from nodes.schemas import TaskInputError, checked_task
     from nodes.update_q import make_update_q
@@ -39,14 +39,14 @@ _HOMES = {
     "TaskInputError": "nodes.schemas",
     "chat_model_from_context": "nodes.models",
     "checked_task": "nodes.schemas",
-    "graph_node": "nodes.graph_node",
+    "graph_node": "nodes.node_runnable",
     "make_execute": "nodes.execute",
     "make_judge": "nodes.judge",
     "make_plan": "nodes.plan",
     "make_retrieve": "nodes.retrieve",
     "make_update_q": "nodes.update_q",
     "make_write_case": "nodes.write_case",
-    "redacted": "nodes.redacted",
+    "redacted": "nodes.output_redaction",
 }
 
 

@@ -1,7 +1,7 @@
 """The namespace a graph run reads and writes: the context's `namespace`, or its
 `namespace_template` filled from the run (see `memory.adapters.store_namespaces`).
 
-Resolved once per node call, before the node runs (`nodes.graph_node`), into a copy of the
+Resolved once per node call, before the node runs (`nodes.node_runnable`), into a copy of the
 context whose `namespace` is the run's: every node, the Q estimator and the tracing tags then
 read `ctx.namespace` and agree, and no node can fall back to a namespace other users share.
 

@@ -7,7 +7,7 @@ previous task's), and `retrieve`, the first node, copies it to `truth` and reset
 per-task field (`nodes.retrieve.fresh_task_state`).
 
 The schemas are pydantic models so that checkpointed channels hold only JSON-native values:
-nodes return their records dumped (`nodes.graph_node`) and LangGraph validates them back into
+nodes return their records dumped (`nodes.node_runnable`) and LangGraph validates them back into
 `Plan`, `Judgement`, ... when a node reads the state. Any checkpointer (an `InMemorySaver()`, a
 SQLite file, the dev server's) then round-trips the state with no "unregistered type" warning,
 strict msgpack or not.

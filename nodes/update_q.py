@@ -6,7 +6,7 @@ cycle t is a state s_t (the task plus the results so far) that retrieved its own
 target y_t = r_t + gamma * alpha * log sum_c' exp(Q(s_{t+1}, c') / alpha) (Eq. 8), r_t = 0
 before the last cycle, goes to the cases read at s_t. The general memories shown beside them
 are ids in the same lists, credited alike. Store searches made inside the run (a tool's
-`store.search`, saved for the run by `nodes.graph_node`) get a visit each, the run's reward as
+`store.search`, saved for the run by `nodes.node_runnable`) get a visit each, the run's reward as
 target (`memory.policy.write.credit_retrievals`, once). With `credit="followed"` (the default)
 a cycle's cases earn its target only where its plan followed theirs (`memory.policy.followed`;
 a plan that followed none of them credits those of the plan nearest in meaning). Nothing is

@@ -123,7 +123,7 @@ def delete_command(args: argparse.Namespace) -> int:
 
 
 def relabel_command(args: argparse.Namespace) -> int:
-    from memory.care.relabel import relabel
+    from memory.care.relabelling import relabel
 
     namespace = settings_from_args(args).context.namespace
     with open_bank(args) as bank:

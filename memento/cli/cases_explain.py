@@ -1,6 +1,6 @@
 """`memento cases why|search`: why a task would get the cases it gets, and cases by meaning.
 
-`why` runs the policy's read side as a held-out run would (`memory.care.explain`) and prints
+`why` runs the policy's read side as a held-out run would (`memory.care.explanation`) and prints
 every candidate with the parts of its score (similarity, learned Q, the evidence behind it and
 its weight, any optimism bonus), mu, and the visits behind Q with their age; it says in one line
 each what a reader could not tell from the numbers: how the score is made, which attempts were
@@ -18,7 +18,7 @@ from memento.cli.options import add_settings_options, settings_from_args
 from memento.cli.terminal import counted, one_line
 
 if TYPE_CHECKING:
-    from memory.care.explain import Candidate
+    from memory.care.explanation import Candidate
     from memory.policy.scores import Selection
     from nodes.context import MementoContext
 
@@ -108,7 +108,7 @@ def _embedded(ctx: MementoContext, text: str) -> list[float]:
 
 
 def why_command(args: argparse.Namespace) -> int:
-    from memory.care.explain import explain
+    from memory.care.explanation import explain
     from nodes.estimators import estimator_for
 
     ctx = settings_from_args(args).context

@@ -13,7 +13,7 @@ A search made inside a graph run that names its run (`config["configurable"]
 memories it returned, per namespace, tied to that run (`memory.bank.retrievals`); reporting
 the run's reward (`MementoStore.report_run`) gives each of them a visit. Outside a run, or in
 a run that names none, nothing is saved. Memento's graph names its own runs (the task's
-`run_id`, set for its nodes' children by `nodes.graph_node`) and its `update_q` reports them.
+`run_id`, set for its nodes' children by `nodes.node_runnable`) and its `update_q` reports them.
 LangGraph Server's run id is not read: it is the root run's callback id (`config["run_id"]`,
 langgraph_api's `stream.py`), which LangGraph removes from the configs a node's children get.
 """

@@ -50,7 +50,7 @@ def case_id_for(namespace: str, question: str, outcome: str) -> str:
 
 
 def relabelled_case_id(namespace: str, question: str, outcome: str) -> str:
-    """The id of a case a person relabelled (`memory.care.relabel`): its outcome's, marked, so
+    """The id of a case a person relabelled (`memory.care.relabelling`): its outcome's, marked, so
     that it never meets the judge's case of the same outcome."""
     return case_id_for(namespace, question, f"{outcome}\x00relabelled")
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
         find_duplicates,
         merge_duplicates,
     )
-    from memory.care.explain import Candidate, VisitEvidence, explain, search_cases
+    from memory.care.explanation import Candidate, VisitEvidence, explain, search_cases
     from memory.care.integrity import IntegrityReport, check_bank
     from memory.care.pruning import (
         Doomed,
@@ -30,11 +30,11 @@ if TYPE_CHECKING:
         plan_prune,
         prune,
     )
-    from memory.care.relabel import Relabelled, relabel
+    from memory.care.relabelling import Relabelled, relabel
     from memory.care.transfer import ImportReport, export_jsonl, import_jsonl
 
 _HOMES = {
-    "Candidate": "memory.care.explain",
+    "Candidate": "memory.care.explanation",
     "Consolidated": "memory.care.consolidation",
     "Doomed": "memory.care.pruning",
     "DuplicateGroup": "memory.care.consolidation",
@@ -42,12 +42,12 @@ _HOMES = {
     "IntegrityReport": "memory.care.integrity",
     "Progress": "memory.care.pruning",
     "PrunePlan": "memory.care.pruning",
-    "Relabelled": "memory.care.relabel",
-    "VisitEvidence": "memory.care.explain",
+    "Relabelled": "memory.care.relabelling",
+    "VisitEvidence": "memory.care.explanation",
     "apply_prune": "memory.care.pruning",
     "check_bank": "memory.care.integrity",
     "consolidate": "memory.care.consolidation",
-    "explain": "memory.care.explain",
+    "explain": "memory.care.explanation",
     "export_jsonl": "memory.care.transfer",
     "find_duplicates": "memory.care.consolidation",
     "import_jsonl": "memory.care.transfer",
@@ -55,8 +55,8 @@ _HOMES = {
     "own_q": "memory.care.pruning",
     "plan_prune": "memory.care.pruning",
     "prune": "memory.care.pruning",
-    "relabel": "memory.care.relabel",
-    "search_cases": "memory.care.explain",
+    "relabel": "memory.care.relabelling",
+    "search_cases": "memory.care.explanation",
 }
 
 __all__ = [

@@ -161,3 +161,27 @@ def test_no_module_over_300_lines() -> None:
         if (lines := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def _public_names(face: Path) -> set[str]:
+    """The names a package's face exports (its `__all__`, read from the source)."""
+    for node in ast.parse(face.read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return {ast.literal_eval(e) for e in node.value.elts}  # type: ignore[attr-defined]
+    return set()
+
+
+def test_no_public_name_is_also_a_module_of_its_package() -> None:
+    """`from memory.care import explain` must give the function whatever was imported before:
+    importing a submodule `explain` binds the package's attribute to the module, so a lazy
+    export of the same name would be shadowed."""
+    clashes = [
+        f"{package}.{name}"
+        for package, path in modules().items()
+        if path.name == "__init__.py"
+        for name in _public_names(path)
+        if (path.parent / f"{name}.py").exists() or (path.parent / name / "__init__.py").exists()
+    ]
+    assert clashes == []

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from memory import Case, CaseBank, KernelQ, Visit
-from memory.care.relabel import relabel
+from memory.care.relabelling import relabel
 from memory.policy.write import record_visits
 
 DIM = 8

@@ -49,7 +49,7 @@ class Relabelled(BaseModel):
 
 
 def relabel(bank: CaseBank, case_id: str, reward: float, *, note: str = "") -> Relabelled:
-    """Give a case the reward a person stands behind (`memory.care.relabel` says what follows)."""
+    """Give a case the reward a person stands behind (the module's docstring says what follows)."""
     if isinstance(reward, bool) or not math.isfinite(reward) or not 0.0 <= reward <= 1.0:
         raise CaseBankError(f"a reward must be a number in [0, 1], got {reward!r}")
     old = bank.get(case_id)
