@@ -161,6 +161,7 @@ async def _run_task(
     right = out.get("final_answer") == task.answer
     if watch.ids:
         reward = (out.get("judgement") or {}).get("reward")
+        run_id = out.get("run_id", "")
         for candidates, read in retrievals:
-            watch.see(planner.round_, planner.phase, candidates, read, failed=not reward)
+            watch.see(planner.round_, planner.phase, candidates, read, not reward, run_id)
     return float(right)

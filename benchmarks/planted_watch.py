@@ -6,13 +6,16 @@ the policy learns from); mu is the case's probability under the pass's own soft 
 retrieve node's candidates (`RetrievedCase.probability`: train mode's holds the exploration
 bonus, eval mode's does not), in training and evaluation passes alike. A failed read counts
 every failed training task that read the case; `credited` keeps what the bank credited it
-(followed credit: only the runs that followed it), so the two can be told apart.
-`trace_lines` prints them read by read (`python -m benchmarks.planted_trace`).
+(followed credit: only the runs that followed it), so the two can be told apart, and the report
+counts the criterion both ways (`credited_failed_reads`: the failed reads whose run the bank
+credited to the case). `trace_lines` prints them read by read (`python -m
+benchmarks.planted_trace`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -34,6 +37,7 @@ class Seen(NamedTuple):
     failed: bool
     similarity: float | None = None
     q: float | None = None
+    run_id: str = ""
 
 
 @dataclass
@@ -43,6 +47,7 @@ class PlantedWatch:
     ids: set[str] = field(default_factory=set)
     events: dict[str, list[Seen]] = field(default_factory=dict)
     credited: dict[str, list[float]] = field(default_factory=dict)
+    credited_runs: dict[str, set[str]] = field(default_factory=dict)
 
     def see(
         self,
@@ -51,9 +56,10 @@ class PlantedWatch:
         candidates: Iterable[Mapping[str, Any]],
         read: set[str],
         failed: bool,
+        run_id: str = "",
     ) -> None:
         """One retrieval: each planted candidate's mu, whether it was read, whether the task
-        failed (counted as a failed read in training passes only)."""
+        failed (counted as a failed read in training passes only), and the task's run."""
         for case in candidates:
             if case["case_id"] in self.ids:
                 seen = Seen(
@@ -64,25 +70,35 @@ class PlantedWatch:
                     failed,
                     case.get("similarity"),
                     case.get("q"),
+                    run_id,
                 )
                 self.events.setdefault(case["case_id"], []).append(seen)
 
     def note_credit(self, bank: CaseBank) -> None:
-        """What the bank credited each planted case, oldest first: read before it closes."""
+        """What the bank credited each planted case, oldest first, and the runs it credited
+        it to: read before it closes."""
         for case_id in self.events:
-            self.credited[case_id] = [v.target for v in bank.list_visits(case_id=case_id)]
+            visits = bank.list_visits(case_id=case_id)
+            self.credited[case_id] = [v.target for v in visits]
+            self.credited_runs[case_id] = {v.run_id for v in visits if v.run_id}
 
     def report(self) -> list[dict[str, Any]]:
         """Per planted case that was ever a candidate: reads, failed reads, and how many failed
         reads it took before mu stayed below MU_LOW (None: it never did)."""
         return [
-            {**_case_report(trace), "credited": self.credited.get(case_id, [])}
+            {
+                **_case_report(trace, self.credited_runs.get(case_id, set())),
+                "credited": self.credited.get(case_id, []),
+            }
             for case_id, trace in self.events.items()
         ]
 
 
-def _case_report(trace: list[Seen]) -> dict[str, Any]:
+def _case_report(
+    trace: list[Seen], credited_runs: AbstractSet[str] = frozenset()
+) -> dict[str, Any]:
     failed_before = _failed_before(trace)
+    credited_before = _failed_before(trace, credited_runs)
     settled = None
     for i in range(len(trace) - 1, -1, -1):  # the start of the final run of low mu
         if trace[i].mu >= MU_LOW:
@@ -96,6 +112,11 @@ def _case_report(trace: list[Seen]) -> dict[str, Any]:
         "appearances": len(trace),
         "reads": sum(e.read for e in trace),
         "failed_reads": failed_before[-1] + _is_failed_read(trace[-1]),
+        "credited_failed_reads": credited_before[-1] + _is_failed_read(trace[-1], credited_runs),
+        "high_mu_after_credited_limit": sum(
+            e.mu >= MU_LOW and before >= MAX_FAILED_READS
+            for e, before in zip(trace, credited_before, strict=True)
+        ),
         "failed_reads_to_low_mu": settled,
         "high_mu_after_limit": high_after,
         "max_mu": round(max(e.mu for e in trace), 4),
@@ -104,16 +125,19 @@ def _case_report(trace: list[Seen]) -> dict[str, Any]:
     }
 
 
-def _is_failed_read(seen: Seen) -> int:
-    return int(seen.read and seen.failed and seen.phase == "train")
+def _is_failed_read(seen: Seen, credited_runs: AbstractSet[str] | None = None) -> int:
+    """1 for a failed training read (with `credited_runs`: only one the bank credited)."""
+    credited = credited_runs is None or seen.run_id in credited_runs
+    return int(seen.read and seen.failed and seen.phase == "train" and credited)
 
 
-def _failed_before(trace: list[Seen]) -> list[int]:
-    """Per appearance, the failed reads the case had had before it."""
+def _failed_before(trace: list[Seen], credited_runs: AbstractSet[str] | None = None) -> list[int]:
+    """Per appearance, the failed reads (credited ones only, with `credited_runs`) the case
+    had had before it."""
     counts, so_far = [], 0
     for seen in trace:
         counts.append(so_far)
-        so_far += _is_failed_read(seen)
+        so_far += _is_failed_read(seen, credited_runs)
     return counts
 
 
@@ -121,7 +145,10 @@ def planted_check(reports: list[dict[str, Any]]) -> tuple[str, bool]:
     """The criterion over every planted case of a rule's runs: once a case has had
     MAX_FAILED_READS failed reads, every later appearance at mu < MU_LOW (a case never shown
     counts as met). A case with fewer failed reads whose mu is still higher is counted apart,
-    as pending: it has not yet had the reads the criterion allows it."""
+    as pending: it has not yet had the reads the criterion allows it. The text also says how
+    many would be late counting only the failed reads the bank credited to the case (followed
+    credit blames a failure on the cases the run followed, not on every case it was shown);
+    the verdict is the criterion's own count."""
     if not reports:
         return "no planted case was ever a candidate", True
     late = sum(_high_after_limit(r) > 0 for r in reports)
@@ -137,6 +164,9 @@ def planted_check(reports: list[dict[str, Any]]) -> tuple[str, bool]:
         f"most reads of one case {max(r['reads'] for r in reports)}, highest mu "
         f"{max(r['max_mu'] for r in reports):.3f})"
     )
+    if all("high_mu_after_credited_limit" in r for r in reports):
+        late_credited = sum(r["high_mu_after_credited_limit"] > 0 for r in reports)
+        text += f"; counting only credited failed reads, {late_credited} above it after"
     return text, late == 0
 
 
@@ -152,8 +182,9 @@ def _high_after_limit(report: dict[str, Any]) -> int:
 
 def trace_lines(watch: PlantedWatch, everything: bool = False) -> list[str]:
     """Each planted case above the limit (or every one), read by read: round, pass, mu,
-    similarity, the score's Q, whether it was read and the task failed, the failed reads so
-    far; then what the bank credited it."""
+    similarity, the score's Q, whether it was read, whether the bank credited that read to it,
+    whether the task failed, the failed reads so far; after the case's header, which gives
+    what the bank credited it."""
     lines = []
     for case_id, trace in watch.events.items():
         report = _case_report(trace)
@@ -163,12 +194,15 @@ def trace_lines(watch: PlantedWatch, everything: bool = False) -> list[str]:
             f"case {case_id}: {report['reads']} reads, {report['failed_reads']} failed; "
             f"credited {watch.credited.get(case_id, [])}"
         )
+        credited_runs = watch.credited_runs.get(case_id, set())
         for seen, before in zip(trace, _failed_before(trace), strict=True):
             if seen.read or seen.mu >= MU_LOW:
                 late = " *" if seen.mu >= MU_LOW and before >= MAX_FAILED_READS else ""
+                credited = int(seen.read and seen.run_id in credited_runs)
                 lines.append(
                     f"  round {seen.round_} {seen.phase:9s} mu {seen.mu:.3f} sim "
                     f"{seen.similarity or 0:.3f} Q {seen.q or 0:.3f} read {int(seen.read)} "
-                    f"failed {int(seen.failed)} failed reads before {before}{late}"
+                    f"credited {credited} failed {int(seen.failed)} failed reads before "
+                    f"{before}{late}"
                 )
     return lines

@@ -325,6 +325,24 @@ def test_the_planted_trace_shows_the_late_cases_reads_and_what_the_bank_credited
     assert watch.report()[0]["credited"] == [0.0]
 
 
+def test_the_planted_watch_also_counts_only_the_failed_reads_the_bank_credited() -> None:
+    """Followed credit blames a failure on the cases the run followed: a case shown to three
+    failed runs, followed by one, is late by the criterion's count and not by the credited
+    one, and the trace says which read was credited."""
+    watch = PlantedWatch(ids={"p"})
+    for run_id in ["a", "b", "c"]:
+        watch.see(3, "train", [{"case_id": "p", "probability": 0.3}], {"p"}, True, run_id)
+    watch.see(3, "held_out", [{"case_id": "p", "probability": 0.2}], set(), False, "d")
+    watch.credited, watch.credited_runs = {"p": [0.0]}, {"p": {"b"}}
+    (report,) = watch.report()
+    assert (report["failed_reads"], report["credited_failed_reads"]) == (3, 1)
+    assert (report["high_mu_after_limit"], report["high_mu_after_credited_limit"]) == (1, 0)
+    text, met = planted_check([report])
+    assert not met and text.endswith("counting only credited failed reads, 0 above it after")
+    reads = [line for line in trace_lines(watch) if " read 1 " in line]
+    assert [" credited 1 " in line for line in reads] == [False, True, False]
+
+
 def test_the_planted_trace_refuses_a_world_that_plants_nothing(capsys) -> None:
     with pytest.raises(SystemExit):
         planted_trace.main(["--world", "drift"])
