@@ -104,25 +104,26 @@ def _case_report(
         if trace[i].mu >= MU_LOW:
             break
         settled = failed_before[i]
-    high_after = sum(
-        e.mu >= MU_LOW and before >= MAX_FAILED_READS
-        for e, before in zip(trace, failed_before, strict=True)
-    )
     return {
         "appearances": len(trace),
         "reads": sum(e.read for e in trace),
         "failed_reads": failed_before[-1] + _is_failed_read(trace[-1]),
         "credited_failed_reads": credited_before[-1] + _is_failed_read(trace[-1], credited_runs),
-        "high_mu_after_credited_limit": sum(
-            e.mu >= MU_LOW and before >= MAX_FAILED_READS
-            for e, before in zip(trace, credited_before, strict=True)
-        ),
+        "high_mu_after_credited_limit": _high_after(trace, credited_before),
         "failed_reads_to_low_mu": settled,
-        "high_mu_after_limit": high_after,
+        "high_mu_after_limit": _high_after(trace, failed_before),
         "max_mu": round(max(e.mu for e in trace), 4),
         "mu": [round(e.mu, 4) for e in trace[:KEPT_EVENTS]],
         "read": [e.read for e in trace[:KEPT_EVENTS]],
     }
+
+
+def _high_after(trace: list[Seen], failed_before: list[int]) -> int:
+    """Appearances at mu >= MU_LOW once the case had had MAX_FAILED_READS failed reads."""
+    return sum(
+        e.mu >= MU_LOW and before >= MAX_FAILED_READS
+        for e, before in zip(trace, failed_before, strict=True)
+    )
 
 
 def _is_failed_read(seen: Seen, credited_runs: AbstractSet[str] | None = None) -> int:
