@@ -94,9 +94,7 @@ class PlantedWatch:
         ]
 
 
-def _case_report(
-    trace: list[Seen], credited_runs: AbstractSet[str] = frozenset()
-) -> dict[str, Any]:
+def _case_report(trace: list[Seen], credited_runs: AbstractSet[str]) -> dict[str, Any]:
     failed_before = _failed_before(trace)
     credited_before = _failed_before(trace, credited_runs)
     settled = None
@@ -188,14 +186,14 @@ def trace_lines(watch: PlantedWatch, everything: bool = False) -> list[str]:
     what the bank credited it."""
     lines = []
     for case_id, trace in watch.events.items():
-        report = _case_report(trace)
+        credited_runs = watch.credited_runs.get(case_id, set())
+        report = _case_report(trace, credited_runs)
         if not everything and not report["high_mu_after_limit"]:
             continue
         lines.append(
             f"case {case_id}: {report['reads']} reads, {report['failed_reads']} failed; "
             f"credited {watch.credited.get(case_id, [])}"
         )
-        credited_runs = watch.credited_runs.get(case_id, set())
         for seen, before in zip(trace, _failed_before(trace), strict=True):
             if seen.read or seen.mu >= MU_LOW:
                 late = " *" if seen.mu >= MU_LOW and before >= MAX_FAILED_READS else ""
